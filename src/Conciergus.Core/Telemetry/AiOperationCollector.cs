@@ -9,7 +9,7 @@ namespace Conciergus.Core.Telemetry;
 /// throws and never blocks: it prices and categorises the operation, then feeds the time-series cache,
 /// the per-user cost ledger, recent errors and every registered <see cref="IAiOperationSink"/>.
 /// </summary>
-public sealed class AiOperationCollector
+public sealed class AiOperationCollector : IAiOperationRecorder
 {
     private readonly TimeSeriesCache _cache;
     private readonly UserCostLedger _ledger;
