@@ -36,6 +36,9 @@ public sealed class LatencySketch
     private const double Gamma = (1 + RelativeAccuracy) / (1 - RelativeAccuracy);
     private const int GrowthChunk = 32;
 
+    /// <summary>Bucket marker of the zero bucket (no log bucket index is this small).</summary>
+    internal const int ZeroBucket = int.MinValue;
+
     private static readonly double InverseLogGamma = 1 / Math.Log(Gamma);
 
     private long[] _counts = [];
@@ -71,16 +74,16 @@ public sealed class LatencySketch
     /// <summary>Adds one value (negative values count as 0). Allocation-free once the sketch has grown.</summary>
     public void Add(double value)
     {
-        // "!(value > 0)" also maps NaN to 0.
-        if (!(value > 0))
-        {
-            value = 0;
-        }
-        else if (value > MaxTrackableValue)
-        {
-            value = MaxTrackableValue;
-        }
+        value = Normalize(value);
+        Add(value, BucketOf(value));
+    }
 
+    /// <summary>
+    /// Adds a value already passed through <see cref="Normalize"/> whose bucket <see cref="BucketOf"/> computed: lets the
+    /// cache take the logarithm once per operation instead of once per bucket it updates.
+    /// </summary>
+    internal void Add(double value, int bucket)
+    {
         if (_count == 0)
         {
             _min = value;
@@ -102,25 +105,32 @@ public sealed class LatencySketch
         _count++;
         _sum += value;
 
-        if (value < MinIndexableValue)
+        if (bucket == ZeroBucket)
         {
             _zeroCount++;
             return;
         }
 
-        var index = IndexOf(value);
-        EnsureRange(index, index);
-        _counts[index - _offset]++;
-        if (index < _minIndex)
+        EnsureRange(bucket, bucket);
+        _counts[bucket - _offset]++;
+        if (bucket < _minIndex)
         {
-            _minIndex = index;
+            _minIndex = bucket;
         }
 
-        if (index > _maxIndex)
+        if (bucket > _maxIndex)
         {
-            _maxIndex = index;
+            _maxIndex = bucket;
         }
     }
+
+    /// <summary>Maps negatives and NaN to 0 and clamps huge values to <see cref="MaxTrackableValue"/>.</summary>
+    internal static double Normalize(double value) =>
+        !(value > 0) ? 0 : value > MaxTrackableValue ? MaxTrackableValue : value;
+
+    /// <summary>Bucket of a normalized value: <see cref="ZeroBucket"/> below <see cref="MinIndexableValue"/>.</summary>
+    internal static int BucketOf(double normalizedValue) =>
+        normalizedValue < MinIndexableValue ? ZeroBucket : IndexOf(normalizedValue);
 
     /// <summary>Adds every value of another sketch.</summary>
     public void Merge(LatencySketch other)

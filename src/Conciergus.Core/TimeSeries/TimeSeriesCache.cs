@@ -101,7 +101,8 @@ public sealed partial class TimeSeriesCache
         var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
         var endTicks = Math.Min(EndTicks(operation), nowTicks);
 
-        // Bucket positions are computed before any lock is taken: the critical sections only add numbers.
+        // Bucket positions (and, below, the sample with its sketch buckets) are computed before any lock is taken:
+        // the critical sections only add numbers.
         Span<RingPosition> positions = stackalloc RingPosition[_stepTicks.Length];
         var anyRing = false;
         for (var r = 0; r < positions.Length; r++)
@@ -125,33 +126,34 @@ public sealed partial class TimeSeriesCache
             return;
         }
 
-        Add(_total, operation, endTicks, positions);
-        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), operation, endTicks, positions);
-        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), operation, endTicks, positions);
-        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), operation, endTicks, positions);
-        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), operation, endTicks, positions);
+        var sample = new OperationSample(operation, endTicks);
+        Add(_total, sample, positions);
+        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), sample, positions);
+        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), sample, positions);
+        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), sample, positions);
+        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), sample, positions);
         if (operation.Status == AiOperationStatus.Error)
         {
             // A failed operation the categoriser did not reach is "unknown", never "none".
             var category = operation.ErrorCategory == ErrorCategory.None ? ErrorCategory.Unknown : operation.ErrorCategory;
-            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), operation, endTicks, positions);
+            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), sample, positions);
         }
 
         if (operation.Environment is { Length: > 0 } environment)
         {
-            Add(Resolve(_environments, environment, static v => v), operation, endTicks, positions);
+            Add(Resolve(_environments, environment, static v => v), sample, positions);
         }
 
         if (operation.FunctionId is { Length: > 0 } functionId)
         {
-            Add(Resolve(_functions, functionId, static v => v), operation, endTicks, positions);
+            Add(Resolve(_functions, functionId, static v => v), sample, positions);
         }
 
         if (operation.ExperimentKey is { Length: > 0 } experimentKey)
         {
             // The "key/variant" string is built once, when the series is created, never per call.
             var variant = operation.ExperimentVariant ?? "";
-            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), operation, endTicks, positions);
+            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), sample, positions);
         }
     }
 
@@ -169,7 +171,7 @@ public sealed partial class TimeSeriesCache
         return duration >= maxMs ? DateTimeOffset.MaxValue.UtcTicks : start + (long)(duration * TimeSpan.TicksPerMillisecond);
     }
 
-    private static void Add(TimeSeriesSlot series, AiOperation operation, long endTicks, ReadOnlySpan<RingPosition> positions)
+    private static void Add(TimeSeriesSlot series, in OperationSample sample, ReadOnlySpan<RingPosition> positions)
     {
         // Safe: every bucket of this series is only touched under series.Gate, and the critical section is a handful of
         // additions per ring (the positions were computed outside). Writers of other series never contend here.
@@ -195,7 +197,7 @@ public sealed partial class TimeSeriesCache
                     bucket.Reset(position.Epoch);
                 }
 
-                bucket.Add(operation, endTicks);
+                bucket.Add(sample);
             }
         }
     }

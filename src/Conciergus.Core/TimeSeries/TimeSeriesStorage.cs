@@ -45,39 +45,31 @@ internal struct TimeBucket
         TimeToFirstToken?.Clear();
     }
 
-    /// <summary>Adds one operation.</summary>
-    public void Add(AiOperation operation, long endTicks)
+    /// <summary>Adds one operation (prepared once per Record, outside any lock).</summary>
+    public void Add(in OperationSample sample)
     {
         Requests++;
-        if (operation.Status == AiOperationStatus.Error)
+        Errors += sample.Errors;
+        InputTokens += sample.InputTokens;
+        OutputTokens += sample.OutputTokens;
+        CachedInputTokens += sample.CachedInputTokens;
+        CacheCreationInputTokens += sample.CacheCreationInputTokens;
+        ReasoningTokens += sample.ReasoningTokens;
+        UnpricedRequests += sample.Unpriced;
+        if (sample.HasCost)
         {
-            Errors++;
+            CostUsd += sample.CostUsd;
         }
 
-        InputTokens += operation.InputTokens;
-        OutputTokens += operation.OutputTokens;
-        CachedInputTokens += operation.CachedInputTokens;
-        CacheCreationInputTokens += operation.CacheCreationInputTokens;
-        ReasoningTokens += operation.ReasoningTokens;
-        switch (operation.Pricing)
+        (Latency ??= new LatencySketch()).Add(sample.Latency, sample.LatencyBucket);
+        if (sample.HasTimeToFirstToken)
         {
-            case PricingStatus.Priced or PricingStatus.Provided:
-                CostUsd += operation.CostUsd ?? 0m;
-                break;
-            case PricingStatus.Unpriced:
-                UnpricedRequests++;
-                break;
+            (TimeToFirstToken ??= new LatencySketch()).Add(sample.TimeToFirstToken, sample.TimeToFirstTokenBucket);
         }
 
-        (Latency ??= new LatencySketch()).Add(operation.DurationMs);
-        if (operation.TimeToFirstTokenMs is { } ttft)
+        if (sample.EndTicks > LastSeenTicks)
         {
-            (TimeToFirstToken ??= new LatencySketch()).Add(ttft);
-        }
-
-        if (endTicks > LastSeenTicks)
-        {
-            LastSeenTicks = endTicks;
+            LastSeenTicks = sample.EndTicks;
         }
     }
 
@@ -157,4 +149,43 @@ internal sealed class DimensionSeries<TKey>
 
     /// <summary>Created on first overflow under <see cref="InsertGate"/>, then read without it.</summary>
     public TimeSeriesSlot? Overflow;
+}
+
+/// <summary>What one operation adds to a bucket, computed once per Record (sketch buckets included) outside any lock.</summary>
+internal readonly struct OperationSample
+{
+    public OperationSample(AiOperation operation, long endTicks)
+    {
+        EndTicks = endTicks;
+        Errors = operation.Status == AiOperationStatus.Error ? 1 : 0;
+        InputTokens = operation.InputTokens;
+        OutputTokens = operation.OutputTokens;
+        CachedInputTokens = operation.CachedInputTokens;
+        CacheCreationInputTokens = operation.CacheCreationInputTokens;
+        ReasoningTokens = operation.ReasoningTokens;
+        Unpriced = operation.Pricing == PricingStatus.Unpriced ? 1 : 0;
+        HasCost = operation.Pricing is PricingStatus.Priced or PricingStatus.Provided && operation.CostUsd is not null;
+        CostUsd = HasCost ? operation.CostUsd!.Value : 0m;
+        Latency = LatencySketch.Normalize(operation.DurationMs);
+        LatencyBucket = LatencySketch.BucketOf(Latency);
+        HasTimeToFirstToken = operation.TimeToFirstTokenMs.HasValue;
+        TimeToFirstToken = LatencySketch.Normalize(operation.TimeToFirstTokenMs.GetValueOrDefault());
+        TimeToFirstTokenBucket = HasTimeToFirstToken ? LatencySketch.BucketOf(TimeToFirstToken) : LatencySketch.ZeroBucket;
+    }
+
+    public long EndTicks { get; }
+    public long Errors { get; }
+    public long InputTokens { get; }
+    public long OutputTokens { get; }
+    public long CachedInputTokens { get; }
+    public long CacheCreationInputTokens { get; }
+    public long ReasoningTokens { get; }
+    public long Unpriced { get; }
+    public bool HasCost { get; }
+    public decimal CostUsd { get; }
+    public double Latency { get; }
+    public int LatencyBucket { get; }
+    public bool HasTimeToFirstToken { get; }
+    public double TimeToFirstToken { get; }
+    public int TimeToFirstTokenBucket { get; }
 }
