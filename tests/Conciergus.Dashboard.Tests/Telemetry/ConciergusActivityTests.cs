@@ -48,12 +48,15 @@ public sealed class ConciergusActivityTests : IDisposable
                 Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 20, CachedInputTokenCount = 4, ReasoningTokenCount = 5 },
             },
         };
-        using var client = Pipelines.Chat(inner, recorder, time);
+        Activity? seenByInner = null;
+        using var client = Pipelines.Chat(new SpyChatClient(inner, () => seenByInner = Activity.Current), recorder, time);
         using var parent = new Activity("request").Start();
 
         await client.GetResponseAsync(Prompt);
 
         var span = Assert.Single(_stopped);
+        Assert.Same(span, seenByInner);
+        Assert.Same(parent, Activity.Current);
         Assert.Equal("chat " + _model, span.DisplayName);
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.Equal("chat", span.GetTagItem("gen_ai.operation.name"));
@@ -104,9 +107,15 @@ public sealed class ConciergusActivityTests : IDisposable
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(recorder.Operations).SpanId);
     }
 
-    /// <summary>Notes what Activity.Current is when the inner stream is first pulled.</summary>
+    /// <summary>Notes what Activity.Current is when the inner client is called or its stream first pulled.</summary>
     private sealed class SpyChatClient(IChatClient inner, Action onPull) : DelegatingChatClient(inner)
     {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            onPull();
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
         public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
             IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
