@@ -179,7 +179,7 @@ public sealed partial class LivePublisher : IHostedService, IAsyncDisposable
             snapshot = new LiveSnapshot(now, version, summary, points);
 
             // Operations recorded now land in the current, still open second: publish once more when it completes.
-            if (changed)
+            if (changed && version > 0)
             {
                 _owedPointUntil = completedUntil + PointStep;
             }
