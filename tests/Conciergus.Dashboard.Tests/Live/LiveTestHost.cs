@@ -28,7 +28,7 @@ internal sealed class LiveTestHost : IAsyncDisposable
         var ledger = new UserCostLedger(timeSeriesOptions, Time);
         var recentErrors = new RecentErrors();
         Collector = new AiOperationCollector(Cache, ledger, recentErrors, new UnpricedCalculator(), new UnknownCategorizer(), [], Time);
-        Analytics = new AnalyticsService(Cache, ledger, recentErrors, Time);
+        Analytics = new AnalyticsService(Cache, ledger, recentErrors, timeSeriesOptions, Time);
         Options = options ?? new LiveOptions();
         Publisher = new LivePublisher(Collector, Analytics, Cache, Time, Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LivePublisher>.Instance);
     }
