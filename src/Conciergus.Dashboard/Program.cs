@@ -1,10 +1,14 @@
 using Conciergus.Dashboard.Components;
+using Conciergus.Dashboard.Live;
+using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
 // Add services to the container.
 builder.Services.AddRazorComponents()
     .AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddConciergusLive();
 
 var app = builder.Build();
 

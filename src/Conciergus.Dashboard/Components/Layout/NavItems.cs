@@ -1,0 +1,28 @@
+namespace Conciergus.Dashboard.Components.Layout;
+
+/// <summary>One entry of the navigation drawer.</summary>
+/// <param name="Href">Route.</param>
+/// <param name="Title">Label.</param>
+/// <param name="Icon">MudBlazor icon (SVG path).</param>
+/// <param name="Available">Whether the page is built; unbuilt pages show as disabled "coming soon" items.</param>
+internal sealed record NavItem(string Href, string Title, string Icon, bool Available);
+
+/// <summary>The pages of DESIGN.md section 11, in the order an operator scans them.</summary>
+internal static class NavItems
+{
+    public static IReadOnlyList<NavItem> All { get; } =
+    [
+        new("/", "Overview", MudBlazor.Icons.Material.Filled.Dashboard, Available: true),
+        new("/usage", "Usage", MudBlazor.Icons.Material.Filled.ShowChart, Available: false),
+        new("/cost", "Cost", MudBlazor.Icons.Material.Filled.AttachMoney, Available: false),
+        new("/models", "Models", MudBlazor.Icons.Material.Filled.Memory, Available: false),
+        new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: false),
+        new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: false),
+        new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: false),
+        new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
+        new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: false),
+        new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: false),
+        new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: false),
+        new("/admin", "Admin", MudBlazor.Icons.Material.Filled.AdminPanelSettings, Available: false),
+    ];
+}

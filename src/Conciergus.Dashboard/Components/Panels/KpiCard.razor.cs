@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace Conciergus.Dashboard.Components.Panels;
+
+/// <summary>One headline figure (KPI) with a title and an optional caption.</summary>
+public sealed partial class KpiCard
+{
+    /// <summary>Short label shown above the value.</summary>
+    [Parameter, EditorRequired]
+    public required string Title { get; set; }
+
+    /// <summary>The formatted value.</summary>
+    [Parameter]
+    public string? Value { get; set; }
+
+    /// <summary>Small text under the value (context such as the window or the raw count).</summary>
+    [Parameter]
+    public string? Caption { get; set; }
+
+    /// <summary>Optional MudBlazor icon next to the title.</summary>
+    [Parameter]
+    public string? Icon { get; set; }
+
+    /// <summary>Colour of the icon.</summary>
+    [Parameter]
+    public Color IconColor { get; set; } = Color.Primary;
+
+    /// <summary>Shows a skeleton instead of the value until the first data arrives.</summary>
+    [Parameter]
+    public bool Loading { get; set; }
+
+    /// <summary>Stable data-testid of the value element for browser tests (the caption gets "-caption" appended).</summary>
+    [Parameter]
+    public string? TestId { get; set; }
+}

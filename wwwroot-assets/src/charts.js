@@ -1,0 +1,176 @@
+// Conciergus chart interop: a thin ES module over ApexCharts (loaded globally from lib/apexcharts.min.js).
+//
+// Blazor creates a chart once, then only pushes the points that are new since the last push. Each
+// chart keeps a bounded window of points per series here in JS, so memory stays flat however long an
+// operator keeps the page open, and the chart is never rebuilt (no flicker, no lost zoom/tooltip).
+
+const charts = new Map();
+let nextId = 1;
+
+const DEFAULT_MAX_POINTS = 300;
+
+function apex() {
+    const ApexCharts = globalThis.ApexCharts;
+    if (!ApexCharts) {
+        throw new Error("ApexCharts is not loaded: include lib/apexcharts.min.js before using charts.js");
+    }
+    return ApexCharts;
+}
+
+function themeOptions(mode) {
+    const dark = mode === "dark";
+    return {
+        theme: { mode: dark ? "dark" : "light" },
+        chart: { background: "transparent", foreColor: dark ? "#c9cdd4" : "#4a4f57" },
+        grid: { borderColor: dark ? "rgba(255,255,255,0.08)" : "rgba(0,0,0,0.08)" },
+        tooltip: { theme: dark ? "dark" : "light" },
+    };
+}
+
+function formatValue(value, unit, decimals) {
+    if (value === null || value === undefined || Number.isNaN(value)) {
+        return "";
+    }
+    const text = Number(value).toLocaleString(undefined, { maximumFractionDigits: decimals });
+    return unit ? `${text} ${unit}` : text;
+}
+
+/**
+ * Creates a chart in `element`.
+ * options: { type: "line"|"area"|"bar", height, series: [{ name, color? }], unit, decimals,
+ *            maxPoints, windowMs, mode: "light"|"dark", ariaLabel }
+ * Returns the chart id used by the other functions.
+ */
+export function createChart(element, options) {
+    if (!element) {
+        throw new Error("createChart: element is required");
+    }
+    const o = options || {};
+    const maxPoints = Math.max(2, o.maxPoints || DEFAULT_MAX_POINTS);
+    const seriesDefs = (o.series && o.series.length ? o.series : [{ name: "value" }]);
+    const windows = seriesDefs.map(() => []);
+    const decimals = o.decimals ?? 2;
+    const theme = themeOptions(o.mode);
+
+    const config = {
+        chart: {
+            ...theme.chart,
+            type: o.type || "area",
+            height: o.height || 240,
+            animations: { enabled: true, dynamicAnimation: { speed: 250 } },
+            toolbar: { show: false },
+            zoom: { enabled: false },
+            fontFamily: "inherit",
+        },
+        theme: theme.theme,
+        grid: theme.grid,
+        tooltip: { ...theme.tooltip, x: { format: "HH:mm:ss" }, y: { formatter: v => formatValue(v, o.unit, decimals) } },
+        series: seriesDefs.map(s => ({ name: s.name, data: [] })),
+        colors: seriesDefs.map(s => s.color).filter(c => !!c).length === seriesDefs.length
+            ? seriesDefs.map(s => s.color)
+            : undefined,
+        stroke: { curve: "smooth", width: 2 },
+        fill: (o.type || "area") === "area"
+            ? { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } }
+            : undefined,
+        dataLabels: { enabled: false },
+        legend: { show: seriesDefs.length > 1 },
+        markers: { size: 0 },
+        xaxis: {
+            type: "datetime",
+            range: o.windowMs || undefined,
+            labels: { datetimeUTC: false, format: "HH:mm:ss" },
+            tooltip: { enabled: false },
+        },
+        yaxis: {
+            min: 0,
+            forceNiceScale: true,
+            labels: { formatter: v => formatValue(v, "", decimals) },
+        },
+        noData: { text: o.noDataText || "" },
+    };
+
+    if (o.ariaLabel) {
+        element.setAttribute("role", "img");
+        element.setAttribute("aria-label", o.ariaLabel);
+    }
+
+    const chart = new (apex())(element, config);
+    const id = `chart-${nextId++}`;
+    charts.set(id, { chart, windows, maxPoints, rendered: chart.render() });
+    return id;
+}
+
+/**
+ * Appends new points. seriesPoints: one array per series (same order as at creation) of [unixMs, value]
+ * pairs, oldest first. A point at the same time as the newest kept one replaces it; older ones are ignored.
+ * Returns the number of points kept per series after the append.
+ */
+export async function appendPoints(id, seriesPoints) {
+    const entry = charts.get(id);
+    if (!entry || !Array.isArray(seriesPoints)) {
+        return 0;
+    }
+    let changed = false;
+    for (let i = 0; i < entry.windows.length && i < seriesPoints.length; i++) {
+        const window = entry.windows[i];
+        for (const point of seriesPoints[i] || []) {
+            if (!Array.isArray(point) || point.length < 2) {
+                continue;
+            }
+            const x = Number(point[0]);
+            const y = point[1] === null ? null : Number(point[1]);
+            const last = window.length ? window[window.length - 1] : null;
+            if (last && x < last[0]) {
+                continue;
+            }
+            if (last && x === last[0]) {
+                last[1] = y;
+            } else {
+                window.push([x, y]);
+            }
+            changed = true;
+        }
+        if (window.length > entry.maxPoints) {
+            window.splice(0, window.length - entry.maxPoints);
+        }
+    }
+    if (changed) {
+        await entry.rendered;
+        if (charts.get(id) === entry) {
+            // updateSeries on the bounded window: the chart animates the shift and never re-renders from scratch.
+            await entry.chart.updateSeries(entry.windows.map((w, i) => ({ data: w.slice() })), true);
+        }
+    }
+    return entry.windows.length ? entry.windows[0].length : 0;
+}
+
+/** Switches a chart between "light" and "dark". */
+export async function setTheme(id, mode) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return;
+    }
+    await entry.rendered;
+    const theme = themeOptions(mode);
+    await entry.chart.updateOptions({ theme: theme.theme, chart: theme.chart, grid: theme.grid, tooltip: theme.tooltip }, false, false);
+}
+
+/** Destroys a chart and forgets its points. Safe to call twice. */
+export function destroy(id) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return;
+    }
+    charts.delete(id);
+    try {
+        entry.chart.destroy();
+    } catch {
+        // The element may already be gone (the circuit tore the page down); nothing left to free.
+    }
+}
+
+/** Number of live charts (for tests and diagnostics). */
+export function count() {
+    return charts.size;
+}
