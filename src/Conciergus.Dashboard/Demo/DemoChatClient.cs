@@ -126,10 +126,12 @@ public sealed class DemoChatClient : IChatClient
     {
         lock (_gate)
         {
+            // Drawn on every call, so the sequence of draws (and a seeded run) does not depend on timing.
             var now = _timeProvider.GetUtcNow();
+            var incidentDraw = _random.NextDouble();
             if (now >= _incident.Until)
             {
-                _incident = _random.NextDouble() < IncidentChancePerCall ? StartIncident(now) : DemoIncident.Quiet;
+                _incident = incidentDraw < IncidentChancePerCall ? StartIncident(now) : DemoIncident.Quiet;
             }
 
             var rates = _incident.Apply(_profile.Failures);

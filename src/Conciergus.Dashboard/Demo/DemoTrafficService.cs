@@ -26,11 +26,6 @@ public sealed partial class DemoTrafficService : BackgroundService
 
     private const int UserCount = 40;
 
-    // Bursts: one every ~150 s (exponential gaps), 10-30 s long at 2.5-4x. Time in bursts is ~12% at ~3.25x,
-    // so the long-run multiplier is ~1.265; the base rate is divided by it to average RequestsPerSecond.
-    private const double MeanSecondsBetweenBursts = 150;
-    private const double LongRunBurstFactor = 1.265;
-
     private static readonly (string Model, double Weight)[] ModelWeights =
     [
         ("gpt-4o-mini", 28), ("gpt-4o", 18), ("gemini-2.5-flash", 13), ("claude-sonnet-4-5", 14),
@@ -84,15 +79,12 @@ public sealed partial class DemoTrafficService : BackgroundService
             .Build(_services);
 
         LogStarted(_logger, _options.RequestsPerSecond, clients.Count);
-        var baseRate = _options.RequestsPerSecond / LongRunBurstFactor;
-        var burst = new BurstSchedule(random, _timeProvider.GetUtcNow());
+        var arrivals = new DemoArrivals(random, _options.RequestsPerSecond, _timeProvider.GetUtcNow());
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var rate = baseRate * burst.FactorAt(_timeProvider.GetUtcNow());
-                var gapSeconds = -Math.Log(1.0 - random.NextDouble()) / rate; // Poisson arrivals
-                await Task.Delay(TimeSpan.FromSeconds(gapSeconds), _timeProvider, stoppingToken).ConfigureAwait(false);
+                await Task.Delay(arrivals.NextGap(_timeProvider.GetUtcNow()), _timeProvider, stoppingToken).ConfigureAwait(false);
 
                 if (_inFlight.Count >= _options.MaxConcurrency)
                 {
@@ -235,28 +227,6 @@ public sealed partial class DemoTrafficService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Trace, Message = "Simulated {Model} call failed.")]
     private static partial void LogCallFailed(ILogger logger, string model, Exception exception);
-
-    /// <summary>When traffic bursts: exponential gaps between bursts of 10-30 s at 2.5-4x.</summary>
-    private sealed class BurstSchedule(Random random, DateTimeOffset start)
-    {
-        private DateTimeOffset _nextStart = start + Gap(random);
-        private DateTimeOffset _end = DateTimeOffset.MinValue;
-        private double _factor = 1;
-
-        public double FactorAt(DateTimeOffset now)
-        {
-            if (now >= _nextStart)
-            {
-                _end = now + TimeSpan.FromSeconds(10 + (20 * random.NextDouble()));
-                _factor = 2.5 + (1.5 * random.NextDouble());
-                _nextStart = _end + Gap(random);
-            }
-
-            return now < _end ? _factor : 1;
-        }
-
-        private static TimeSpan Gap(Random random) => TimeSpan.FromSeconds(-Math.Log(1.0 - random.NextDouble()) * MeanSecondsBetweenBursts);
-    }
 
     private sealed record DemoRequest
     {
