@@ -1,4 +1,8 @@
+using System.Net;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,9 +17,13 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
     public const string SecondaryIngestionKey = "test-secondary-key-9876543210";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly bool _realClock;
 
-    public ConciergusAppFactory(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration overrides.</param>
+    /// <param name="realClock">Use the system clock (browser tests, where timers must tick by themselves).</param>
+    public ConciergusAppFactory(Dictionary<string, string?>? settings = null, bool realClock = false)
     {
+        _realClock = realClock;
         DataDirectory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
         {
@@ -35,6 +43,15 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>Starts the app on a real Kestrel socket on 127.0.0.1 (free port) and returns its base address.</summary>
+    public Uri StartKestrel()
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
+        return new Uri(addresses.First());
+    }
+
     public HttpClient CreateIngestionClient(string key = IngestionKey)
     {
         var client = CreateClient();
@@ -45,12 +62,16 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.UseStaticWebAssets();
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        if (!_realClock)
+        {
+            builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        }
     }
 
     protected override void Dispose(bool disposing)
