@@ -58,10 +58,10 @@ public sealed partial class Overview : IDisposable
         ? "waiting"
         : "live · " + _snapshot.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 
+    // The value is the window average (as the API reports it); "now" is the last few completed seconds.
     private string? RequestsCaption => Summary is null
         ? null
-        : (_nowRate is { } now ? $"now {Formatting.Rate(now)} · " : "")
-            + $"{Formatting.Compact(Summary.Requests)} in {Formatting.Window(Publisher.Options.SummaryWindow)}";
+        : $"avg {Formatting.Window(Publisher.Options.SummaryWindow)}" + (_nowRate is { } now ? $" · now {Formatting.Rate(now)}" : "");
 
     private string? CostCaption => Summary switch
     {
