@@ -1,31 +1,63 @@
+using Conciergus.Core.Analytics;
+using Conciergus.Core.Errors;
+using Conciergus.Core.Ingestion;
+using Conciergus.Core.Pricing;
+using Conciergus.Core.Storage;
+using Conciergus.Core.Telemetry;
+using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components;
+using Conciergus.Dashboard.Demo;
+using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Live;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
-builder.Services.AddMudServices();
-builder.Services.AddConciergusLive();
+// Core features: storage, the time-series cache, pricing, errors, the collector and its read models.
+builder.Services
+    .AddConciergusStorage(builder.Configuration, builder.Environment.ContentRootPath)
+    .AddConciergusTimeSeries(builder.Configuration)
+    .AddConciergusPricing(builder.Configuration)
+    .AddConciergusErrors()
+    .AddConciergusCollector()
+    .AddConciergusAnalytics()
+    .AddConciergusIngestion(builder.Configuration);
+
+// Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
+builder.Services
+    .AddConciergusApi(builder.Configuration)
+    .AddConciergusLive()
+    .AddConciergusDemo(builder.Configuration)
+    .AddMudServices();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
 
-// Configure the HTTP request pipeline.
 if (!app.Environment.IsDevelopment())
 {
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
-    // The default HSTS value is 30 days. You may want to change this for production scenarios, see https://aka.ms/aspnetcore-hsts.
     app.UseHsts();
 }
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseHttpsRedirection();
 
+// The API answers failures with problem details (no stack traces); pages show the error page.
+app.UseWhen(IsApi, api => api.UseExceptionHandler());
+app.UseWhen(context => !IsApi(context), pages =>
+{
+    pages.UseExceptionHandler("/Error", createScopeForErrors: true);
+    pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+});
 app.UseAntiforgery();
 
 app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
+app.MapConciergusApi();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+// Resolve the ingestion keys now so a generated key is printed at start, not at the first request.
+app.Services.GetRequiredService<IngestionKeys>();
 
 app.Run();
+
+static bool IsApi(HttpContext context) =>
+    context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1") || context.Request.Path.StartsWithSegments("/healthz");
+
+/// <summary>Entry point (public for WebApplicationFactory).</summary>
+public partial class Program;

@@ -227,7 +227,8 @@ public sealed class AnalyticsService
             throw new ArgumentOutOfRangeException(nameof(window), window, "window must be positive");
         }
 
-        var to = _timeProvider.GetUtcNow();
+        // (now - window, now]: an operation that completed at this very instant is in the window.
+        var to = _timeProvider.GetUtcNow().AddTicks(1);
         return (to - window, to);
     }
 

@@ -19,7 +19,7 @@ public static class OperationJsonReader
 
     /// <summary>Parses a whole body; throws <see cref="JsonException"/> or <see cref="FormatException"/> when the body itself is malformed.</summary>
     /// <param name="utf8Json">The request body.</param>
-    /// <param name="now">Default timestamp for items without one.</param>
+    /// <param name="now">Items without a timestamp completed now (they started duration earlier).</param>
     /// <param name="maxBatchSize">Most items accepted; more throws <see cref="BatchTooLargeException"/>.</param>
     public static OperationBatch Read(ReadOnlyMemory<byte> utf8Json, DateTimeOffset now, int maxBatchSize)
     {
@@ -118,7 +118,7 @@ public static class OperationJsonReader
             TraceId = HexId(item, "traceId", 32),
             SpanId = spanId,
             ParentSpanId = HexId(item, "parentSpanId", 16),
-            StartTime = Timestamp(item, now),
+            StartTime = Timestamp(item, now.AddMilliseconds(-durationMs)),
             DurationMs = durationMs,
             TimeToFirstTokenMs = ttft,
             Operation = Text(item, "operation")?.ToLowerInvariant() ?? AiOperationKinds.Chat,

@@ -127,7 +127,7 @@ public sealed class AiOperationCollector : IAiOperationRecorder
 
         if (result.Status == AiOperationStatus.Error && result.ErrorCategory == ErrorCategory.None)
         {
-            result = result with { ErrorCategory = _categorizer.Categorize(result.Error, exception: null, result.Provider) };
+            result = result with { ErrorCategory = _categorizer.Categorize(result) };
         }
 
         return result;

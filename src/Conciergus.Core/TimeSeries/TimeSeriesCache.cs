@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+
+using Conciergus.Core.Errors;
 using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Core.TimeSeries;
@@ -6,29 +9,270 @@ namespace Conciergus.Core.TimeSeries;
 /// In-memory multi-resolution time-series cache: per series, ring buffers of buckets at each configured
 /// resolution. Thread-safe; recording is allocation-free in steady state.
 /// </summary>
-public sealed class TimeSeriesCache
+/// <remarks>
+/// <para>
+/// Buckets are keyed by the operation's completion time (<see cref="AiOperation.EndTime"/>, clamped to now) and aligned
+/// to UTC: bucket e of a resolution with step s covers [e s, (e + 1) s) counted from 0001-01-01 UTC. Each ring keeps
+/// retention / step + 1 buckets (the one in progress plus a full retention behind it), so a window as long as a
+/// resolution's retention, ending now, is still answered at that resolution.
+/// </para>
+/// <para>
+/// Query alignment (one rule for both ends): a bucket counts when its interval overlaps [from, to), that is when its
+/// start lies in [floor(from / step) * step, to). A partially covered first bucket is therefore included, and so is
+/// the bucket in progress. <see cref="Aggregate"/> picks the finest resolution that still holds the bucket of
+/// <c>from</c> (see <see cref="StepFor"/>).
+/// </para>
+/// </remarks>
+public sealed partial class TimeSeriesCache
 {
+    private const int DimensionCount = (int)SeriesDimension.ExperimentVariant + 1;
+
+    private readonly TimeProvider _timeProvider;
+    private readonly long[] _stepTicks;
+    private readonly int[] _bucketCounts;
+    private readonly int _maxSeriesPerDimension;
+
+    private readonly TimeSeriesSlot _total;
+    private readonly DimensionSeries<(string Provider, string Model)> _models = new(SeriesDimension.Model, null);
+    private readonly DimensionSeries<string> _providers = new(SeriesDimension.Provider, StringComparer.Ordinal);
+    private readonly DimensionSeries<string> _operations = new(SeriesDimension.Operation, StringComparer.Ordinal);
+    private readonly DimensionSeries<string> _applications = new(SeriesDimension.Application, StringComparer.Ordinal);
+    private readonly DimensionSeries<string> _errorCategories = new(SeriesDimension.ErrorCategory, StringComparer.Ordinal);
+    private readonly DimensionSeries<string> _environments = new(SeriesDimension.Environment, StringComparer.Ordinal);
+    private readonly DimensionSeries<string> _functions = new(SeriesDimension.FunctionId, StringComparer.Ordinal);
+    private readonly DimensionSeries<(string Key, string Variant)> _variants = new(SeriesDimension.ExperimentVariant, null);
+
+    // Query side: SeriesKey -> series, and per dimension a copy-on-write array of keys (replaced under that
+    // dimension's insert gate, read with Volatile.Read).
+    private readonly ConcurrentDictionary<SeriesKey, TimeSeriesSlot> _byKey = new();
+    private readonly SeriesKey[][] _keys = new SeriesKey[DimensionCount][];
+
+    private int _seriesCount;
+    private long _tooOld;
+    private long _overflow;
+
     /// <summary>Creates the cache.</summary>
-    public TimeSeriesCache(TimeSeriesOptions options, TimeProvider timeProvider) => throw new NotImplementedException();
+    public TimeSeriesCache(TimeSeriesOptions options, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        TimeSeriesOptionsValidator.ThrowIfInvalid(options);
 
-    /// <summary>Records one (priced, categorised) operation into every series it belongs to, at its completion time.</summary>
-    public void Record(AiOperation operation) => throw new NotImplementedException();
+        _timeProvider = timeProvider;
+        _maxSeriesPerDimension = options.MaxSeriesPerDimension;
+        _stepTicks = new long[options.Resolutions.Count];
+        _bucketCounts = new int[options.Resolutions.Count];
+        for (var r = 0; r < _stepTicks.Length; r++)
+        {
+            _stepTicks[r] = options.Resolutions[r].Step.Ticks;
+            _bucketCounts[r] = checked((int)(options.Resolutions[r].Retention.Ticks / _stepTicks[r]) + 1);
+        }
 
-    /// <summary>Everything a series holds over [from, to).</summary>
-    public WindowAggregate Aggregate(SeriesKey key, DateTimeOffset from, DateTimeOffset to) => throw new NotImplementedException();
+        for (var d = 0; d < DimensionCount; d++)
+        {
+            _keys[d] = [];
+        }
 
-    /// <summary>A series over [from, to) cut into steps of <paramref name="step"/> (aligned to the step).</summary>
-    public IReadOnlyList<BucketPoint> Range(SeriesKey key, DateTimeOffset from, DateTimeOffset to, TimeSpan step) => throw new NotImplementedException();
-
-    /// <summary>The series keys of one dimension that exist.</summary>
-    public IReadOnlyList<SeriesKey> Keys(SeriesDimension dimension) => throw new NotImplementedException();
+        _total = CreateSeries(SeriesKey.Total);
+        _keys[(int)SeriesDimension.Total] = [SeriesKey.Total];
+    }
 
     /// <summary>Number of series.</summary>
-    public int SeriesCount => throw new NotImplementedException();
+    public int SeriesCount => Volatile.Read(ref _seriesCount);
 
     /// <summary>Operations whose timestamp was older than every ring (not recorded anywhere).</summary>
-    public long TooOldCount => throw new NotImplementedException();
+    public long TooOldCount => Interlocked.Read(ref _tooOld);
 
     /// <summary>Values that went to an overflow series because their dimension was full.</summary>
-    public long OverflowCount => throw new NotImplementedException();
+    public long OverflowCount => Interlocked.Read(ref _overflow);
+
+    /// <summary>The configured resolutions (bucket widths), finest first.</summary>
+    public IReadOnlyList<TimeSpan> Steps => Array.ConvertAll(_stepTicks, TimeSpan.FromTicks);
+
+    /// <summary>Records one (priced, categorised) operation into every series it belongs to, at its completion time.</summary>
+    /// <remarks>Never throws for a well-formed operation and allocates nothing once its series and sketches exist.</remarks>
+    public void Record(AiOperation operation)
+    {
+        if (operation is null)
+        {
+            return;
+        }
+
+        var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
+        var endTicks = Math.Min(EndTicks(operation), nowTicks);
+
+        // Bucket positions (and, below, the sample with its sketch buckets) are computed before any lock is taken:
+        // the critical sections only add numbers.
+        Span<RingPosition> positions = stackalloc RingPosition[_stepTicks.Length];
+        var anyRing = false;
+        for (var r = 0; r < positions.Length; r++)
+        {
+            var epoch = endTicks / _stepTicks[r];
+            var oldestEpoch = (nowTicks / _stepTicks[r]) - _bucketCounts[r] + 1;
+            if (epoch < oldestEpoch)
+            {
+                positions[r] = new RingPosition(epoch, -1);
+            }
+            else
+            {
+                positions[r] = new RingPosition(epoch, (int)(epoch % _bucketCounts[r]));
+                anyRing = true;
+            }
+        }
+
+        if (!anyRing)
+        {
+            Interlocked.Increment(ref _tooOld);
+            return;
+        }
+
+        var sample = new OperationSample(operation, endTicks);
+        Add(_total, sample, positions);
+        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), sample, positions);
+        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), sample, positions);
+        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), sample, positions);
+        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), sample, positions);
+        if (operation.Status == AiOperationStatus.Error)
+        {
+            // A failed operation the categoriser did not reach is "unknown", never "none".
+            var category = operation.ErrorCategory == ErrorCategory.None ? ErrorCategory.Unknown : operation.ErrorCategory;
+            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), sample, positions);
+        }
+
+        if (operation.Environment is { Length: > 0 } environment)
+        {
+            Add(Resolve(_environments, environment, static v => v), sample, positions);
+        }
+
+        if (operation.FunctionId is { Length: > 0 } functionId)
+        {
+            Add(Resolve(_functions, functionId, static v => v), sample, positions);
+        }
+
+        if (operation.ExperimentKey is { Length: > 0 } experimentKey)
+        {
+            // The "key/variant" string is built once, when the series is created, never per call.
+            var variant = operation.ExperimentVariant ?? "";
+            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), sample, positions);
+        }
+    }
+
+    /// <summary>Completion time in UTC ticks; a negative or non-finite duration counts as 0.</summary>
+    private static long EndTicks(AiOperation operation)
+    {
+        var start = operation.StartTime.UtcTicks;
+        var duration = operation.DurationMs;
+        if (!(duration > 0))
+        {
+            return start;
+        }
+
+        var maxMs = (double)(DateTimeOffset.MaxValue.UtcTicks - start) / TimeSpan.TicksPerMillisecond;
+        return duration >= maxMs ? DateTimeOffset.MaxValue.UtcTicks : start + (long)(duration * TimeSpan.TicksPerMillisecond);
+    }
+
+    private static void Add(TimeSeriesSlot series, in OperationSample sample, ReadOnlySpan<RingPosition> positions)
+    {
+        // Safe: every bucket of this series is only touched under series.Gate, and the critical section is a handful of
+        // additions per ring (the positions were computed outside). Writers of other series never contend here.
+        lock (series.Gate)
+        {
+            for (var r = 0; r < positions.Length; r++)
+            {
+                var position = positions[r];
+                if (position.Slot < 0)
+                {
+                    continue;
+                }
+
+                ref var bucket = ref series.Rings[r][position.Slot];
+                if (bucket.Epoch != position.Epoch)
+                {
+                    if (bucket.Epoch > position.Epoch)
+                    {
+                        // A writer with a later clock reading already reused this slot: our bucket has left the ring.
+                        continue;
+                    }
+
+                    bucket.Reset(position.Epoch);
+                }
+
+                bucket.Add(sample);
+            }
+        }
+    }
+
+    /// <summary>The series for a dimension value: lock-free when it exists, double-checked insert when it does not.</summary>
+    private TimeSeriesSlot Resolve<TKey>(DimensionSeries<TKey> dimension, TKey key, Func<TKey, string> valueOf)
+        where TKey : notnull
+    {
+        // Fast path, every call in steady state: ConcurrentDictionary reads take no lock and allocate nothing.
+        if (dimension.Map.TryGetValue(key, out var series))
+        {
+            return series;
+        }
+
+        // A full dimension never admits a new value (series are never removed), so an unknown key can go to the
+        // overflow series without the insert lock once the count has reached the cap.
+        if (Volatile.Read(ref dimension.Count) >= _maxSeriesPerDimension && Volatile.Read(ref dimension.Overflow) is { } overflow)
+        {
+            Interlocked.Increment(ref _overflow);
+            return overflow;
+        }
+
+        return ResolveSlow(dimension, key, valueOf);
+    }
+
+    private TimeSeriesSlot ResolveSlow<TKey>(DimensionSeries<TKey> dimension, TKey key, Func<TKey, string> valueOf)
+        where TKey : notnull
+    {
+        // Double-checked insert: only one thread inserts into a dimension at a time, so the count is exact and a key
+        // gets exactly one series; readers keep using the map lock-free meanwhile (ConcurrentDictionary publishes the
+        // fully built series).
+        lock (dimension.InsertGate)
+        {
+            if (dimension.Map.TryGetValue(key, out var series))
+            {
+                return series;
+            }
+
+            string value;
+            if (dimension.Count >= _maxSeriesPerDimension || (value = valueOf(key)) == SeriesKey.OverflowValue)
+            {
+                Interlocked.Increment(ref _overflow);
+                if (dimension.Overflow is null)
+                {
+                    var overflow = CreateSeries(new SeriesKey(dimension.Dimension, SeriesKey.OverflowValue));
+                    PublishKey(overflow.Key);
+                    Volatile.Write(ref dimension.Overflow, overflow);
+                }
+
+                return dimension.Overflow;
+            }
+
+            series = CreateSeries(new SeriesKey(dimension.Dimension, value));
+            dimension.Map[key] = series;
+            PublishKey(series.Key);
+            Volatile.Write(ref dimension.Count, dimension.Count + 1);
+            return series;
+        }
+    }
+
+    private TimeSeriesSlot CreateSeries(SeriesKey key)
+    {
+        var series = new TimeSeriesSlot(key, _bucketCounts);
+        _byKey[key] = series;
+        Interlocked.Increment(ref _seriesCount);
+        return series;
+    }
+
+    /// <summary>Appends a key to its dimension's key array (copy-on-write; caller holds the dimension's insert gate).</summary>
+    private void PublishKey(SeriesKey key)
+    {
+        var d = (int)key.Dimension;
+        Volatile.Write(ref _keys[d], [.. Volatile.Read(ref _keys[d]), key]);
+    }
+
+    /// <summary>Where an operation lands in one ring; Slot is -1 when the ring no longer reaches back to it.</summary>
+    private readonly record struct RingPosition(long Epoch, int Slot);
 }

@@ -1,0 +1,82 @@
+using Conciergus.Core.Telemetry;
+
+namespace Conciergus.Core.Pricing;
+
+/// <summary>Prices operations from the <see cref="PriceCatalog"/> in force at each operation's start time.</summary>
+/// <remarks>
+/// Input tokens include cache reads and cache writes, and output tokens include reasoning tokens
+/// (OpenTelemetry GenAI conventions), so each part is priced once at its own rate:
+/// (input - cacheRead - cacheWrite) x input + cacheRead x cachedInput + cacheWrite x cacheCreation
+/// + (output - reasoning) x output + reasoning x reasoning, per million tokens.
+/// The hot path allocates nothing: lookups are memoised per (provider, model) and price versions are precomputed.
+/// </remarks>
+public sealed class CostCalculator : ICostCalculator
+{
+    private const decimal TokensPerUnit = 1_000_000m;
+
+    private readonly PriceCatalog _catalog;
+
+    /// <summary>Creates the calculator.</summary>
+    public CostCalculator(PriceCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        _catalog = catalog;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The response model (often a dated variant, or the real model behind an Azure deployment name) is tried first, then the request model.</remarks>
+    public CostResult Calculate(AiOperation operation)
+    {
+        if (operation is null)
+        {
+            return CostResult.Unpriced;
+        }
+
+        var model = (operation.ResponseModel is { Length: > 0 } responseModel ? _catalog.Find(operation.Provider, responseModel) : null)
+            ?? _catalog.Find(operation.Provider, operation.RequestModel);
+        if (model is null)
+        {
+            return CostResult.Unpriced;
+        }
+
+        var price = model.PriceAt(operation.StartTime);
+        var inputOnly = model.Kind == ModelKind.Embedding
+            || string.Equals(operation.Operation, AiOperationKinds.Embeddings, StringComparison.Ordinal);
+        var cost = Compute(
+            price,
+            inputOnly,
+            operation.InputTokens,
+            operation.OutputTokens,
+            operation.CachedInputTokens,
+            operation.CacheCreationInputTokens,
+            operation.ReasoningTokens);
+        return new CostResult(PricingStatus.Priced, cost, price.Version);
+    }
+
+    /// <summary>Cost in USD of one call's tokens at one price (negative counts and remainders count as zero).</summary>
+    public static decimal Compute(PriceEntry price, bool inputOnly, long inputTokens, long outputTokens, long cachedInputTokens, long cacheCreationTokens, long reasoningTokens)
+    {
+        ArgumentNullException.ThrowIfNull(price);
+
+        // Bad data (negative counts, parts larger than their totals) must never produce a negative cost.
+        var input = Math.Max(0, inputTokens);
+        var rates = price.RatesFor(input);
+        if (inputOnly)
+        {
+            return input * rates.Input / TokensPerUnit;
+        }
+
+        var cacheRead = Math.Max(0, cachedInputTokens);
+        var cacheWrite = Math.Max(0, cacheCreationTokens);
+        var reasoning = Math.Max(0, reasoningTokens);
+        var uncachedInput = Math.Max(0, input - cacheRead - cacheWrite);
+        var plainOutput = Math.Max(0, Math.Max(0, outputTokens) - reasoning);
+
+        var total = (uncachedInput * rates.Input)
+            + (cacheRead * rates.CachedInput)
+            + (cacheWrite * rates.CacheCreation)
+            + (plainOutput * rates.Output)
+            + (reasoning * rates.Reasoning);
+        return total / TokensPerUnit;
+    }
+}

@@ -1,0 +1,346 @@
+using System.Diagnostics;
+
+using Conciergus.Core.Errors;
+
+using Microsoft.Extensions.AI;
+
+namespace Conciergus.Core.Telemetry;
+
+/// <summary>What is known about a call before it is sent.</summary>
+internal sealed record CallDescription
+{
+    public required string Operation { get; init; }
+
+    public required string Provider { get; init; }
+
+    public required string RequestModel { get; init; }
+
+    public required CallDimensions Dimensions { get; init; }
+
+    public string? ExperimentKey { get; init; }
+
+    public string? ExperimentVariant { get; init; }
+
+    public bool Streaming { get; init; }
+}
+
+/// <summary>What the response said (filled in as a stream goes by, or at once from a response).</summary>
+internal sealed class CallOutcome
+{
+    public string? ResponseModel { get; set; }
+
+    public string? ConversationId { get; set; }
+
+    public UsageDetails? Usage { get; private set; }
+
+    public List<string>? FinishReasons { get; private set; }
+
+    public static CallOutcome From(ChatResponse response)
+    {
+        var outcome = new CallOutcome { ResponseModel = response.ModelId, ConversationId = response.ConversationId };
+        outcome.AddUsage(response.Usage);
+        outcome.AddFinishReason(response.FinishReason);
+        return outcome;
+    }
+
+    /// <summary>Takes what one streaming update says; true when it carries content the user sees (for TTFT).</summary>
+    public bool Observe(ChatResponseUpdate update)
+    {
+        if (update.ModelId is { Length: > 0 } model)
+        {
+            ResponseModel = model;
+        }
+
+        if (update.ConversationId is { Length: > 0 } conversation)
+        {
+            ConversationId = conversation;
+        }
+
+        AddFinishReason(update.FinishReason);
+        var visible = false;
+        foreach (var content in update.Contents)
+        {
+            switch (content)
+            {
+                case UsageContent usage:
+                    AddUsage(usage.Details);
+                    break;
+                case TextContent text:
+                    visible |= !string.IsNullOrEmpty(text.Text);
+                    break;
+                case TextReasoningContent reasoning:
+                    visible |= !string.IsNullOrEmpty(reasoning.Text);
+                    break;
+                default:
+                    visible = true; // tool calls, images, data: the model has started answering
+                    break;
+            }
+        }
+
+        return visible;
+    }
+
+    // Usage updates are summed, as ChatResponseExtensions.ToChatResponse does, so our numbers match what
+    // UseOpenTelemetry() reports for the same stream. Most providers send one usage update at the end.
+    public void AddUsage(UsageDetails? details)
+    {
+        if (details is null)
+        {
+            return;
+        }
+
+        if (Usage is null)
+        {
+            Usage = new UsageDetails();
+        }
+
+        Usage.Add(details);
+    }
+
+    private void AddFinishReason(ChatFinishReason? reason)
+    {
+        if (reason is { Value: { Length: > 0 } value })
+        {
+            FinishReasons ??= [];
+            if (!FinishReasons.Contains(value))
+            {
+                FinishReasons.Add(value);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One call in flight: owns its span and its clock, and records exactly one <see cref="AiOperation"/>
+/// however the call ends (success, failure, abandoned stream).
+/// </summary>
+internal sealed class AiCallTracker
+{
+    internal static readonly ActivitySource Source = new(ConciergusDiagnostics.ActivitySourceName);
+
+    private readonly IAiOperationRecorder _recorder;
+    private readonly IErrorCategorizer? _categorizer;
+    private readonly TimeProvider _timeProvider;
+    private readonly CallDescription _call;
+    private readonly Activity? _activity;
+    private readonly DateTimeOffset _startTime;
+    private readonly long _startTimestamp;
+    private readonly string _operationId;
+    private readonly string? _traceId;
+    private readonly string? _spanId;
+    private readonly string? _parentSpanId;
+    private long? _firstTokenTimestamp;
+    private int _finished;
+
+    private AiCallTracker(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, TimeProvider timeProvider, CallDescription call)
+    {
+        _recorder = recorder;
+        _categorizer = categorizer;
+        _timeProvider = timeProvider;
+        _call = call;
+
+        _activity = Source.StartActivity($"{call.Operation} {call.RequestModel}", ActivityKind.Client);
+        if (_activity is { IsAllDataRequested: true } activity)
+        {
+            activity.SetTag(GenAiAttributes.OperationName, call.Operation);
+            activity.SetTag(GenAiAttributes.ProviderName, call.Provider);
+            activity.SetTag(GenAiAttributes.RequestModel, call.RequestModel);
+            activity.SetTag(GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
+            activity.SetTag(GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
+            activity.SetTag(GenAiAttributes.ExperimentKey, call.ExperimentKey);
+            activity.SetTag(GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
+        }
+
+        (_traceId, _spanId, _parentSpanId) = ResolveIds(_activity);
+        _operationId = _spanId ?? ActivitySpanId.CreateRandom().ToHexString();
+        _spanId ??= _operationId;
+
+        _startTime = timeProvider.GetUtcNow();
+        _startTimestamp = timeProvider.GetTimestamp();
+    }
+
+    /// <summary>Our span, when someone listens to <see cref="ConciergusDiagnostics.ActivitySourceName"/>.</summary>
+    public Activity? Activity => _activity;
+
+    public static AiCallTracker Start(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, TimeProvider timeProvider, CallDescription call) =>
+        new(recorder, categorizer, timeProvider, call);
+
+    public void MarkFirstToken() => _firstTokenTimestamp ??= _timeProvider.GetTimestamp();
+
+    public void Succeed(CallOutcome outcome) => Finish(outcome, exception: null, abandoned: false);
+
+    public void Fail(Exception exception, CallOutcome? partial = null) => Finish(partial, exception, abandoned: false);
+
+    /// <summary>The consumer stopped reading a stream before its end (disposed it without cancelling).</summary>
+    public void Abandon(CallOutcome partial) => Finish(partial, exception: null, abandoned: true);
+
+    private void Finish(CallOutcome? outcome, Exception? exception, bool abandoned)
+    {
+        // The streaming path can reach both its catch and its finally; only the first end counts.
+        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        {
+            return;
+        }
+
+        var elapsed = _timeProvider.GetElapsedTime(_startTimestamp);
+        var tokens = TokenUsage.From(outcome?.Usage);
+        var operation = new AiOperation
+        {
+            OperationId = _operationId,
+            TraceId = _traceId,
+            SpanId = _spanId,
+            ParentSpanId = _parentSpanId,
+            StartTime = _startTime,
+            DurationMs = elapsed.TotalMilliseconds,
+            TimeToFirstTokenMs = _firstTokenTimestamp is { } first
+                ? _timeProvider.GetElapsedTime(_startTimestamp, first).TotalMilliseconds
+                : null,
+            Operation = _call.Operation,
+            Provider = _call.Provider,
+            RequestModel = _call.RequestModel,
+            ResponseModel = outcome?.ResponseModel,
+            InputTokens = tokens.Input,
+            OutputTokens = tokens.Output,
+            CachedInputTokens = tokens.CachedInput,
+            CacheCreationInputTokens = tokens.CacheCreation,
+            ReasoningTokens = tokens.Reasoning,
+            Application = _call.Dimensions.Application,
+            FunctionId = _call.Dimensions.FunctionId,
+            UserId = _call.Dimensions.UserId,
+            SessionId = _call.Dimensions.SessionId,
+            ConversationId = _call.Dimensions.ConversationId ?? outcome?.ConversationId,
+            Environment = _call.Dimensions.Environment,
+            ExperimentKey = _call.ExperimentKey,
+            ExperimentVariant = _call.ExperimentVariant,
+            FinishReasons = outcome?.FinishReasons,
+            Metadata = BuildMetadata(abandoned),
+        };
+
+        if (exception is not null)
+        {
+            var details = ExceptionDescriber.Describe(exception);
+            operation = operation with
+            {
+                Status = AiOperationStatus.Error,
+                Error = details,
+                ErrorCategory = Categorize(details, exception),
+            };
+        }
+
+        CompleteActivity(operation, exception);
+        _recorder.Record(operation);
+    }
+
+    private ErrorCategory Categorize(ErrorDetails details, Exception exception)
+    {
+        if (_categorizer is null)
+        {
+            // The collector categorises from the details; it just cannot see the exception object.
+            return ErrorCategory.None;
+        }
+
+        try
+        {
+            return _categorizer.Categorize(details, exception, _call.Provider);
+        }
+#pragma warning disable CA1031 // A broken categorizer must not replace the caller's exception with its own.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return ErrorCategory.Unknown;
+        }
+    }
+
+    private Dictionary<string, string>? BuildMetadata(bool abandoned)
+    {
+        if (!_call.Streaming)
+        {
+            return null;
+        }
+
+        var metadata = new Dictionary<string, string>(2, StringComparer.Ordinal) { ["conciergus.streaming"] = "true" };
+        if (abandoned)
+        {
+            metadata["conciergus.stream_abandoned"] = "true";
+        }
+
+        return metadata;
+    }
+
+    private void CompleteActivity(AiOperation operation, Exception? exception)
+    {
+        if (_activity is null)
+        {
+            return;
+        }
+
+        if (_activity.IsAllDataRequested)
+        {
+            _activity.SetTag(GenAiAttributes.ResponseModel, operation.ResponseModel);
+            if (exception is null || operation.InputTokens > 0 || operation.OutputTokens > 0)
+            {
+                _activity.SetTag(GenAiAttributes.InputTokens, operation.InputTokens);
+                _activity.SetTag(GenAiAttributes.OutputTokens, operation.OutputTokens);
+            }
+
+            if (operation.CachedInputTokens > 0)
+            {
+                _activity.SetTag(GenAiAttributes.CacheReadInputTokens, operation.CachedInputTokens);
+            }
+
+            if (operation.CacheCreationInputTokens > 0)
+            {
+                _activity.SetTag(GenAiAttributes.CacheCreationInputTokens, operation.CacheCreationInputTokens);
+            }
+
+            if (operation.ReasoningTokens > 0)
+            {
+                _activity.SetTag(GenAiAttributes.ReasoningOutputTokens, operation.ReasoningTokens);
+            }
+
+            if (operation.FinishReasons is { Count: > 0 } reasons)
+            {
+                _activity.SetTag(GenAiAttributes.ResponseFinishReasons, reasons.ToArray());
+            }
+
+            if (operation.ConversationId is not null && _call.Dimensions.ConversationId is null)
+            {
+                _activity.SetTag(GenAiAttributes.ConversationId, operation.ConversationId);
+            }
+        }
+
+        if (exception is not null)
+        {
+            _activity.SetTag(GenAiAttributes.ErrorType, exception.GetType().FullName);
+            _activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        }
+
+        _activity.Dispose();
+    }
+
+    /// <summary>
+    /// Ids for the operation. With our own span, its ids. Without one (nobody listens to our source), the
+    /// ambient span: when it already describes this very call (an outer UseOpenTelemetry() span carries
+    /// gen_ai.operation.name) we take its ids, so the operation and the exported span share a span id;
+    /// otherwise (a request span, say) it is the parent of a fresh span id.
+    /// </summary>
+    private static (string? TraceId, string? SpanId, string? ParentSpanId) ResolveIds(Activity? own)
+    {
+        if (own is { IdFormat: ActivityIdFormat.W3C })
+        {
+            return (own.TraceId.ToHexString(), own.SpanId.ToHexString(), ParentOf(own));
+        }
+
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            return current.GetTagItem(GenAiAttributes.OperationName) is not null
+                ? (current.TraceId.ToHexString(), current.SpanId.ToHexString(), ParentOf(current))
+                : (current.TraceId.ToHexString(), null, current.SpanId.ToHexString());
+        }
+
+        return (null, null, null);
+    }
+
+    private static string? ParentOf(Activity activity) =>
+        activity.ParentSpanId == default ? null : activity.ParentSpanId.ToHexString();
+}

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+
+using Conciergus.Core.Telemetry;
+
+namespace Conciergus.Core.TimeSeries;
+
+/// <summary>One bucket of one ring: everything the operations completed in one step hold. Guarded by its series' lock.</summary>
+internal struct TimeBucket
+{
+    /// <summary>Marks a slot that never held data.</summary>
+    public const long NoEpoch = long.MinValue;
+
+    /// <summary>Bucket index since 0001-01-01 UTC (ticks / step); the slot holds data only for this epoch.</summary>
+    public long Epoch;
+    public long Requests;
+    public long Errors;
+    public long InputTokens;
+    public long OutputTokens;
+    public long CachedInputTokens;
+    public long CacheCreationInputTokens;
+    public long ReasoningTokens;
+    public long UnpricedRequests;
+    public long LastSeenTicks;
+    public decimal CostUsd;
+
+    // Allocated the first time the slot takes a value and kept (cleared) when the ring wraps.
+    public LatencySketch? Latency;
+    public LatencySketch? TimeToFirstToken;
+
+    /// <summary>Starts the slot over for a new epoch, keeping the sketches' storage.</summary>
+    public void Reset(long epoch)
+    {
+        Epoch = epoch;
+        Requests = 0;
+        Errors = 0;
+        InputTokens = 0;
+        OutputTokens = 0;
+        CachedInputTokens = 0;
+        CacheCreationInputTokens = 0;
+        ReasoningTokens = 0;
+        UnpricedRequests = 0;
+        LastSeenTicks = 0;
+        CostUsd = 0;
+        Latency?.Clear();
+        TimeToFirstToken?.Clear();
+    }
+
+    /// <summary>Adds one operation (prepared once per Record, outside any lock).</summary>
+    public void Add(in OperationSample sample)
+    {
+        Requests++;
+        Errors += sample.Errors;
+        InputTokens += sample.InputTokens;
+        OutputTokens += sample.OutputTokens;
+        CachedInputTokens += sample.CachedInputTokens;
+        CacheCreationInputTokens += sample.CacheCreationInputTokens;
+        ReasoningTokens += sample.ReasoningTokens;
+        UnpricedRequests += sample.Unpriced;
+        if (sample.HasCost)
+        {
+            CostUsd += sample.CostUsd;
+        }
+
+        (Latency ??= new LatencySketch()).Add(sample.Latency, sample.LatencyBucket);
+        if (sample.HasTimeToFirstToken)
+        {
+            (TimeToFirstToken ??= new LatencySketch()).Add(sample.TimeToFirstToken, sample.TimeToFirstTokenBucket);
+        }
+
+        if (sample.EndTicks > LastSeenTicks)
+        {
+            LastSeenTicks = sample.EndTicks;
+        }
+    }
+
+    /// <summary>Adds this bucket into an aggregate.</summary>
+    public readonly void MergeInto(WindowAggregate aggregate)
+    {
+        aggregate.Requests += Requests;
+        aggregate.Errors += Errors;
+        aggregate.InputTokens += InputTokens;
+        aggregate.OutputTokens += OutputTokens;
+        aggregate.CachedInputTokens += CachedInputTokens;
+        aggregate.CacheCreationInputTokens += CacheCreationInputTokens;
+        aggregate.ReasoningTokens += ReasoningTokens;
+        aggregate.CostUsd += CostUsd;
+        aggregate.UnpricedRequests += UnpricedRequests;
+        if (Latency is not null)
+        {
+            aggregate.Latency.Merge(Latency);
+        }
+
+        if (TimeToFirstToken is not null)
+        {
+            aggregate.TimeToFirstToken.Merge(TimeToFirstToken);
+        }
+
+        if (Requests > 0 && (aggregate.LastSeen is null || LastSeenTicks > aggregate.LastSeen.Value.UtcTicks))
+        {
+            aggregate.LastSeen = new DateTimeOffset(LastSeenTicks, TimeSpan.Zero);
+        }
+    }
+}
+
+/// <summary>One series: a ring of buckets per resolution, all guarded by one short lock.</summary>
+internal sealed class TimeSeriesSlot
+{
+    public TimeSeriesSlot(SeriesKey key, int[] bucketCounts)
+    {
+        Key = key;
+        Rings = new TimeBucket[bucketCounts.Length][];
+        for (var r = 0; r < bucketCounts.Length; r++)
+        {
+            var ring = new TimeBucket[bucketCounts[r]];
+            ring.AsSpan().Fill(new TimeBucket { Epoch = TimeBucket.NoEpoch });
+            Rings[r] = ring;
+        }
+    }
+
+    public SeriesKey Key { get; }
+
+    /// <summary>Guards every bucket of every ring of this series (writers hold it for one operation, readers for one bucket).</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>One ring per resolution, finest first; slot = epoch % length.</summary>
+    public TimeBucket[][] Rings { get; }
+}
+
+/// <summary>The series of one dimension: a lock-free lookup from the hot-path key to its series, capped.</summary>
+internal sealed class DimensionSeries<TKey>
+    where TKey : notnull
+{
+    public DimensionSeries(SeriesDimension dimension, IEqualityComparer<TKey>? comparer)
+    {
+        Dimension = dimension;
+        Map = new ConcurrentDictionary<TKey, TimeSeriesSlot>(comparer);
+    }
+
+    public SeriesDimension Dimension { get; }
+
+    /// <summary>Read lock-free on every Record; written only under <see cref="InsertGate"/>.</summary>
+    public ConcurrentDictionary<TKey, TimeSeriesSlot> Map { get; }
+
+    /// <summary>Serialises inserts so the cap is exact and a key never gets two series.</summary>
+    public Lock InsertGate { get; } = new();
+
+    /// <summary>Distinct values (not counting the overflow series); written under <see cref="InsertGate"/>.</summary>
+    public int Count;
+
+    /// <summary>Created on first overflow under <see cref="InsertGate"/>, then read without it.</summary>
+    public TimeSeriesSlot? Overflow;
+}
+
+/// <summary>What one operation adds to a bucket, computed once per Record (sketch buckets included) outside any lock.</summary>
+internal readonly struct OperationSample
+{
+    public OperationSample(AiOperation operation, long endTicks)
+    {
+        EndTicks = endTicks;
+        Errors = operation.Status == AiOperationStatus.Error ? 1 : 0;
+        InputTokens = operation.InputTokens;
+        OutputTokens = operation.OutputTokens;
+        CachedInputTokens = operation.CachedInputTokens;
+        CacheCreationInputTokens = operation.CacheCreationInputTokens;
+        ReasoningTokens = operation.ReasoningTokens;
+        Unpriced = operation.Pricing == PricingStatus.Unpriced ? 1 : 0;
+        HasCost = operation.Pricing is PricingStatus.Priced or PricingStatus.Provided && operation.CostUsd is not null;
+        CostUsd = HasCost ? operation.CostUsd!.Value : 0m;
+        Latency = LatencySketch.Normalize(operation.DurationMs);
+        LatencyBucket = LatencySketch.BucketOf(Latency);
+        HasTimeToFirstToken = operation.TimeToFirstTokenMs.HasValue;
+        TimeToFirstToken = LatencySketch.Normalize(operation.TimeToFirstTokenMs.GetValueOrDefault());
+        TimeToFirstTokenBucket = HasTimeToFirstToken ? LatencySketch.BucketOf(TimeToFirstToken) : LatencySketch.ZeroBucket;
+    }
+
+    public long EndTicks { get; }
+    public long Errors { get; }
+    public long InputTokens { get; }
+    public long OutputTokens { get; }
+    public long CachedInputTokens { get; }
+    public long CacheCreationInputTokens { get; }
+    public long ReasoningTokens { get; }
+    public long Unpriced { get; }
+    public bool HasCost { get; }
+    public decimal CostUsd { get; }
+    public double Latency { get; }
+    public int LatencyBucket { get; }
+    public bool HasTimeToFirstToken { get; }
+    public double TimeToFirstToken { get; }
+    public int TimeToFirstTokenBucket { get; }
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Demo;
+
+/// <summary>The built-in traffic simulator ("Conciergus:Demo").</summary>
+public sealed class DemoOptions
+{
+    /// <summary>Configuration section the options bind from.</summary>
+    public const string SectionName = "Conciergus:Demo";
+
+    /// <summary>Whether the simulator runs (read once at startup). Off unless configured.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Average operations per second, bursts included.</summary>
+    public double RequestsPerSecond { get; set; } = 4;
+
+    /// <summary>Upper bound on simulated calls in flight; arrivals beyond it are skipped.</summary>
+    public int MaxConcurrency { get; set; } = 64;
+
+    /// <summary>Seed for a reproducible run; null seeds from the clock.</summary>
+    public int? Seed { get; set; }
+}
+
+/// <summary>Says in words what is wrong with <see cref="DemoOptions"/>.</summary>
+internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DemoOptions options)
+    {
+        var failures = new List<string>();
+        if (!(options.RequestsPerSecond > 0 && options.RequestsPerSecond <= 1000))
+        {
+            failures.Add($"Conciergus:Demo:RequestsPerSecond must be greater than 0 and at most 1000 (was {options.RequestsPerSecond}).");
+        }
+
+        if (options.MaxConcurrency is < 1 or > 10_000)
+        {
+            failures.Add($"Conciergus:Demo:MaxConcurrency must be between 1 and 10000 (was {options.MaxConcurrency}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,23 @@
+using Conciergus.Core.Telemetry;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>GET /healthz: liveness with the collector's counters.</summary>
+public static class HealthEndpoints
+{
+    /// <summary>Maps the endpoint.</summary>
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", (AiOperationCollector collector) => Results.Ok(new { status = "healthy", collector = collector.Stats }))
+            .AllowAnonymous();
+        return app;
+    }
+}
+
+/// <summary>Maps every HTTP API endpoint.</summary>
+public static class ApiEndpointRouteBuilderExtensions
+{
+    /// <summary>Maps ingestion, the read API and health.</summary>
+    public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
+        app.MapOperationIngestion().MapReadApi().MapHealth();
+}

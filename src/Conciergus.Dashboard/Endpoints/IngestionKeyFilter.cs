@@ -1,0 +1,63 @@
+using Conciergus.Core.Ingestion;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>Lets a request through only with a valid ingestion key (<c>x-otlp-api-key</c> or <c>Authorization: Bearer</c>).</summary>
+public sealed class IngestionKeyFilter(IngestionKeys keys) : IEndpointFilter
+{
+    /// <summary>Header carrying the key for OTLP exporters.</summary>
+    public const string ApiKeyHeader = "x-otlp-api-key";
+
+    /// <inheritdoc />
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        if (keys.IsValid(ReadKey(context.HttpContext.Request)))
+        {
+            return next(context);
+        }
+
+        context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
+        return ValueTask.FromResult<object?>(Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: "Ingestion key required",
+            detail: $"Send a valid ingestion key as the '{ApiKeyHeader}' header or as 'Authorization: Bearer <key>'."));
+    }
+
+    /// <summary>The key a request carries, if any.</summary>
+    public static string? ReadKey(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Headers.TryGetValue(ApiKeyHeader, out var apiKey) && !string.IsNullOrWhiteSpace(apiKey))
+        {
+            return apiKey.ToString();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
+    }
+}
+
+/// <summary>Lets read requests through only from loopback until sign-in exists (issue: sign-in and roles).</summary>
+public sealed class LoopbackOnlyFilter : IEndpointFilter
+{
+    /// <inheritdoc />
+    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+
+        // The in-process test server has no remote address; Kestrel always sets one.
+        var remote = context.HttpContext.Connection.RemoteIpAddress;
+        if (remote is null || System.Net.IPAddress.IsLoopback(remote))
+        {
+            return next(context);
+        }
+
+        return ValueTask.FromResult<object?>(Results.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "Read API is open on loopback only",
+            detail: "Until sign-in is configured, the read API answers requests from this machine (127.0.0.1 / ::1) only."));
+    }
+}

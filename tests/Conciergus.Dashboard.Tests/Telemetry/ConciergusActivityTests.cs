@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+
+using Conciergus.Core.Telemetry;
+
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Conciergus.Dashboard.Tests.Telemetry;
+
+public sealed class ConciergusActivityTests : IDisposable
+{
+    private static readonly ChatMessage[] Prompt = [new(ChatRole.User, "Hello")];
+
+    // Listeners are process-wide: this one samples only spans of this test's unique model, so parallel tests
+    // neither see its spans nor get spans created for them.
+    private readonly string _model = "activity-test-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ActivityListener _listener;
+
+    public ConciergusActivityTests()
+    {
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ConciergusDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
+                options.Name.EndsWith(_model, StringComparison.Ordinal) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
+            ActivityStopped = _stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    [Fact]
+    public async Task GetResponseAsync_WithListener_EmitsGenAiClientSpanAndOperationSharesItsIds()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        var inner = new ScriptedChatClient(time)
+        {
+            Metadata = new ChatClientMetadata("OpenAI", null, _model),
+            Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))
+            {
+                ModelId = _model + "-2025",
+                FinishReason = ChatFinishReason.Length,
+                Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 20, CachedInputTokenCount = 4, ReasoningTokenCount = 5 },
+            },
+        };
+        Activity? seenByInner = null;
+        using var client = Pipelines.Chat(new SpyChatClient(inner, () => seenByInner = Activity.Current), recorder, time);
+        using var parent = new Activity("request").Start();
+
+        await client.GetResponseAsync(Prompt);
+
+        var span = Assert.Single(_stopped);
+        Assert.Same(span, seenByInner);
+        Assert.Same(parent, Activity.Current);
+        Assert.Equal("chat " + _model, span.DisplayName);
+        Assert.Equal(ActivityKind.Client, span.Kind);
+        Assert.Equal("chat", span.GetTagItem("gen_ai.operation.name"));
+        Assert.Equal("openai", span.GetTagItem("gen_ai.provider.name"));
+        Assert.Equal(_model, span.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(_model + "-2025", span.GetTagItem("gen_ai.response.model"));
+        Assert.Equal(10L, span.GetTagItem("gen_ai.usage.input_tokens"));
+        Assert.Equal(20L, span.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.Equal(4L, span.GetTagItem("gen_ai.usage.cache_read.input_tokens"));
+        Assert.Equal(5L, span.GetTagItem("gen_ai.usage.reasoning.output_tokens"));
+        Assert.Equal(new[] { "length" }, span.GetTagItem("gen_ai.response.finish_reasons"));
+        Assert.Equal(ActivityStatusCode.Unset, span.Status);
+
+        var op = Assert.Single(recorder.Operations);
+        Assert.Equal(span.TraceId.ToHexString(), op.TraceId);
+        Assert.Equal(span.SpanId.ToHexString(), op.SpanId);
+        Assert.Equal(span.SpanId.ToHexString(), op.OperationId);
+        Assert.Equal(parent.SpanId.ToHexString(), op.ParentSpanId);
+        Assert.Equal(parent.TraceId, span.TraceId);
+    }
+
+    [Fact]
+    public async Task GetStreamingResponseAsync_InnerFails_SpanHasErrorStatusAndErrorType()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        Activity? seenByInner = null;
+        var inner = new ScriptedChatClient(time)
+        {
+            Metadata = new ChatClientMetadata("Mistral_AI", null, _model),
+            Updates = [(TimeSpan.FromMilliseconds(10), new ChatResponseUpdate(ChatRole.Assistant, "x"))],
+            StreamException = new HttpRequestException("boom", null, HttpStatusCode.InternalServerError),
+        };
+        using var client = Pipelines.Chat(new SpyChatClient(inner, () => seenByInner = Activity.Current), recorder, time);
+
+        await Assert.ThrowsAsync<HttpRequestException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(Prompt))
+            {
+            }
+        });
+
+        var span = Assert.Single(_stopped);
+        Assert.Equal(ActivityStatusCode.Error, span.Status);
+        Assert.Equal("System.Net.Http.HttpRequestException", span.GetTagItem("error.type"));
+        Assert.Equal("mistral_ai", span.GetTagItem("gen_ai.provider.name"));
+        Assert.Same(span, seenByInner);
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(recorder.Operations).SpanId);
+    }
+
+    /// <summary>Notes what Activity.Current is when the inner client is called or its stream first pulled.</summary>
+    private sealed class SpyChatClient(IChatClient inner, Action onPull) : DelegatingChatClient(inner)
+    {
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            onPull();
+            return base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            onPull();
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
+        }
+    }
+}
+
+public class ConciergusAmbientSpanTests
+{
+    private static readonly ChatMessage[] Prompt = [new(ChatRole.User, "Hello")];
+
+    [Fact]
+    public async Task GetResponseAsync_NoListenerAndAmbientGenAiSpan_TakesItsIds()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        using var client = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("openai", null, "ambient-" + Guid.NewGuid()) }, recorder, time);
+        using var request = new Activity("request").Start();
+        using var otelChat = new Activity("chat gpt-4o").SetTag("gen_ai.operation.name", "chat").Start();
+
+        await client.GetResponseAsync(Prompt);
+
+        var op = Assert.Single(recorder.Operations);
+        Assert.Equal(otelChat.TraceId.ToHexString(), op.TraceId);
+        Assert.Equal(otelChat.SpanId.ToHexString(), op.SpanId);
+        Assert.Equal(request.SpanId.ToHexString(), op.ParentSpanId);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_NoListenerAndPlainAmbientSpan_IsItsChild()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        using var client = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("openai", null, "ambient-" + Guid.NewGuid()) }, recorder, time);
+        using var request = new Activity("request").Start();
+
+        await client.GetResponseAsync(Prompt);
+        await client.GetResponseAsync(Prompt);
+
+        var ops = recorder.Operations;
+        Assert.All(ops, op => Assert.Equal(request.TraceId.ToHexString(), op.TraceId));
+        Assert.All(ops, op => Assert.Equal(request.SpanId.ToHexString(), op.ParentSpanId));
+        Assert.NotEqual(ops[0].SpanId, ops[1].SpanId);
+        Assert.Equal(ops[0].OperationId, ops[0].SpanId);
+    }
+}
