@@ -63,6 +63,9 @@ public sealed partial class Overview : IDisposable
         ? null
         : $"avg {Formatting.Window(Publisher.Options.SummaryWindow)}" + (_nowRate is { } now ? $" · now {Formatting.Rate(now)}" : "");
 
+    // Captions wrap between figures, never between a number and its unit.
+    private static string NoBreak(string text) => text.Replace(' ', '\u00A0');
+
     private string? CostCaption => Summary switch
     {
         null => null,
