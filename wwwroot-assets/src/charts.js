@@ -39,9 +39,9 @@ function formatValue(value, unit, decimals) {
  * Creates a chart in `element`.
  * options: { type: "line"|"area"|"bar", height, series: [{ name, color? }], unit, decimals,
  *            maxPoints, windowMs, mode: "light"|"dark", ariaLabel }
- * Returns the chart id used by the other functions.
+ * Resolves to the chart id used by the other functions once the chart has rendered.
  */
-export function createChart(element, options) {
+export async function createChart(element, options) {
     if (!element) {
         throw new Error("createChart: element is required");
     }
@@ -97,7 +97,15 @@ export function createChart(element, options) {
 
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    charts.set(id, { chart, windows, maxPoints, rendered: chart.render() });
+    const entry = { chart, windows, names: seriesDefs.map(s => s.name), maxPoints, rendered: chart.render() };
+    charts.set(id, entry);
+    // Surface a failed first render to .NET (as a JSException) instead of an unhandled rejection.
+    try {
+        await entry.rendered;
+    } catch (e) {
+        destroy(id);
+        throw e;
+    }
     return id;
 }
 
@@ -139,7 +147,7 @@ export async function appendPoints(id, seriesPoints) {
         await entry.rendered;
         if (charts.get(id) === entry) {
             // updateSeries on the bounded window: the chart animates the shift and never re-renders from scratch.
-            await entry.chart.updateSeries(entry.windows.map((w, i) => ({ data: w.slice() })), true);
+            await entry.chart.updateSeries(entry.windows.map((w, i) => ({ name: entry.names[i], data: w.slice() })), true);
         }
     }
     return entry.windows.length ? entry.windows[0].length : 0;

@@ -35,6 +35,7 @@ public sealed class OverviewTests : DashboardTestContext
 
         // Assert: 30 / 300 s = 0.1/s; 3 / 30 = 10%; 3,000 and 1,500 tokens; 30 x $0.01
         Assert.Equal("0.1/s", Kpi(cut, "requests-per-second"));
+        Assert.Equal("avg 5 min · now 1/s", Kpi(cut, "requests-per-second-caption")); // one per completed second
         Assert.Equal("10%", Kpi(cut, "error-rate"));
         Assert.Equal("3k", Kpi(cut, "tokens-in"));
         Assert.Equal("1.5k", Kpi(cut, "tokens-out"));

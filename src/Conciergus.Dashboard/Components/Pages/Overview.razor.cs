@@ -22,8 +22,13 @@ public sealed partial class Overview : IDisposable
         new("Errors", "#fa5252"),
     ];
 
+    /// <summary>Completed seconds averaged for the "now" rate under the requests KPI.</summary>
+    internal const int NowRateSeconds = 10;
+
     private readonly Lock _pendingGate = new();
     private readonly List<LivePoint> _pendingPoints = [];
+    private readonly Queue<LivePoint> _lastPoints = new(NowRateSeconds);
+    private double? _nowRate;
     private IDisposable? _subscription;
     private RenderThrottle? _throttle;
     private LiveLineChart? _chart;
@@ -53,6 +58,14 @@ public sealed partial class Overview : IDisposable
         ? "waiting"
         : "live · " + _snapshot.At.ToLocalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture);
 
+    // The value is the window average (as the API reports it); "now" is the last few completed seconds.
+    private string? RequestsCaption => Summary is null
+        ? null
+        : $"avg {Formatting.Window(Publisher.Options.SummaryWindow)}" + (_nowRate is { } now ? $" · now {Formatting.Rate(now)}" : "");
+
+    // Captions wrap between figures, never between a number and its unit.
+    private static string NoBreak(string text) => text.Replace(' ', '\u00A0');
+
     private string? CostCaption => Summary switch
     {
         null => null,
@@ -71,7 +84,7 @@ public sealed partial class Overview : IDisposable
         Status = Publisher.Status;
         lock (_pendingGate)
         {
-            _pendingPoints.AddRange(Publisher.RecentPoints());
+            AddPoints(Publisher.RecentPoints());
         }
     }
 
@@ -88,11 +101,31 @@ public sealed partial class Overview : IDisposable
     {
         lock (_pendingGate)
         {
-            _pendingPoints.AddRange(snapshot.NewPoints);
+            AddPoints(snapshot.NewPoints);
         }
 
         Volatile.Write(ref _snapshot, snapshot);
         _throttle?.Request();
+    }
+
+    // Under _pendingGate.
+    private void AddPoints(IReadOnlyList<LivePoint> points)
+    {
+        _pendingPoints.AddRange(points);
+        foreach (var point in points)
+        {
+            if (_lastPoints.Count == NowRateSeconds)
+            {
+                _lastPoints.Dequeue();
+            }
+
+            _lastPoints.Enqueue(point);
+        }
+
+        if (_lastPoints.Count > 0)
+        {
+            _nowRate = (double)_lastPoints.Sum(p => p.Requests) / _lastPoints.Count;
+        }
     }
 
     private async Task RefreshAsync()

@@ -1,0 +1,37 @@
+using Bunit;
+using Conciergus.Dashboard.Components.Layout;
+
+namespace Conciergus.Dashboard.Tests.Components;
+
+public sealed class NavMenuTests : DashboardTestContext
+{
+    // The page routes of DESIGN.md section 11.
+    private static readonly string[] DesignRoutes =
+        ["/", "/usage", "/cost", "/models", "/errors", "/health", "/traces", "/alerts", "/experiments", "/audit", "/privacy", "/admin"];
+
+    [Fact]
+    public void Render_Default_HasAnItemForEveryPageOfTheDesign()
+    {
+        // Act
+        var cut = Render<NavMenu>();
+
+        // Assert
+        var routes = cut.FindAll("[data-route]").Select(a => a.GetAttribute("data-route")).ToList();
+        Assert.Equal(DesignRoutes, routes);
+    }
+
+    [Fact]
+    public void Render_Default_BuiltPagesAreLinksAndOthersDisabled()
+    {
+        // Act
+        var cut = Render<NavMenu>();
+
+        // Assert: the overview is a live link; pages not built yet are disabled (with a "coming soon" tooltip)
+        var overview = cut.Find("[data-route='/']");
+        Assert.Equal("/", overview.GetAttribute("href"));
+        Assert.DoesNotContain("mud-nav-link-disabled", overview.ClassName, StringComparison.Ordinal);
+        var usage = cut.Find("[data-route='/usage']");
+        Assert.Null(usage.GetAttribute("href"));
+        Assert.Contains("mud-nav-link-disabled", usage.ClassName, StringComparison.Ordinal);
+    }
+}
