@@ -65,3 +65,19 @@ public sealed record AuditEntry
     /// <summary>SHA-256 (hex) over the canonical serialization of this entry including <see cref="PreviousHash"/>.</summary>
     public required string Hash { get; init; }
 }
+
+/// <summary>
+/// A store that holds data about end users (identified by the user id the apps send). Every such store
+/// registers one, so data-subject export (GDPR Art. 15/20) and erasure (Art. 17) reach all of them.
+/// </summary>
+public interface ISubjectDataStore
+{
+    /// <summary>Short name of the store, used as the key in the export ("operations", "userCosts", "traces", ...).</summary>
+    string Name { get; }
+
+    /// <summary>Everything this store holds about the user, as JSON-serialisable objects.</summary>
+    ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Erases or irreversibly pseudonymises everything held about the user; returns how many items changed.</summary>
+    ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default);
+}

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Telemetry;
+using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Endpoints;
@@ -13,6 +14,7 @@ public static class OperationIngestionEndpoints
     {
         app.MapPost("/api/v1/operations", IngestAsync)
             .AddEndpointFilter<IngestionKeyFilter>()
+            .AsIngestionEndpoint()
             .DisableAntiforgery()
             .WithName("IngestOperations");
         return app;
