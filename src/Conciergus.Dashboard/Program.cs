@@ -1,6 +1,7 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Ingestion;
+using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
@@ -21,6 +22,7 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusCollector()
     .AddConciergusAnalytics()
+    .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.

@@ -31,35 +31,44 @@ public sealed class OtlpIngestionStats
         Volatile.Read(ref _logRecords),
         Volatile.Read(ref _pendingChildren));
 
-    internal void Request(long bytes)
+    /// <summary>Counts one request and its body bytes.</summary>
+    public void Request(long bytes)
     {
         Interlocked.Increment(ref _requests);
         Interlocked.Add(ref _bytes, bytes);
     }
 
-    internal void FailedRequest() => Interlocked.Increment(ref _failedRequests);
+    /// <summary>Counts a request refused whole.</summary>
+    public void FailedRequest() => Interlocked.Increment(ref _failedRequests);
 
-    internal void Spans(long accepted, long rejected)
+    /// <summary>Counts accepted and refused spans.</summary>
+    public void Spans(long accepted, long rejected)
     {
         Interlocked.Add(ref _acceptedSpans, accepted);
         Interlocked.Add(ref _rejectedSpans, rejected);
     }
 
-    internal void Operations(long count) => Interlocked.Add(ref _operations, count);
+    /// <summary>Counts operations created.</summary>
+    public void Operations(long count) => Interlocked.Add(ref _operations, count);
 
-    internal void DuplicateSpans(long count) => Interlocked.Add(ref _duplicateSpans, count);
+    /// <summary>Counts AI spans of calls counted through another span.</summary>
+    public void DuplicateSpans(long count) => Interlocked.Add(ref _duplicateSpans, count);
 
-    internal void Attributes(long truncated, long dropped)
+    /// <summary>Counts truncated and dropped attributes.</summary>
+    public void Attributes(long truncated, long dropped)
     {
         Interlocked.Add(ref _truncatedAttributes, truncated);
         Interlocked.Add(ref _droppedAttributes, dropped);
     }
 
-    internal void MetricDataPoints(long count) => Interlocked.Add(ref _metricDataPoints, count);
+    /// <summary>Counts metric data points.</summary>
+    public void MetricDataPoints(long count) => Interlocked.Add(ref _metricDataPoints, count);
 
-    internal void LogRecords(long count) => Interlocked.Add(ref _logRecords, count);
+    /// <summary>Counts log records.</summary>
+    public void LogRecords(long count) => Interlocked.Add(ref _logRecords, count);
 
-    internal void PendingChildren(long current) => Volatile.Write(ref _pendingChildren, current);
+    /// <summary>Sets the number of held Vercel do* spans.</summary>
+    public void PendingChildren(long current) => Volatile.Write(ref _pendingChildren, current);
 }
 
 /// <summary>OTLP receiver counters.</summary>
