@@ -12,7 +12,9 @@ namespace Conciergus.Core.Ingestion.Otlp;
 /// whose parent is not in the same request waits in a bounded pending map keyed by trace id + parent span id for
 /// <see cref="OtlpOptions.ChildHold"/>; the parent claims it when it arrives. If the parent never arrives, the
 /// children are counted on their own when the hold expires (or at once when the map is full, oldest first), and
-/// the parent is remembered as counted so a very late parent is not counted again.</item>
+/// the parent is remembered as counted so a very late parent is not counted again. A provider span with no
+/// parent at all (an app without a context manager: every span is its own trace) is never counted, because its
+/// call span still arrives as a root of its own and counts.</item>
 /// <item><b>GenAI conventions</b> (<c>chat</c>, <c>embeddings</c>, <c>invoke_agent</c> ...): nested GenAI spans of
 /// one call (an agent and its model calls, or two instrumentations wrapping the same call) are counted once: the
 /// innermost span that arrives first counts, and any GenAI span that is the direct parent or child of a counted
@@ -179,8 +181,11 @@ public sealed class AiCallAssembler
     {
         if (span.Span.ParentSpanId is not { } parent)
         {
-            // A provider span without a call span around it (not what the SDK does): it is the call.
-            return _countedCalls.Add(new SpanKey(span.Span.TraceId, span.Span.SpanId)) ? span.Span with { Operation = span.Operation } : span.Span;
+            // The SDK always wraps a provider span in its call span. With no parent, the app has no context
+            // manager (every span is a root of its own trace) and the call span arrives as another root and
+            // counts: counting this one too would count the call twice.
+            duplicates++;
+            return span.Span;
         }
 
         var parentKey = new SpanKey(span.Span.TraceId, parent);

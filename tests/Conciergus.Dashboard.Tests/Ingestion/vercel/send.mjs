@@ -12,6 +12,8 @@ import { MockLanguageModelV2, MockEmbeddingModelV2 } from 'ai/test';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { context } from '@opentelemetry/api';
 
 const [url, key, mode = 'batch'] = process.argv.slice(2);
 if (!url || !key) {
@@ -19,11 +21,20 @@ if (!url || !key) {
   process.exit(2);
 }
 
+// Without a context manager every span is a root of its own trace (no parent links), as in an app that
+// forgot to register one; NodeSDK registers this one.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+
 const exporter = new OTLPTraceExporter({ url, headers: { 'x-otlp-api-key': key } });
 const processor = mode === 'simple' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { maxExportBatchSize: 1000, scheduledDelayMillis: 60_000 });
 const provider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': 'vercel-test-app', 'deployment.environment.name': 'ci' }),
-  spanProcessors: [processor],
+  spanProcessors: [
+    processor,
+    ...(process.env.DEBUG_SPANS
+      ? [{ onStart() {}, onEnd: (s) => console.error(s.name, s.spanContext().spanId, '<-', s.parentSpanContext?.spanId), forceFlush: async () => {}, shutdown: async () => {} }]
+      : []),
+  ],
 });
 const tracer = provider.getTracer('vercel-ai-sdk-5');
 
