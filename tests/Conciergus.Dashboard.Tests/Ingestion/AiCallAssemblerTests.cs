@@ -1,0 +1,220 @@
+using Conciergus.Core.Ingestion.Otlp;
+using Conciergus.Core.Traces;
+using static Conciergus.Dashboard.Tests.Ingestion.SpanFactory;
+
+namespace Conciergus.Dashboard.Tests.Ingestion;
+
+public sealed class AiCallAssemblerTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+
+    private static AiCallAssembler Create(int maxPending = 100, TimeSpan? hold = null) =>
+        new(new OtlpOptions { ChildHold = hold ?? TimeSpan.FromSeconds(10), MaxPendingChildren = maxPending });
+
+    private static List<SpanRecord> Assemble(AiCallAssembler assembler, DateTimeOffset now, params SpanRecord[] spans) =>
+        assembler.Assemble(spans.Select(s => Map(s)).ToList(), now, out _);
+
+    private static List<SpanRecord> Counted(IEnumerable<SpanRecord> spans) => spans.Where(s => s.Operation is not null).ToList();
+
+    [Fact]
+    public void Assemble_VercelCallAndChildInOneBatch_CountsOnceFromCallWithChildDetails()
+    {
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+
+        var result = assembler.Assemble([Map(child), Map(call)], Now, out var duplicates);
+
+        Assert.Equal(2, result.Count);
+        var counted = Assert.Single(Counted(result));
+        Assert.Equal("1111111111111111", counted.SpanId);
+        Assert.Equal("gpt-4o-mini-2024-07-18", counted.Operation!.ResponseModel);
+        Assert.Equal(100, counted.Operation.InputTokens);
+        Assert.Equal(1, duplicates);
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Assemble_ChildFirstThenCallInLaterRequest_CountsOnceFromCall()
+    {
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+
+        var first = Assemble(assembler, Now, child);
+        Assert.Empty(Counted(first));
+        Assert.Single(first);
+        Assert.Equal(1, assembler.PendingCount);
+
+        var second = Assemble(assembler, Now.AddSeconds(1), call);
+
+        var counted = Assert.Single(Counted(second));
+        Assert.Equal("1111111111111111", counted.SpanId);
+        Assert.Equal("gpt-4o-mini-2024-07-18", counted.Operation!.ResponseModel);
+        Assert.Equal(0, assembler.PendingCount);
+        Assert.Empty(assembler.TakeExpired(Now.AddMinutes(1)));
+    }
+
+    [Fact]
+    public void TakeExpired_ChildWhoseCallNeverCame_CountsChildAfterHold()
+    {
+        var assembler = Create(hold: TimeSpan.FromSeconds(10));
+        var (_, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+        Assemble(assembler, Now, child);
+
+        Assert.Empty(assembler.TakeExpired(Now.AddSeconds(9)));
+        var expired = assembler.TakeExpired(Now.AddSeconds(10));
+
+        var counted = Assert.Single(expired);
+        Assert.Equal("2222222222222222", counted.SpanId);
+        Assert.Equal(100, counted.Operation!.InputTokens);
+        Assert.Equal("greet", counted.Operation.FunctionId);
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Assemble_CallArrivingAfterItsChildWasCounted_IsNotCountedAgain()
+    {
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+        Assemble(assembler, Now, child);
+        Assert.Single(assembler.TakeExpired(Now.AddSeconds(11)));
+
+        var late = Assemble(assembler, Now.AddSeconds(12), call);
+
+        Assert.Single(late);
+        Assert.Empty(Counted(late));
+    }
+
+    [Fact]
+    public void Assemble_ChildArrivingAfterItsCall_IsNotCounted()
+    {
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+        Assert.Single(Counted(Assemble(assembler, Now, call)));
+
+        var late = Assemble(assembler, Now.AddSeconds(1), child);
+
+        Assert.Empty(Counted(late));
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Assemble_ResentBatch_IsNotCountedTwice()
+    {
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+        var genAi = Span("chat gpt-4o", "3333333333333333", attributes: [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o")]);
+
+        Assert.Equal(2, Counted(Assemble(assembler, Now, child, call, genAi)).Count);
+        Assert.Empty(Counted(Assemble(assembler, Now, child, call, genAi)));
+    }
+
+    [Fact]
+    public void Assemble_EmbedManyWithTwoChildrenAcrossRequests_OneOperation()
+    {
+        var assembler = Create();
+        var a = Span("ai.embedMany.doEmbed", "2222222222222222", parent: "1111111111111111", attributes: [("ai.operationId", "ai.embedMany.doEmbed"), ("ai.usage.tokens", "8")]);
+        var b = Span("ai.embedMany.doEmbed", "3333333333333333", parent: "1111111111111111", startOffsetMs: 5, attributes: [("ai.operationId", "ai.embedMany.doEmbed"), ("ai.usage.tokens", "4")]);
+        var call = Span("ai.embedMany", "1111111111111111", attributes: [("ai.operationId", "ai.embedMany"), ("ai.model.id", "text-embedding-3-small"), ("ai.usage.tokens", "12")]);
+
+        Assemble(assembler, Now, a);
+        Assemble(assembler, Now, b);
+        var counted = Assert.Single(Counted(Assemble(assembler, Now, call)));
+
+        Assert.Equal(12, counted.Operation!.InputTokens);
+    }
+
+    [Fact]
+    public void Assemble_PendingMapFull_CountsOldestAtOnce()
+    {
+        var assembler = Create(maxPending: 1);
+        var (_, child1) = VercelGenerateText("1111111111111111", "2222222222222222");
+        var (_, child2) = VercelGenerateText("3333333333333333", "4444444444444444");
+
+        Assert.Empty(Counted(Assemble(assembler, Now, child1)));
+        var second = Assemble(assembler, Now, child2);
+
+        Assert.Equal("2222222222222222", Assert.Single(Counted(second)).SpanId);
+        Assert.Equal(1, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Assemble_OrphanProviderSpan_IsNotCountedButItsRootCallIs()
+    {
+        // An app without a context manager: both spans are roots of their own traces.
+        var assembler = Create();
+        var (call, child) = VercelGenerateText("1111111111111111", "2222222222222222");
+        var orphan = child with { ParentSpanId = null, TraceId = "1af7651916cd43dd8448eb211c80319c" };
+
+        var result = Assemble(assembler, Now, orphan, call);
+
+        Assert.Equal("1111111111111111", Assert.Single(Counted(result)).SpanId);
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
+    public void Assemble_AgentWithChatChildren_CountsModelCallsNotAgent()
+    {
+        // AI SDK 7 / agent frameworks: invoke_agent around one chat span per step.
+        var assembler = Create();
+        var agent = Span("invoke_agent support", "1111111111111111", durationMs: 3000, attributes:
+            [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o"), ("gen_ai.usage.input_tokens", "300"), ("gen_ai.usage.output_tokens", "30")]);
+        var step1 = Span("chat gpt-4o", "2222222222222222", parent: "1111111111111111", durationMs: 1000, startOffsetMs: 10, attributes:
+            [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o"), ("gen_ai.usage.input_tokens", "100"), ("gen_ai.usage.output_tokens", "10")]);
+        var step2 = Span("chat gpt-4o-mini", "3333333333333333", parent: "1111111111111111", durationMs: 1000, startOffsetMs: 1500, attributes:
+            [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o-mini"), ("gen_ai.usage.input_tokens", "200"), ("gen_ai.usage.output_tokens", "20")]);
+
+        var result = Assemble(assembler, Now, agent, step2, step1);
+
+        var counted = Counted(result);
+        Assert.Equal(3, result.Count);
+        Assert.Equal(["2222222222222222", "3333333333333333"], counted.Select(s => s.SpanId).Order());
+        Assert.Equal(300, counted.Sum(s => s.Operation!.InputTokens));
+    }
+
+    [Fact]
+    public void Assemble_AgentArrivingAfterItsCountedChildren_IsNotCounted()
+    {
+        var assembler = Create();
+        var step = Span("chat gpt-4o", "2222222222222222", parent: "1111111111111111", attributes: [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o")]);
+        var agent = Span("invoke_agent support", "1111111111111111", attributes: [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o")]);
+
+        Assert.Single(Counted(Assemble(assembler, Now, step)));
+        Assert.Empty(Counted(Assemble(assembler, Now, agent)));
+    }
+
+    [Fact]
+    public void Assemble_AgentWithoutModelSpans_CountsAgent()
+    {
+        var assembler = Create();
+        var agent = Span("invoke_agent support", "1111111111111111", attributes: [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o")]);
+        var tool = Span("execute_tool weather", "2222222222222222", parent: "1111111111111111", attributes: [("gen_ai.operation.name", "execute_tool")]);
+
+        var counted = Assert.Single(Counted(Assemble(assembler, Now, tool, agent)));
+
+        Assert.Equal("1111111111111111", counted.SpanId);
+    }
+
+    [Fact]
+    public void Assemble_NestedChatSpansOfOneCall_CountOnce()
+    {
+        // Two instrumentations around one call (for example UseOpenTelemetry() and another GenAI middleware).
+        var assembler = Create();
+        var outer = Span("chat gpt-4o", "1111111111111111", attributes: [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o"), ("gen_ai.usage.input_tokens", "10")]);
+        var inner = Span("chat gpt-4o", "2222222222222222", parent: "1111111111111111", durationMs: 700, attributes:
+            [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o"), ("gen_ai.usage.input_tokens", "10")]);
+
+        Assert.Single(Counted(Assemble(assembler, Now, outer, inner)));
+    }
+
+    [Fact]
+    public void Assemble_NonAiSpans_PassThroughWithoutOperation()
+    {
+        var assembler = Create();
+        var http = Span("POST /chat", "1111111111111111", attributes: [("http.request.method", "POST")]);
+
+        var result = Assemble(assembler, Now, http);
+
+        Assert.Same(http, Assert.Single(result));
+        Assert.Null(result[0].Operation);
+    }
+}
