@@ -2,7 +2,7 @@
 // to a Conciergus dashboard over OTLP/HTTP protobuf. Used by the ingestion tests (live, in CI) and to
 // record the payloads under ../Payloads.
 //
-//   node send.mjs <traces-url> <ingestion-key> [batch|simple]
+//   node send.mjs <traces-url> <ingestion-key> [batch|simple] [protobuf|json]
 //
 // "batch" (default) exports everything in one request at the end; "simple" exports every span as it
 // ends (the do* child reaches the dashboard before its ai.* parent, in another request).
@@ -10,14 +10,15 @@
 import { generateText, streamText, generateObject, embed, embedMany, jsonSchema, simulateReadableStream } from 'ai';
 import { MockLanguageModelV2, MockEmbeddingModelV2 } from 'ai/test';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { context } from '@opentelemetry/api';
 
-const [url, key, mode = 'batch'] = process.argv.slice(2);
+const [url, key, mode = 'batch', protocol = 'protobuf'] = process.argv.slice(2);
 if (!url || !key) {
-  console.error('usage: node send.mjs <traces-url> <ingestion-key> [batch|simple]');
+  console.error('usage: node send.mjs <traces-url> <ingestion-key> [batch|simple] [protobuf|json]');
   process.exit(2);
 }
 
@@ -25,7 +26,8 @@ if (!url || !key) {
 // forgot to register one; NodeSDK registers this one.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
-const exporter = new OTLPTraceExporter({ url, headers: { 'x-otlp-api-key': key } });
+const Exporter = protocol === 'json' ? JsonExporter : ProtoExporter;
+const exporter = new Exporter({ url, headers: { 'x-otlp-api-key': key } });
 const processor = mode === 'simple' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter, { maxExportBatchSize: 1000, scheduledDelayMillis: 60_000 });
 const provider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': 'vercel-test-app', 'deployment.environment.name': 'ci' }),
