@@ -285,6 +285,48 @@ public sealed class OtlpEndpointsTests : IDisposable
         Assert.Equal(2, Stats.LogRecords);
     }
 
+    [Fact]
+    public async Task PostTraces_VercelChildWithoutParent_CountedWhenTheHoldEnds()
+    {
+        using var client = _factory.CreateIngestionClient();
+        var child = ChatSpan(Now, 40, 4);
+        child.Name = "ai.streamText.doStream";
+        child.ParentSpanId = ByteString.CopyFrom(Convert.FromHexString("00000000000000aa"));
+        child.Attributes.Add(Attr("ai.operationId", "ai.streamText.doStream"));
+        child.Attributes.Add(Attr("ai.telemetry.functionId", "lonely"));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("/v1/traces", Protobuf(Request("app", child)))).StatusCode);
+        Assert.Equal(0, (await SummaryAsync(client)).GetProperty("requests").GetInt64());
+        Assert.Equal(1, Stats.PendingChildren);
+
+        _factory.Time.Advance(TimeSpan.FromSeconds(11)); // the default hold is 10 s; the expiry timer runs on the app's clock
+
+        var summary = await SummaryAsync(client);
+        Assert.Equal(1, summary.GetProperty("requests").GetInt64());
+        Assert.Equal(40, summary.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(0, Stats.PendingChildren);
+    }
+
+    [Fact]
+    public async Task PostTraces_ErrorWithExceptionEvent_ErrorTypeAndMessageFromTheEvent()
+    {
+        using var client = _factory.CreateIngestionClient();
+        var span = ChatSpan(Now);
+        span.Status = new Core.Ingestion.Otlp.Proto.Trace.Status { Code = Core.Ingestion.Otlp.Proto.Trace.Status.Types.StatusCode.Error, Message = "failed" };
+        var exception = new Core.Ingestion.Otlp.Proto.Trace.Span.Types.Event { Name = "exception", TimeUnixNano = OtlpRequests.Nanos(Now) };
+        exception.Attributes.Add(Attr("exception.type", "AI_APICallError"));
+        exception.Attributes.Add(Attr("exception.message", "Rate limit reached for gpt-4o"));
+        span.Events.Add(exception);
+
+        await client.PostAsync("/v1/traces", Protobuf(Request("app", span)));
+
+        var errors = await client.GetFromJsonAsync<JsonElement>("/api/v1/errors?window=5m");
+        var category = errors.GetProperty("categories")[0];
+        Assert.Equal("AI_APICallError", category.GetProperty("sample").GetProperty("type").GetString());
+        Assert.Equal("Rate limit reached for gpt-4o", category.GetProperty("sample").GetProperty("message").GetString());
+        Assert.Equal("rate_limit", category.GetProperty("category").GetString());
+    }
+
     /// <summary>Google.Protobuf writes bytes as base64; OTLP/JSON wants hex ids.</summary>
     private static string HexIds(string protobufJson)
     {
