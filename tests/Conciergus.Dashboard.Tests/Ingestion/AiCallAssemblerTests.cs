@@ -171,6 +171,42 @@ public sealed class AiCallAssemblerTests
         Assert.Equal(300, counted.Sum(s => s.Operation!.InputTokens));
     }
 
+    public static TheoryData<string> AiSdk7Orders => new() { "one request", "span by span" };
+
+    [Theory]
+    [MemberData(nameof(AiSdk7Orders))]
+    public void Assemble_AiSdk7AgentStepChat_CountsTheChatOnce(string order)
+    {
+        // AI SDK 7 (@ai-sdk/otel): invoke_agent > "step 1" (agent_step) > chat, all carrying the same usage.
+        var assembler = Create();
+        (string, string)[] usage = [("gen_ai.provider.name", "openai"), ("gen_ai.request.model", "gpt-4o-mini"), ("gen_ai.usage.input_tokens", "200"), ("gen_ai.usage.output_tokens", "50")];
+        var agent = Span("invoke_agent gpt-4o-mini", "1111111111111111", durationMs: 300, attributes: [("gen_ai.operation.name", "invoke_agent"), .. usage]);
+        var step = Span("step 1", "2222222222222222", parent: "1111111111111111", durationMs: 250, attributes: [("gen_ai.operation.name", "agent_step")]);
+        var chat = Span("chat gpt-4o-mini", "3333333333333333", parent: "2222222222222222", durationMs: 200, attributes: [("gen_ai.operation.name", "chat"), .. usage]);
+
+        var result = order == "one request"
+            ? Assemble(assembler, Now, agent, step, chat)
+            : [.. Assemble(assembler, Now, chat), .. Assemble(assembler, Now, step), .. Assemble(assembler, Now, agent)];
+
+        Assert.Equal(3, result.Count);
+        Assert.Equal("3333333333333333", Assert.Single(Counted(result)).SpanId);
+    }
+
+    [Fact]
+    public void Assemble_ChatInsideAgentInOneRequest_TakesAgentNameAsFunctionId()
+    {
+        var assembler = Create();
+        var agent = Span("invoke_agent gpt-4o-mini", "1111111111111111", durationMs: 300, attributes:
+            [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.agent.name", "greet"), ("gen_ai.conversation.id", "c-1")]);
+        var step = Span("step 1", "2222222222222222", parent: "1111111111111111", durationMs: 250, attributes: [("gen_ai.operation.name", "agent_step")]);
+        var chat = Span("chat gpt-4o-mini", "3333333333333333", parent: "2222222222222222", durationMs: 200, attributes:
+            [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", "gpt-4o-mini")]);
+
+        var counted = Assert.Single(Counted(Assemble(assembler, Now, agent, step, chat)));
+
+        Assert.Equal(("greet", "c-1"), (counted.Operation!.FunctionId, counted.Operation.ConversationId));
+    }
+
     [Fact]
     public void Assemble_AgentArrivingAfterItsCountedChildren_IsNotCounted()
     {
@@ -187,7 +223,7 @@ public sealed class AiCallAssemblerTests
     {
         var assembler = Create();
         var agent = Span("invoke_agent support", "1111111111111111", attributes: [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o")]);
-        var tool = Span("execute_tool weather", "2222222222222222", parent: "1111111111111111", attributes: [("gen_ai.operation.name", "execute_tool")]);
+        var tool = Span("execute_tool weather", "2222222222222222", parent: "1111111111111111", durationMs: 100, attributes: [("gen_ai.operation.name", "execute_tool")]);
 
         var counted = Assert.Single(Counted(Assemble(assembler, Now, tool, agent)));
 

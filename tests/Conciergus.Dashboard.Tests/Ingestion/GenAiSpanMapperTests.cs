@@ -116,11 +116,12 @@ public sealed class GenAiSpanMapperTests
     [Theory]
     [InlineData("execute_tool")]
     [InlineData("create_agent")]
-    public void Map_ToolAndAgentCreation_AreSpansOnly(string operationName)
+    [InlineData("agent_step")]
+    public void Map_ToolsAgentCreationAndSteps_AreStepsWithoutOperation(string operationName)
     {
         var mapped = Map(Span(operationName + " x", attributes: [("gen_ai.operation.name", operationName), ("gen_ai.tool.name", "x")]));
 
-        Assert.Equal(AiSpanRole.None, mapped.Role);
+        Assert.Equal(AiSpanRole.GenAiStep, mapped.Role);
         Assert.Null(mapped.Operation);
     }
 
@@ -161,6 +162,23 @@ public sealed class GenAiSpanMapperTests
 
         Assert.Equal(AiOperationStatus.Error, op.Status);
         Assert.Equal("context_length_exceeded", op.Error!.Type);
+    }
+
+    [Fact]
+    public void Map_AiSdk7ChatSpan_TimeToFirstChunkInSecondsAndAgentNameAsFunction()
+    {
+        // Attributes as AI SDK 7's @ai-sdk/otel writes them (recorded with ai 7.0.173).
+        var op = Map(Span("chat gpt-4o-mini", attributes:
+        [
+            ("gen_ai.operation.name", "chat"), ("gen_ai.provider.name", "openai"), ("gen_ai.request.model", "gpt-4o-mini"),
+            ("gen_ai.client.operation.time_to_first_chunk", "0.17379779299999995"), ("gen_ai.usage.input_tokens", "200"),
+            ("gen_ai.usage.cache_read.input_tokens", "128"), ("gen_ai.usage.cache_creation.input_tokens", "0"), ("gen_ai.usage.output_tokens", "50"),
+            ("gen_ai.agent.name", "stream-greet"),
+        ])).Operation!;
+
+        Assert.Equal(173.798, op.TimeToFirstTokenMs!.Value, precision: 3);
+        Assert.Equal((200L, 128L, 50L), (op.InputTokens, op.CachedInputTokens, op.OutputTokens));
+        Assert.Equal("stream-greet", op.FunctionId);
     }
 
     [Fact]

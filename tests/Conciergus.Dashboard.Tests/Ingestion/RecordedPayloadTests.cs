@@ -11,7 +11,7 @@ namespace Conciergus.Dashboard.Tests.Ingestion;
 /// <summary>
 /// Request bodies recorded from the real SDKs (Payloads/): the Vercel AI SDK 5 sender in vercel/ (node capture.mjs
 /// batch | simple | batch json) and the .NET OpenTelemetry exporter with Microsoft.Extensions.AI's UseOpenTelemetry()
-/// (DotNetSdkIngestionTests with CONCIERGUS_RECORD_PAYLOADS set).
+/// (DotNetSdkIngestionTests with CONCIERGUS_RECORD_PAYLOADS set), and AI SDK 7's GenAI spans (aisdk7/send7.mjs).
 /// </summary>
 public sealed class RecordedPayloadTests : IDisposable
 {
@@ -100,6 +100,25 @@ public sealed class RecordedPayloadTests : IDisposable
         await PostAllAsync(client, [PayloadPath("vercel-ai5-batch-1.pb"), PayloadPath("vercel-ai5-batch-1.pb")]);
 
         Assert.Equal(5, _host.Sink.Operations.Count);
+    }
+
+    [Fact]
+    public async Task AiSdk7_GenAiSpans_AgentStepChatCountedOncePerCall()
+    {
+        // aisdk7/send7.mjs (ai 7.0.173, @ai-sdk/otel): generateText and streamText give invoke_agent > step 1 > chat,
+        // embed gives embeddings > embeddings; every level carries the usage.
+        using var client = _host.CreateIngestionClient();
+
+        await PostAllAsync(client, [PayloadPath("ai-sdk7-batch-1.pb")]);
+
+        var ops = _host.Sink.Operations.ToDictionary(o => o.FunctionId ?? o.Operation);
+        Assert.Equal(["embeddings", "greet", "stream-greet"], ops.Keys.Order());
+        Assert.Equal((AiOperationKinds.Chat, "openai", "gpt-4o-mini", "gpt-4o-mini-2024-07-18"), (ops["greet"].Operation, ops["greet"].Provider, ops["greet"].RequestModel, ops["greet"].ResponseModel));
+        Assert.Equal((200L, 128L, 50L), (ops["greet"].InputTokens, ops["greet"].CachedInputTokens, ops["greet"].OutputTokens));
+        Assert.Equal((200L, 128L, 50L), (ops["stream-greet"].InputTokens, ops["stream-greet"].CachedInputTokens, ops["stream-greet"].OutputTokens));
+        Assert.InRange(ops["stream-greet"].TimeToFirstTokenMs!.Value, 30, 5000); // the mock stream waits 40 ms
+        Assert.Equal((AiOperationKinds.Embeddings, "text-embedding-3-small", 4L), (ops["embeddings"].Operation, ops["embeddings"].RequestModel, ops["embeddings"].InputTokens));
+        Assert.All(ops.Values, o => Assert.Equal("ai-sdk7-app", o.Application));
     }
 
     [Fact]

@@ -19,7 +19,9 @@ namespace Conciergus.Core.Ingestion.Otlp;
 /// one call (an agent and its model calls, or two instrumentations wrapping the same call) are counted once: the
 /// innermost span that arrives first counts, and any GenAI span that is the direct parent or child of a counted
 /// one is not counted. Within a request, spans are taken in end-time order, so model calls count rather than
-/// the agent span that wraps them (per-model tokens and cost stay right).</item>
+/// the agent span that wraps them (per-model tokens and cost stay right). GenAI spans that are not model calls
+/// (<c>agent_step</c>, <c>execute_tool</c>) pass the marks through, so AI SDK 7's invoke_agent > step > chat counts
+/// the chat span once and not the agent.</item>
 /// <item>Counted keys live in bounded FIFO sets (<see cref="OtlpOptions.MaxRememberedCalls"/>); a re-sent span
 /// (exporter retry) is recognised as counted and not counted again.</item>
 /// </list>
@@ -79,7 +81,7 @@ public sealed class AiCallAssembler
             {
                 (callsInBatch ??= []).Add(new SpanKey(span.Span.TraceId, span.Span.SpanId));
             }
-            else if (span.Role == AiSpanRole.GenAi)
+            else if (span.Role is AiSpanRole.GenAi or AiSpanRole.GenAiStep)
             {
                 (genAi ??= []).Add(span);
             }
@@ -115,7 +117,7 @@ public sealed class AiCallAssembler
                     case AiSpanRole.VercelModelCall:
                         result.Add(HoldChild(span, callsInBatch, now, result, ref duplicates));
                         break;
-                    case AiSpanRole.GenAi:
+                    case AiSpanRole.GenAi or AiSpanRole.GenAiStep:
                         break;
                     default:
                         result.Add(span.Span);
@@ -125,10 +127,16 @@ public sealed class AiCallAssembler
 
             if (genAi is not null)
             {
+                var byId = new Dictionary<SpanKey, MappedSpan>(genAi.Count);
+                foreach (var span in genAi)
+                {
+                    byId[new SpanKey(span.Span.TraceId, span.Span.SpanId)] = span;
+                }
+
                 // Inner spans end first: in end-time order, model calls are seen before the agent span around them.
                 foreach (var span in genAi.OrderBy(s => s.Span.StartTime.AddMilliseconds(s.Span.DurationMs)))
                 {
-                    result.Add(CountGenAi(span, ref duplicates));
+                    result.Add(span.Role == AiSpanRole.GenAi ? CountGenAi(span, byId, ref duplicates) : LinkStep(span));
                 }
             }
 
@@ -232,7 +240,7 @@ public sealed class AiCallAssembler
         return span.Span;
     }
 
-    private SpanRecord CountGenAi(MappedSpan span, ref int duplicates)
+    private SpanRecord CountGenAi(MappedSpan span, Dictionary<SpanKey, MappedSpan> batch, ref int duplicates)
     {
         var key = new SpanKey(span.Span.TraceId, span.Span.SpanId);
         var parentKey = span.Span.ParentSpanId is { } parent ? new SpanKey(span.Span.TraceId, parent) : (SpanKey?)null;
@@ -248,7 +256,60 @@ public sealed class AiCallAssembler
             _countedGenAiParents.Add(pk);
         }
 
-        return span.Span with { Operation = span.Operation };
+        return span.Span with { Operation = WithAgentDimensions(span, batch) };
+    }
+
+    /// <summary>
+    /// A model call inside an agent takes the dimensions it lacks (function id = agent name, user, session,
+    /// conversation) from the nearest agent span above it in the same request (AI SDK 7 writes them on the agent).
+    /// </summary>
+    private static AiOperation WithAgentDimensions(MappedSpan span, Dictionary<SpanKey, MappedSpan> batch)
+    {
+        var operation = span.Operation!;
+        var parent = span.Span.ParentSpanId;
+        for (var depth = 0; depth < 8 && parent is not null && batch.TryGetValue(new SpanKey(span.Span.TraceId, parent), out var ancestor); depth++)
+        {
+            if (ancestor.Operation is { Operation: AiOperationKinds.InvokeAgent } agent)
+            {
+                return operation with
+                {
+                    FunctionId = operation.FunctionId ?? agent.FunctionId,
+                    UserId = operation.UserId ?? agent.UserId,
+                    SessionId = operation.SessionId ?? agent.SessionId,
+                    ConversationId = operation.ConversationId ?? agent.ConversationId,
+                    Metadata = operation.Metadata ?? agent.Metadata,
+                };
+            }
+
+            parent = ancestor.Span.ParentSpanId;
+        }
+
+        return operation;
+    }
+
+    /// <summary>
+    /// A GenAI span between an agent and its model calls (AI SDK 7: invoke_agent > agent_step > chat) passes the
+    /// "counted" marks through: up when a model call below it counted (so the agent above does not), down when the
+    /// agent above counted (so model calls below do not).
+    /// </summary>
+    private SpanRecord LinkStep(MappedSpan span)
+    {
+        var key = new SpanKey(span.Span.TraceId, span.Span.SpanId);
+        if (span.Span.ParentSpanId is { } parent)
+        {
+            var parentKey = new SpanKey(span.Span.TraceId, parent);
+            if (_countedGenAiParents.Contains(key))
+            {
+                _countedGenAiParents.Add(parentKey);
+            }
+
+            if (_countedGenAi.Contains(parentKey))
+            {
+                _countedGenAi.Add(key);
+            }
+        }
+
+        return span.Span;
     }
 
     private void ExpireLocked(DateTimeOffset now, List<SpanRecord> result)

@@ -20,6 +20,12 @@ public enum AiSpanRole
 
     /// <summary>A GenAI semantic-convention span (<c>gen_ai.operation.name</c>): chat, embeddings, invoke_agent ...</summary>
     GenAi,
+
+    /// <summary>
+    /// A GenAI span that is not a model call (<c>agent_step</c>, <c>execute_tool</c>, <c>create_agent</c>): no operation,
+    /// but it links model calls to the agent around them (AI SDK 7: invoke_agent > step > chat).
+    /// </summary>
+    GenAiStep,
 }
 
 /// <summary>A span with its AI role and, for AI spans, the operation it would count as.</summary>
@@ -55,10 +61,10 @@ public static class GenAiSpanMapper
 
         if (Text(attributes, "gen_ai.operation.name") is { } operationName)
         {
-            // Tool executions and agent creation are steps of a call, not model calls: spans only.
+            // Agent steps, tool executions and agent creation are parts of a call, not model calls: spans only.
             return GenAiOperationNames.Contains(operationName)
                 ? new MappedSpan(span, AiSpanRole.GenAi, Build(span, environment, GenAiKind(operationName)))
-                : new MappedSpan(span, AiSpanRole.None, null);
+                : new MappedSpan(span, AiSpanRole.GenAiStep, null);
         }
 
         // Older GenAI instrumentations (before gen_ai.operation.name was required) set gen_ai.system and a model.
@@ -165,7 +171,8 @@ public static class GenAiSpanMapper
             ParentSpanId = span.ParentSpanId,
             StartTime = span.StartTime,
             DurationMs = span.DurationMs,
-            TimeToFirstTokenMs = Milliseconds(a, "ai.response.msToFirstChunk") ?? Seconds(a, "gen_ai.response.time_to_first_chunk"),
+            TimeToFirstTokenMs = Milliseconds(a, "ai.response.msToFirstChunk")
+                ?? Seconds(a, "gen_ai.client.operation.time_to_first_chunk") ?? Seconds(a, "gen_ai.response.time_to_first_chunk"),
             Operation = operation,
             Provider = Provider(a),
             RequestModel = Text(a, "gen_ai.request.model") ?? Text(a, "ai.model.id") ?? Text(a, "gen_ai.response.model") ?? "unknown",
