@@ -243,6 +243,41 @@ public sealed class AiCallAssemblerTests
     }
 
     [Fact]
+    public void Assemble_ConcurrentRequestsInAnyOrder_EveryCallCountedExactlyOnce()
+    {
+        // 400 Vercel calls; each call's span and child span go in separate requests, shuffled over 4 threads, so
+        // parents come before, after and alongside their children. Held children that lost their parent to the
+        // pending cap or arrived after it are flushed at the end: every call must count once, no more, no less.
+        var assembler = Create(maxPending: 50);
+        var spans = new List<SpanRecord>();
+        for (var i = 0; i < 400; i++)
+        {
+            var (call, child) = VercelGenerateText($"{(2 * i) + 1:x16}", $"{(2 * i) + 2:x16}", trace: $"{i + 1:x32}");
+            spans.Add(call);
+            spans.Add(child);
+        }
+
+        var shuffled = spans.OrderBy(_ => Random.Shared.Next()).ToList();
+        var counted = new System.Collections.Concurrent.ConcurrentBag<SpanRecord>();
+        Parallel.ForEach(shuffled.Chunk(3), new ParallelOptions { MaxDegreeOfParallelism = 4 }, chunk =>
+        {
+            foreach (var span in Counted(Assemble(assembler, Now, chunk)))
+            {
+                counted.Add(span);
+            }
+        });
+        foreach (var span in assembler.TakeExpired(Now.AddMinutes(1)))
+        {
+            counted.Add(span);
+        }
+
+        Assert.Equal(400, counted.Count);
+        Assert.Equal(400, counted.Select(s => s.TraceId).Distinct().Count());
+        Assert.All(counted, s => Assert.Equal(100, s.Operation!.InputTokens));
+        Assert.Equal(0, assembler.PendingCount);
+    }
+
+    [Fact]
     public void Assemble_NonAiSpans_PassThroughWithoutOperation()
     {
         var assembler = Create();
