@@ -5,10 +5,12 @@ using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
+using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Components;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Live;
+using Conciergus.Dashboard.Metrics;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -21,13 +23,16 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusCollector()
     .AddConciergusAnalytics()
-    .AddConciergusIngestion(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration)
+    .AddConciergusTraces(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
     .AddConciergusDemo(builder.Configuration)
+    .AddConciergusMetrics()
+    .AddConciergusSelfTelemetry(builder.Configuration)
     .AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
