@@ -17,6 +17,9 @@ public sealed partial class TraceWaterfall
     /// <summary>Narrowest bar (percent of the track), so instant spans stay visible and clickable.</summary>
     internal const double MinWidthPercent = 0.4;
 
+    /// <summary>Right edge (percent) up to which a duration label fits after its bar.</summary>
+    private const double LabelRoomPercent = 85;
+
     /// <summary>The spans, depth-ordered (as <see cref="TraceStore.Get"/> returns them).</summary>
     [Parameter, EditorRequired]
     public required IReadOnlyList<TraceSpanNode> Spans { get; set; }
@@ -52,6 +55,16 @@ public sealed partial class TraceWaterfall
 
     /// <summary>Width of a span's bar in percent of the track.</summary>
     internal double Width(TraceSpanNode node) => Math.Clamp(Math.Max(0, node.Span.DurationMs) / Scale * 100, MinWidthPercent, 100 - Left(node));
+
+    // The duration label goes after the bar; when the bar reaches the right edge, before it; when the bar
+    // spans nearly everything, inside it.
+    private string DurationClass(TraceSpanNode node) =>
+        Left(node) + Width(node) <= LabelRoomPercent ? "wf-duration" : Left(node) >= 100 - LabelRoomPercent ? "wf-duration wf-duration-before" : "wf-duration wf-duration-inside";
+
+    private string DurationStyle(TraceSpanNode node) =>
+        Left(node) + Width(node) <= LabelRoomPercent ? $"left:{Percent(Left(node) + Width(node))}"
+        : Left(node) >= 100 - LabelRoomPercent ? $"right:{Percent(100 - Left(node))}"
+        : $"right:{Percent(100 - Left(node) - Width(node))}";
 
     private string RowClass(TraceSpanNode node) =>
         "wf-row" + (node.IsAi ? " wf-ai" : "") + (node.IsError ? " wf-error" : "") + (node.Span.SpanId == SelectedSpanId ? " wf-selected" : "");
