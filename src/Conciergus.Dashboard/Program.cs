@@ -21,10 +21,10 @@ builder.Services
     .AddConciergusTimeSeries(builder.Configuration)
     .AddConciergusPricing(builder.Configuration)
     .AddConciergusErrors()
+    .AddConciergusTraces(builder.Configuration)
     .AddConciergusCollector()
     .AddConciergusAnalytics()
-    .AddConciergusIngestion(builder.Configuration)
-    .AddConciergusTraces(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
