@@ -55,6 +55,20 @@ public sealed class TracesPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Traces_AutoRefreshOn_ShowsNewTracesOnTheNextTick()
+    {
+        var cut = Render<TracesPage>();
+        Assert.Single(cut.FindAll("[data-testid=traces-empty]"));
+        var toggle = cut.Find("[data-testid=traces-auto-refresh]");
+        (toggle.TagName == "INPUT" ? toggle : toggle.QuerySelector("input")!).Change(true);
+
+        _store.Accept(Operation(TraceId(1), SpanId(1)));
+        _time.Advance(TracesPage.AutoRefreshInterval);
+
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=trace-link]")));
+    }
+
+    [Fact]
     public void Traces_FiltersInQueryString_AreApplied()
     {
         _store.Accept(Operation(TraceId(1), SpanId(1), model: "gpt-4o"));

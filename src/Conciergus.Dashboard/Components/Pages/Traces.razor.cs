@@ -10,8 +10,11 @@ namespace Conciergus.Dashboard.Components.Pages;
 /// Recent traces with filters. The filters live in the URL's query string (bookmarkable, shareable, the back
 /// button works); each change navigates and the page re-reads the trace store.
 /// </summary>
-public sealed partial class Traces
+public sealed partial class Traces : IDisposable
 {
+    /// <summary>How often the list re-reads the store while auto-refresh is on.</summary>
+    internal static readonly TimeSpan AutoRefreshInterval = TimeSpan.FromSeconds(2);
+
     /// <summary>Traces per page.</summary>
     internal const int PageSize = 50;
 
@@ -22,6 +25,8 @@ public sealed partial class Traces
     private string? _error;
     private IReadOnlyList<AiOperation> _recentErrors = [];
     private TraceStoreStats? _stats;
+    private ITimer? _refreshTimer;
+    private bool _autoRefresh;
 
     [Inject]
     public required TraceStore Store { get; init; }
@@ -99,6 +104,20 @@ public sealed partial class Traces
             _error = e.Message;
         }
     }
+
+    // Off by default: a list that moves under the cursor is hard to click. On, the timer re-reads the store
+    // (O(traces), cheap) on its own thread and renders through the dispatcher.
+    private void SetAutoRefresh(bool on)
+    {
+        _autoRefresh = on;
+        _refreshTimer?.Dispose();
+        _refreshTimer = on
+            ? TimeProvider.CreateTimer(_ => _ = InvokeAsync(() => { Reload(); StateHasChanged(); }), null, AutoRefreshInterval, AutoRefreshInterval)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _refreshTimer?.Dispose();
 
     private void ApplyFilter(string name, string? value) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
