@@ -27,6 +27,7 @@ public sealed partial class Traces : IDisposable
     private TraceStoreStats? _stats;
     private ITimer? _refreshTimer;
     private bool _autoRefresh;
+    private bool _interactive;
 
     [Inject]
     public required TraceStore Store { get; init; }
@@ -77,6 +78,16 @@ public sealed partial class Traces : IDisposable
         : "";
 
     protected override void OnParametersSet() => Reload();
+
+    // After prerendering the page is static until the circuit connects; browser tests wait for this marker.
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
 
     private void Reload()
     {
