@@ -23,8 +23,9 @@ public static class MetricsServiceCollectionExtensions
 
     /// <summary>
     /// When <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, exports the dashboard's own traces and metrics (ASP.NET Core
-    /// requests, the Conciergus middleware's spans, .NET runtime meters) with OTLP; otherwise does nothing. The
-    /// exporter reads the standard OTEL_* variables (protocol, headers, service name).
+    /// requests, .NET runtime and Kestrel meters) with OTLP; otherwise does nothing. The exporter reads the
+    /// standard OTEL_* variables (protocol, headers). The demo's AI calls are not exported: they are recorded
+    /// in-process already, and an endpoint pointing back at this dashboard would count them twice.
     /// </summary>
     public static IServiceCollection AddConciergusSelfTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
@@ -38,7 +39,6 @@ public static class MetricsServiceCollectionExtensions
             .ConfigureResource(resource => resource.AddService("conciergus-dashboard"))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsTelemetryTraffic(context.Request.Path))
-                .AddSource(ConciergusDiagnostics.ActivitySourceName)
                 .AddOtlpExporter())
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
