@@ -6,10 +6,12 @@ using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
+using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Components;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Live;
+using Conciergus.Dashboard.Metrics;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +22,7 @@ builder.Services
     .AddConciergusTimeSeries(builder.Configuration)
     .AddConciergusPricing(builder.Configuration)
     .AddConciergusErrors()
+    .AddConciergusTraces(builder.Configuration)
     .AddConciergusCollector()
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
@@ -30,6 +33,8 @@ builder.Services
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
     .AddConciergusDemo(builder.Configuration)
+    .AddConciergusMetrics()
+    .AddConciergusSelfTelemetry(builder.Configuration)
     .AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 

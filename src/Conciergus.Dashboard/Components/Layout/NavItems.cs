@@ -18,7 +18,7 @@ internal static class NavItems
         new("/models", "Models", MudBlazor.Icons.Material.Filled.Memory, Available: false),
         new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: false),
         new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: false),
-        new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: false),
+        new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: true),
         new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: false),
         new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: false),

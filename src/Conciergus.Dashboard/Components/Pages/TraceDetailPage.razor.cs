@@ -1,0 +1,66 @@
+using Conciergus.Core.Traces;
+using Microsoft.AspNetCore.Components;
+
+namespace Conciergus.Dashboard.Components.Pages;
+
+/// <summary>One trace: a span waterfall and the selected span's AI attributes and raw attributes.</summary>
+public sealed partial class TraceDetailPage
+{
+    private TraceDetail? _detail;
+    private TraceSpanNode? _selected;
+    private string? _problem;
+    private string? _error;
+    private bool _showContent;
+
+    [Inject]
+    public required TraceStore Store { get; init; }
+
+    /// <summary>The trace id from the route (32 hex characters).</summary>
+    [Parameter]
+    public string TraceId { get; set; } = "";
+
+    private string ShortTitle => TraceId.Length > 8 ? TraceId[..8] : TraceId;
+
+    protected override void OnParametersSet()
+    {
+        _selected = null;
+        _showContent = false;
+        Load();
+    }
+
+    private void Load()
+    {
+        _problem = null;
+        _error = null;
+        try
+        {
+            if (!Endpoints.TraceEndpoints.IsTraceId(TraceId))
+            {
+                _detail = null;
+                _problem = $"'{TraceId}' is not a trace id (32 hexadecimal characters).";
+                return;
+            }
+
+            _detail = Store.Get(TraceId);
+            if (_detail is null)
+            {
+                _problem = "This trace is not held: it was never received, or it was evicted to make room for newer traces.";
+                return;
+            }
+
+            // Keep the selection across a refresh; otherwise open on the first AI call, the reason to be here.
+            var selectedId = _selected?.Span.SpanId;
+            _selected = _detail.Spans.FirstOrDefault(n => n.Span.SpanId == selectedId)
+                ?? _detail.Spans.FirstOrDefault(n => n.IsAi)
+                ?? (_detail.Spans.Count > 0 ? _detail.Spans[0] : null);
+        }
+#pragma warning disable CA1031 // The page shows the failure instead of tearing down the circuit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _error = e.Message;
+        }
+    }
+
+    private void Select(TraceSpanNode node) => _selected = node;
+}

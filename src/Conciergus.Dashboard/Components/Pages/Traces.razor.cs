@@ -1,0 +1,161 @@
+using System.Globalization;
+using Conciergus.Core.Errors;
+using Conciergus.Core.Telemetry;
+using Conciergus.Core.Traces;
+using Microsoft.AspNetCore.Components;
+
+namespace Conciergus.Dashboard.Components.Pages;
+
+/// <summary>
+/// Recent traces with filters. The filters live in the URL's query string (bookmarkable, shareable, the back
+/// button works); each change navigates and the page re-reads the trace store.
+/// </summary>
+public sealed partial class Traces : IDisposable
+{
+    /// <summary>How often the list re-reads the store while auto-refresh is on.</summary>
+    internal static readonly TimeSpan AutoRefreshInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>Traces per page.</summary>
+    internal const int PageSize = 50;
+
+    /// <summary>Failed calls listed under "Recent errors".</summary>
+    internal const int RecentErrorCount = 10;
+
+    private TracePage? _page;
+    private string? _error;
+    private IReadOnlyList<AiOperation> _recentErrors = [];
+    private TraceStoreStats? _stats;
+    private ITimer? _refreshTimer;
+    private bool _autoRefresh;
+    private bool _interactive;
+
+    [Inject]
+    public required TraceStore Store { get; init; }
+
+    [Inject]
+    public required RecentErrors RecentErrors { get; init; }
+
+    [Inject]
+    public required TimeProvider TimeProvider { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    /// <summary>Model filter (query string <c>model</c>).</summary>
+    [SupplyParameterFromQuery(Name = "model")]
+    public string? Model { get; set; }
+
+    /// <summary>Application filter (query string <c>application</c>).</summary>
+    [SupplyParameterFromQuery(Name = "application")]
+    public string? Application { get; set; }
+
+    /// <summary>User filter (query string <c>user</c>).</summary>
+    [SupplyParameterFromQuery(Name = "user")]
+    public string? User { get; set; }
+
+    /// <summary>Status filter, ok or error (query string <c>status</c>).</summary>
+    [SupplyParameterFromQuery(Name = "status")]
+    public string? Status { get; set; }
+
+    /// <summary>Minimum duration in milliseconds (query string <c>minDurationMs</c>).</summary>
+    [SupplyParameterFromQuery(Name = "minDurationMs")]
+    public string? MinDurationMs { get; set; }
+
+    /// <summary>Traces skipped, newest first (query string <c>offset</c>).</summary>
+    [SupplyParameterFromQuery(Name = "offset")]
+    public int? Offset { get; set; }
+
+    private double? MinDurationValue =>
+        double.TryParse(MinDurationMs, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0 ? ms : null;
+
+    private bool HasFilters => !string.IsNullOrEmpty(Model) || !string.IsNullOrEmpty(Application) || !string.IsNullOrEmpty(User)
+        || Status is "ok" or "error" || MinDurationValue is not null;
+
+    private string HeldCaption => _stats is { } s ? $"{Formatting.Compact(s.Traces)} traces held (the most recent {Formatting.Compact(Store.Options.MaxTraces)})" : "";
+
+    private string RangeCaption => _page is { Total: > 0 } p
+        ? $"{p.Offset + 1}–{p.Offset + p.Traces.Count} of {p.Total}"
+        : "";
+
+    protected override void OnParametersSet() => Reload();
+
+    // After prerendering the page is static until the circuit connects; browser tests wait for this marker.
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
+    }
+
+    private void Reload()
+    {
+        try
+        {
+            _page = Store.List(new TraceQuery
+            {
+                Model = Model,
+                Application = Application,
+                UserId = User,
+                HasError = Status switch { "error" => true, "ok" => false, _ => null },
+                MinDurationMs = MinDurationValue,
+                Limit = PageSize,
+                Offset = Math.Max(0, Offset ?? 0),
+            });
+            _stats = Store.Stats;
+            var now = TimeProvider.GetUtcNow();
+            _recentErrors = [.. RecentErrors.Between(now.AddHours(-1), now.AddSeconds(1)).Take(RecentErrorCount)];
+            _error = null;
+        }
+#pragma warning disable CA1031 // The page shows the failure instead of tearing down the circuit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _error = e.Message;
+        }
+    }
+
+    // Off by default: a list that moves under the cursor is hard to click. On, the timer re-reads the store
+    // (O(traces), cheap) on its own thread and renders through the dispatcher.
+    private void SetAutoRefresh(bool on)
+    {
+        _autoRefresh = on;
+        _refreshTimer?.Dispose();
+        _refreshTimer = on
+            ? TimeProvider.CreateTimer(_ => _ = InvokeAsync(() => { Reload(); StateHasChanged(); }), null, AutoRefreshInterval, AutoRefreshInterval)
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _refreshTimer?.Dispose();
+
+    private void ApplyFilter(string name, string? value) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            [name] = string.IsNullOrWhiteSpace(value) ? null : value.Trim(),
+            ["offset"] = null, // a new filter starts at the newest trace
+        }));
+
+    private void ClearFilters() =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+        {
+            ["model"] = null,
+            ["application"] = null,
+            ["user"] = null,
+            ["status"] = null,
+            ["minDurationMs"] = null,
+            ["offset"] = null,
+        }));
+
+    private void PreviousPage() => GoToOffset(Math.Max(0, (Offset ?? 0) - PageSize));
+
+    private void NextPage() => GoToOffset((Offset ?? 0) + PageSize);
+
+    private void GoToOffset(int offset) =>
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("offset", offset == 0 ? null : offset));
+
+    private static string ShortId(string id) => id.Length > 12 ? id[..12] + "…" : id;
+
+    private static string Clock(DateTimeOffset at) => at.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,185 @@
+using System.Globalization;
+using Conciergus.Core.Telemetry;
+using Conciergus.Core.Traces;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>GET /api/v1/traces and /api/v1/traces/{traceId}.</summary>
+public static class TraceEndpoints
+{
+    /// <summary>Maps the trace endpoints (loopback only until sign-in exists).</summary>
+    public static IEndpointRouteBuilder MapTraces(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/traces").AddEndpointFilter<LoopbackOnlyFilter>();
+        api.MapGet("", ListTraces).WithName("ListTraces");
+        api.MapGet("/{traceId}", GetTrace).WithName("GetTrace");
+        return app;
+    }
+
+    private static IResult ListTraces(HttpRequest request, TraceStore store)
+    {
+        var q = request.Query;
+        if (!TryParseQuery(q["model"], q["application"], q["status"], q["user"], q["minDurationMs"], q["limit"], q["offset"], out var query, out var problem))
+        {
+            return problem!;
+        }
+
+        var page = store.List(query!);
+        return Results.Ok(new TraceListResponse(page.Traces, page.Total, page.Offset, page.Limit));
+    }
+
+    private static IResult GetTrace(string traceId, bool? showContent, TraceStore store, ISpanContentRedactor redactor)
+    {
+        if (!IsTraceId(traceId))
+        {
+            return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
+        }
+
+        if (store.Get(traceId) is not { } detail)
+        {
+            return Results.Problem(
+                statusCode: StatusCodes.Status404NotFound,
+                title: "Trace not found",
+                detail: $"No trace '{traceId.ToLowerInvariant()}' is held. The store keeps the most recent traces only; older ones are evicted.");
+        }
+
+        var spans = detail.Spans.Select(node => TraceSpanResponse.From(node, showContent == true ? null : redactor)).ToList();
+        return Results.Ok(new TraceDetailResponse(detail.Summary.TraceId, detail.Summary, spans));
+    }
+
+    /// <summary>Parses the list filters as the API and the Traces page take them; a problem names the bad parameter.</summary>
+    internal static bool TryParseQuery(
+        string? model, string? application, string? status, string? user, string? minDurationMs, string? limit, string? offset,
+        out TraceQuery? query, out IResult? problem)
+    {
+        query = null;
+        problem = null;
+        bool? hasError = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (status.Equals("error", StringComparison.OrdinalIgnoreCase))
+            {
+                hasError = true;
+            }
+            else if (status.Equals("ok", StringComparison.OrdinalIgnoreCase))
+            {
+                hasError = false;
+            }
+            else
+            {
+                problem = Problem400("status", $"'{status}' is not allowed; use one of: ok, error");
+                return false;
+            }
+        }
+
+        double? minDuration = null;
+        if (!string.IsNullOrEmpty(minDurationMs))
+        {
+            if (!double.TryParse(minDurationMs, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d < 0 || !double.IsFinite(d))
+            {
+                problem = Problem400("minDurationMs", $"'{minDurationMs}' is not a duration: use a number of milliseconds >= 0");
+                return false;
+            }
+
+            minDuration = d;
+        }
+
+        var pageSize = 50;
+        if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > TraceQuery.MaxLimit))
+        {
+            problem = Problem400("limit", $"'{limit}' is not allowed; use a whole number from 1 to {TraceQuery.MaxLimit}");
+            return false;
+        }
+
+        var skip = 0;
+        if (!string.IsNullOrEmpty(offset) && !int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out skip))
+        {
+            problem = Problem400("offset", $"'{offset}' is not allowed; use a whole number >= 0");
+            return false;
+        }
+
+        query = new TraceQuery
+        {
+            Model = NullIfEmpty(model),
+            Application = NullIfEmpty(application),
+            UserId = NullIfEmpty(user),
+            HasError = hasError,
+            MinDurationMs = minDuration,
+            Limit = pageSize,
+            Offset = skip,
+        };
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="traceId"/> is a W3C trace id (32 hex, not all zero; either case).</summary>
+    internal static bool IsTraceId(string? traceId) =>
+        traceId is { Length: 32 } && traceId.All(char.IsAsciiHexDigit) && traceId.Any(c => c != '0');
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static IResult Problem400(string parameter, string message) => Results.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: $"Invalid parameter '{parameter}'",
+        detail: message);
+}
+
+/// <summary>Reply of GET /api/v1/traces.</summary>
+/// <param name="Traces">One page, newest first.</param>
+/// <param name="Total">Traces matching the filters.</param>
+/// <param name="Offset">Offset of this page.</param>
+/// <param name="Limit">Page size.</param>
+public sealed record TraceListResponse(IReadOnlyList<TraceSummary> Traces, int Total, int Offset, int Limit);
+
+/// <summary>Reply of GET /api/v1/traces/{traceId}.</summary>
+/// <param name="TraceId">Trace id.</param>
+/// <param name="Summary">The trace's figures.</param>
+/// <param name="Spans">Spans in waterfall order.</param>
+public sealed record TraceDetailResponse(string TraceId, TraceSummary Summary, IReadOnlyList<TraceSpanResponse> Spans);
+
+/// <summary>One span of a trace as the API shows it.</summary>
+/// <param name="SpanId">Span id.</param>
+/// <param name="ParentSpanId">Parent span id.</param>
+/// <param name="Name">Name.</param>
+/// <param name="Kind">Kind.</param>
+/// <param name="StartTime">Start.</param>
+/// <param name="DurationMs">Duration.</param>
+/// <param name="OffsetMs">Start relative to the trace start.</param>
+/// <param name="Depth">Depth in the waterfall.</param>
+/// <param name="Status">unset, ok or error.</param>
+/// <param name="StatusMessage">Status message.</param>
+/// <param name="Application">Application.</param>
+/// <param name="IsAi">Whether the span is an AI call.</param>
+/// <param name="IsError">Whether it failed.</param>
+/// <param name="ParentMissing">Whether its parent is not held.</param>
+/// <param name="Attributes">Attributes (message content redacted unless showContent=true).</param>
+/// <param name="Operation">The AI call, for AI spans.</param>
+public sealed record TraceSpanResponse(
+    string SpanId,
+    string? ParentSpanId,
+    string Name,
+    string Kind,
+    DateTimeOffset StartTime,
+    double DurationMs,
+    double OffsetMs,
+    int Depth,
+    string Status,
+    string? StatusMessage,
+    string Application,
+    bool IsAi,
+    bool IsError,
+    bool ParentMissing,
+    IReadOnlyDictionary<string, string> Attributes,
+    AiOperation? Operation)
+{
+    /// <summary>The API view of a waterfall node; <paramref name="redactor"/> null shows message content.</summary>
+    public static TraceSpanResponse From(TraceSpanNode node, ISpanContentRedactor? redactor)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var span = node.Span;
+        return new TraceSpanResponse(
+            span.SpanId, span.ParentSpanId, span.Name, span.Kind, span.StartTime, span.DurationMs, node.OffsetMs, node.Depth,
+            span.Status, span.StatusMessage, span.Application, node.IsAi, node.IsError, node.ParentMissing,
+            redactor is null ? span.Attributes : redactor.RedactAttributes(span.Attributes),
+            span.Operation);
+    }
+}
