@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Pricing;
@@ -13,7 +14,7 @@ using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Core features: storage, the time-series cache, pricing, errors, the collector and its read models.
+// Core features: storage, the time-series cache, pricing, errors, the collector and its read models, the audit trail.
 builder.Services
     .AddConciergusStorage(builder.Configuration, builder.Environment.ContentRootPath)
     .AddConciergusTimeSeries(builder.Configuration)
@@ -21,7 +22,8 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusCollector()
     .AddConciergusAnalytics()
-    .AddConciergusIngestion(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration)
+    .AddConciergusAudit(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
