@@ -13,8 +13,6 @@ public sealed partial class Audit
 {
     private static readonly int[] PageSizes = [25, 50, 100];
 
-    private static readonly Dictionary<string, object> DownloadAttributes = new() { ["download"] = "" };
-
     private MudTable<AuditEntry>? _table;
     private AuditVerification? _verification;
     private string? _verifyError;

@@ -12,8 +12,6 @@ namespace Conciergus.Dashboard.Components.Pages;
 /// </summary>
 public sealed partial class Privacy
 {
-    private static readonly Dictionary<string, object> DownloadAttributes = new() { ["download"] = "" };
-
     private static readonly DialogOptions DialogOptions = new() { MaxWidth = MaxWidth.Small, CloseOnEscapeKey = true };
 
     private SubjectErasure? _erasure;
