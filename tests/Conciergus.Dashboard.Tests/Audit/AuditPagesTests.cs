@@ -25,6 +25,7 @@ public sealed class AuditPagesTests : DashboardTestContext
         Services.AddSingleton(new SubjectRequests(
             [new UserCostSubjectStore(_ledger), new RecentErrorsSubjectStore(new RecentErrors()), new AuditSubjectStore(_log)],
             recorder, new SubjectPseudonymizer(_store.Key), _store.Time));
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Render<MudPopoverProvider>();
     }
 
@@ -130,6 +131,17 @@ public sealed class AuditPagesTests : DashboardTestContext
         Assert.Empty(cut.FindAll("[data-testid=subject-result]"));
         Assert.NotNull(_ledger.ForUser("user-78", _store.Time.GetUtcNow().AddDays(-1), _store.Time.GetUtcNow().AddDays(1)));
         Assert.Equal(0, _log.HeadSequence);
+    }
+
+    [Fact]
+    public void Privacy_Prerendering_InputDisabledUntilInteractive()
+    {
+        // Typing into a prerendered page would be lost when the circuit connects.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<Privacy>();
+
+        Assert.True(cut.Find("input").HasAttribute("disabled"));
     }
 
     [Fact]
