@@ -61,6 +61,7 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 10_000 });
         await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });
     }
 }

@@ -110,6 +110,7 @@ public sealed class AuditPagesTests : DashboardTestContext
         var rows = cut.FindAll("[data-testid=subject-store-row]").Select(r => r.TextContent.Replace(" ", "", StringComparison.Ordinal)).ToList();
         Assert.Contains("userCosts1", rows);
         Assert.Contains("recentErrors0", rows);
+        Assert.False(cut.Find("[data-testid=subject-erase]").HasAttribute("disabled"));
         Assert.Null(_ledger.ForUser("user-77", _store.Time.GetUtcNow().AddDays(-1), _store.Time.GetUtcNow().AddDays(1)));
         var audited = _log.Get(_log.HeadSequence)!;
         Assert.Equal(SubjectRequests.EraseAction, audited.Action);
