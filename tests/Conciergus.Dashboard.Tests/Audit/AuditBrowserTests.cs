@@ -32,16 +32,16 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await page.GotoAsync(new Uri(_baseAddress, "/audit").ToString());
         var sequences = page.GetByTestId("audit-sequence");
-        await Assertions.Expect(sequences).ToHaveTextAsync(["2", "1"], new() { Timeout = 15_000 });
+        await Assertions.Expect(sequences).ToHaveTextAsync(["2", "1"], new() { Timeout = 30_000 });
 
         await page.GetByTestId("filter-action").FillAsync("alert.");
-        await Assertions.Expect(sequences).ToHaveTextAsync(["1"], new() { Timeout = 10_000 });
+        await Assertions.Expect(sequences).ToHaveTextAsync(["1"], new() { Timeout = 30_000 });
 
         await page.Locator("tr.audit-row").First.ClickAsync();
         await Assertions.Expect(page.GetByTestId("audit-detail")).ToContainTextAsync("on it");
 
         await page.GetByTestId("verify-chain").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Chain verified: 2 entries", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Chain verified: 2 entries", new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-audit-page.png") });
     }
 
@@ -53,13 +53,13 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         await page.GotoAsync(new Uri(_baseAddress, "/privacy").ToString());
         var input = page.GetByTestId("subject-user-id");
-        await Assertions.Expect(input).ToBeEditableAsync(new() { Timeout = 15_000 });
-        await input.PressSequentiallyAsync("user-b1");
-        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync(new() { Timeout = 10_000 });
+        await Assertions.Expect(input).ToBeEditableAsync(new() { Timeout = 30_000 });
+        await input.FillAsync("user-b1");
+        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync(new() { Timeout = 30_000 });
         await page.GetByTestId("subject-erase").ClickAsync();
         await page.GetByTestId("erase-confirm").ClickAsync();
 
-        await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(3);
         await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });

@@ -12,6 +12,9 @@ namespace Conciergus.Dashboard.Tests.Audit;
 
 public sealed class AuditPagesTests : DashboardTestContext
 {
+    // Generous: the whole suite shares two cores with child processes and browsers.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     private readonly AuditTestStore _store = new();
     private readonly AuditLog _log;
     private readonly UserCostLedger _ledger;
@@ -45,7 +48,7 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         var cut = Render<AuditPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal(["3", "2", "1"], cut.FindAll("[data-testid=audit-sequence]").Select(c => c.TextContent.Trim())));
+        cut.WaitForAssertion(() => Assert.Equal(["3", "2", "1"], cut.FindAll("[data-testid=audit-sequence]").Select(c => c.TextContent.Trim())), Wait);
     }
 
     [Fact]
@@ -53,7 +56,7 @@ public sealed class AuditPagesTests : DashboardTestContext
     {
         var cut = Render<AuditPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal("No audit entries yet.", cut.Find("[data-testid=audit-empty]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("No audit entries yet.", cut.Find("[data-testid=audit-empty]").TextContent.Trim()), Wait);
     }
 
     [Fact]
@@ -64,7 +67,7 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         cut.Find("[data-testid=verify-chain]").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("Chain verified: 2 entries", cut.Find("[data-testid=verify-result]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("Chain verified: 2 entries", cut.Find("[data-testid=verify-result]").TextContent, StringComparison.Ordinal), Wait);
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public sealed class AuditPagesTests : DashboardTestContext
     {
         var entry = await _log.AppendAsync(AuditTestStore.Event());
         var cut = Render<AuditPage>();
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-sequence]")));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-sequence]")), Wait);
 
         cut.Find("tr.audit-row").Click();
 
@@ -81,7 +84,7 @@ public sealed class AuditPagesTests : DashboardTestContext
             var detail = cut.Find("[data-testid=audit-detail]").TextContent;
             Assert.Contains(entry.Hash, detail, StringComparison.Ordinal);
             Assert.Contains("known incident", detail, StringComparison.Ordinal);
-        });
+        }, Wait);
     }
 
     [Fact]
@@ -103,10 +106,10 @@ public sealed class AuditPagesTests : DashboardTestContext
         cut.Find("input").Input("user-77");
         Assert.Equal("/api/v1/subjects/user-77/export", cut.Find("[data-testid=subject-export]").GetAttribute("href"));
         cut.Find("[data-testid=subject-erase]").Click();
-        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")));
+        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")), Wait);
         dialogs.Find("[data-testid=erase-confirm]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=subject-store-row]").Count));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=subject-store-row]").Count), Wait);
         var rows = cut.FindAll("[data-testid=subject-store-row]").Select(r => r.TextContent.Replace(" ", "", StringComparison.Ordinal)).ToList();
         Assert.Contains("userCosts1", rows);
         Assert.Contains("recentErrors0", rows);
@@ -126,7 +129,7 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         cut.Find("input").Input("user-78");
         cut.Find("[data-testid=subject-erase]").Click();
-        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-cancel]")));
+        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-cancel]")), Wait);
         dialogs.Find("[data-testid=erase-cancel]").Click();
 
         Assert.Empty(cut.FindAll("[data-testid=subject-result]"));
