@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
@@ -16,7 +17,7 @@ using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Core features: storage, the time-series cache, pricing, errors, the collector and its read models.
+// Core features: storage, the time-series cache, pricing, errors, the collector and its read models, the audit trail.
 builder.Services
     .AddConciergusStorage(builder.Configuration, builder.Environment.ContentRootPath)
     .AddConciergusTimeSeries(builder.Configuration)
@@ -26,7 +27,8 @@ builder.Services
     .AddConciergusCollector()
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
-    .AddConciergusIngestion(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration)
+    .AddConciergusAudit(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

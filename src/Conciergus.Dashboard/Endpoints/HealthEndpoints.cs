@@ -17,8 +17,8 @@ public static class HealthEndpoints
 /// <summary>Maps every HTTP API endpoint.</summary>
 public static class ApiEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps ingestion (JSON and OTLP), the read API, health, traces and /metrics.</summary>
+    /// <summary>Maps ingestion (JSON and OTLP), the read API, audit and data-subject API, health, traces and /metrics.</summary>
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
-        app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapHealth()
+        app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth()
             .MapTraces().MapMetrics();
 }
