@@ -1,5 +1,6 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Experiments;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
@@ -21,7 +22,8 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusCollector()
     .AddConciergusAnalytics()
-    .AddConciergusIngestion(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration)
+    .AddConciergusExperiments(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

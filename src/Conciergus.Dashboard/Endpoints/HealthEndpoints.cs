@@ -19,5 +19,5 @@ public static class ApiEndpointRouteBuilderExtensions
 {
     /// <summary>Maps ingestion, the read API and health.</summary>
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
-        app.MapOperationIngestion().MapReadApi().MapHealth();
+        app.MapOperationIngestion().MapReadApi().MapExperiments().MapHealth();
 }
