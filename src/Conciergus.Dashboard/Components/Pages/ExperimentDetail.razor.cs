@@ -301,7 +301,7 @@ public sealed partial class ExperimentDetail : IDisposable
     }
 
     private async Task<ExperimentActor> ActorAsync() =>
-        Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
+        ExperimentOperatorOnly.IsSignInEnabled(Services) && Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
             ? ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User)
             : ExperimentActor.System;
 

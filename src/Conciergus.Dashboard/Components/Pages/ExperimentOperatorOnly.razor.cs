@@ -5,7 +5,8 @@ namespace Conciergus.Dashboard.Components.Pages;
 
 /// <summary>
 /// Shows its content to Operators and Admins (AuthorizeView Roles="Operator,Admin"). Until sign-in is registered
-/// (no <see cref="AuthenticationStateProvider"/>), the dashboard is open like the loopback-only API, so the content shows.
+/// (no authentication scheme provider: Blazor itself registers authorization and an anonymous authentication state),
+/// the dashboard is open like the loopback-only API, so the content shows.
 /// </summary>
 public sealed partial class ExperimentOperatorOnly
 {
@@ -20,5 +21,11 @@ public sealed partial class ExperimentOperatorOnly
     [Parameter]
     public RenderFragment? NotAuthorizedContent { get; set; }
 
-    private bool SignInEnabled => Services.GetService(typeof(AuthenticationStateProvider)) is not null;
+    private bool SignInEnabled => IsSignInEnabled(Services);
+
+    /// <summary>Whether sign-in is configured: authentication, authorization and an authentication state are all registered.</summary>
+    internal static bool IsSignInEnabled(IServiceProvider services) =>
+        services.GetService(typeof(Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider)) is not null
+        && services.GetService(typeof(Microsoft.AspNetCore.Authorization.IAuthorizationPolicyProvider)) is not null
+        && services.GetService(typeof(AuthenticationStateProvider)) is not null;
 }
