@@ -23,11 +23,13 @@ public sealed class ExperimentPagesTests : DashboardTestContext
         Services.AddSingleton(_live.Publisher);
         Services.AddSingleton(_live.Cache);
         Services.AddSingleton<TimeProvider>(_live.Time);
-        var charts = JSInterop.SetupModule(LiveLineChart.ModulePath);
-        charts.Setup<string?>("createChart", _ => true).SetResult("chart-1");
-        charts.Setup<int>("appendPoints", _ => true).SetResult(0);
-        charts.SetupVoid("destroy", _ => true).SetVoidResult();
+        _charts = JSInterop.SetupModule(LiveLineChart.ModulePath);
+        _charts.Setup<string?>("createChart", _ => true).SetResult("chart-1");
+        _charts.Setup<int>("appendPoints", _ => true).SetResult(0);
+        _charts.SetupVoid("destroy", _ => true).SetVoidResult();
     }
+
+    private readonly BunitJSModuleInterop _charts;
 
     private ExperimentService Service => _experiments.Service;
 
@@ -156,6 +158,64 @@ public sealed class ExperimentPagesTests : DashboardTestContext
         cut.WaitForAssertion(() => Assert.Equal(ExperimentState.Running, Service.Get("prompt-tone")!.State));
         var audit = _experiments.Audit.Events[^1];
         Assert.Equal(("experiment.start", "olivia", "Operator"), (audit.Action, audit.Actor, audit.Role));
+    }
+
+    [Fact]
+    public async Task Detail_TaggedOperationsInTheCache_SendsCumulativeSuccessRatePerVariant()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        var page = Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone")).Instance;
+        // Second 1: control 2 ok; friendly 1 ok + 1 failed. Second 2: control 1 failed.
+        RecordTagged("control", ok: true);
+        RecordTagged("control", ok: true);
+        RecordTagged("friendly", ok: true);
+        RecordTagged("friendly", ok: false);
+        _live.Time.Advance(TimeSpan.FromSeconds(1));
+        RecordTagged("control", ok: false);
+        _live.Time.Advance(TimeSpan.FromSeconds(1));
+
+        var points = page.CumulativePoints(Service.Get("prompt-tone")!, ExperimentTestHost.Start, _live.Time.GetUtcNow(), _live.Time.GetUtcNow());
+
+        // Cumulative success in percent at the end of each completed second: control 100 then 2/3; friendly 50 then 50.
+        Assert.Equal([100, 200 / 3.0], points[0].Select(p => p.Value!.Value).ToArray(), new ToleranceComparer());
+        Assert.Equal([50, 50], points[1].Select(p => p.Value!.Value).ToArray(), new ToleranceComparer());
+    }
+
+    [Fact]
+    public async Task Detail_FirstRender_AppendsCumulativePointsToTheChart()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        RecordTagged("control", ok: true);
+        _live.Time.Advance(TimeSpan.FromSeconds(2));
+
+        Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone"));
+
+        Assert.NotEmpty(_charts.Invocations["appendPoints"]);
+    }
+
+    private void RecordTagged(string variant, bool ok) => _live.Collector.Record(new Conciergus.Core.Telemetry.AiOperation
+    {
+        OperationId = Guid.NewGuid().ToString("N"),
+        StartTime = _live.Time.GetUtcNow().AddMilliseconds(-100),
+        DurationMs = 100,
+        RequestModel = "gpt-4o",
+        CostUsd = 0.01m,
+        Pricing = Conciergus.Core.Telemetry.PricingStatus.Provided,
+        Status = ok ? Conciergus.Core.Telemetry.AiOperationStatus.Ok : Conciergus.Core.Telemetry.AiOperationStatus.Error,
+        ErrorCategory = ok ? Conciergus.Core.Errors.ErrorCategory.None : Conciergus.Core.Errors.ErrorCategory.RateLimit,
+        UserId = "u-" + variant,
+        Application = "support-bot",
+        ExperimentKey = "prompt-tone",
+        ExperimentVariant = variant,
+    });
+
+    private sealed class ToleranceComparer : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) < 1e-9;
+
+        public int GetHashCode(double obj) => 0;
     }
 
     [Fact]
