@@ -26,6 +26,9 @@ public sealed class ExperimentOutcomes : IAiOperationSink
     public void Track(string experimentKey, IEnumerable<string> variantKeys) =>
         _tallies.GetOrAdd(experimentKey, _ => new ExperimentTally(_maxUsers)).EnsureVariants(variantKeys);
 
+    /// <summary>Stops counting an experiment's outcomes (it ended); what was counted stays.</summary>
+    public void Freeze(string experimentKey) => _tallies.GetValueOrDefault(experimentKey)?.Freeze();
+
     /// <summary>Forgets an experiment's outcomes (deleted drafts).</summary>
     public void Forget(string experimentKey) => _tallies.TryRemove(experimentKey, out _);
 
@@ -120,8 +123,17 @@ internal sealed class ExperimentTally(int maxUsers)
     private readonly Dictionary<string, VariantTally> _variants = new(StringComparer.Ordinal);
     private readonly Dictionary<string, UserTally> _users = new(StringComparer.Ordinal);
     private long _dropped;
+    private bool _frozen;
 
     public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Freeze()
+    {
+        lock (_gate)
+        {
+            _frozen = true;
+        }
+    }
 
     public void EnsureVariants(IEnumerable<string> keys)
     {
@@ -138,7 +150,7 @@ internal sealed class ExperimentTally(int maxUsers)
     {
         lock (_gate)
         {
-            if (!_variants.TryGetValue(variant, out var tally))
+            if (_frozen || !_variants.TryGetValue(variant, out var tally))
             {
                 return false;
             }
@@ -182,7 +194,7 @@ internal sealed class ExperimentTally(int maxUsers)
     {
         lock (_gate)
         {
-            if (!_variants.ContainsKey(variant) || UserLocked(userId, variant) is not { } user)
+            if (_frozen || !_variants.ContainsKey(variant) || UserLocked(userId, variant) is not { } user)
             {
                 Interlocked.Increment(ref _dropped);
                 return false;

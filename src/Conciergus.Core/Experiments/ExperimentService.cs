@@ -107,6 +107,10 @@ public sealed class ExperimentService
             if (_outcomes.Get(experiment.Key) is { } tally)
             {
                 _store.LoadTally(experiment.Key, tally);
+                if (experiment.IsFinal)
+                {
+                    _outcomes.Freeze(experiment.Key);
+                }
             }
         }
 
@@ -130,7 +134,10 @@ public sealed class ExperimentService
     public Experiment? Get(string key) => Volatile.Read(ref _experiments).GetValueOrDefault(key);
 
     /// <summary>Creates a draft.</summary>
-    public async Task<Experiment> CreateAsync(ExperimentDefinition definition, ExperimentActor actor, CancellationToken cancellationToken = default)
+    public Task<Experiment> CreateAsync(ExperimentDefinition definition, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+        CreateCoreAsync(definition, version: 1, actor, cancellationToken);
+
+    private async Task<Experiment> CreateCoreAsync(ExperimentDefinition definition, int version, ExperimentActor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(actor);
@@ -144,7 +151,7 @@ public sealed class ExperimentService
                 throw new ExperimentException(ExperimentErrorKind.Conflict, $"An experiment with key '{definition.Key}' exists; choose another key or update it.");
             }
 
-            created = Apply(new Experiment { Key = definition.Key!, CreatedAt = now, CreatedBy = actor.Name }, definition) with
+            created = Apply(new Experiment { Key = definition.Key!, Version = version, CreatedAt = now, CreatedBy = actor.Name }, definition) with
             {
                 UpdatedAt = now,
                 History = [new ExperimentTransition("create", ExperimentState.Draft, ExperimentState.Draft, actor.Name, now)],
@@ -210,19 +217,7 @@ public sealed class ExperimentService
             : key;
         var nextVersion = current.Version + 1;
         var definition = ExperimentDefinition.From(current) with { Key = Invariant($"{baseKey}-v{nextVersion}"), Seed = current.Seed };
-        return CreateVersionCoreAsync(definition, nextVersion, actor, cancellationToken);
-    }
-
-    private async Task<Experiment> CreateVersionCoreAsync(ExperimentDefinition definition, int version, ExperimentActor actor, CancellationToken cancellationToken)
-    {
-        var created = await CreateAsync(definition, actor, cancellationToken).ConfigureAwait(false);
-        lock (_writeGate)
-        {
-            created = Require(created.Key) with { Version = version };
-            Commit(created);
-        }
-
-        return created;
+        return CreateCoreAsync(definition, nextVersion, actor, cancellationToken);
     }
 
     /// <summary>Deletes a draft (anything else is cancelled or stopped instead, to keep its history).</summary>
@@ -309,6 +304,8 @@ public sealed class ExperimentService
 
         if (next.IsFinal)
         {
+            // Operations still in flight when it ended must not move the final results.
+            _outcomes.Freeze(key);
             Flush(key);
         }
 

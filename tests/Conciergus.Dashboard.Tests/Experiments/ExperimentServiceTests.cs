@@ -110,6 +110,31 @@ public sealed class ExperimentServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task Stop_LateOperations_DoNotMoveFinalResults()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        _host.Operation("prompt-tone", "control", "u1");
+        await Service.StopAsync("prompt-tone", null, ExperimentActor.System);
+
+        _host.Operation("prompt-tone", "control", "u2"); // an in-flight call that finished after the stop
+
+        Assert.Equal(1, Service.GetResults("prompt-tone").Variants[0].Operations);
+    }
+
+    [Fact]
+    public async Task CreateVersion_AuditsCreateWithTheNewVersion()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+
+        await Service.CreateVersionAsync("prompt-tone", ExperimentActor.System);
+
+        var audit = _host.Audit.Events[^1];
+        Assert.Equal(("experiment.create", "prompt-tone-v2", "2"), (audit.Action, audit.Target, audit.Details!["version"]));
+    }
+
+    [Fact]
     public async Task Create_InvalidDefinition_ReportsEveryFieldInWords()
     {
         var bad = ExperimentTestHost.Definition() with
