@@ -32,6 +32,9 @@ public sealed partial class ExperimentDetail : IDisposable
     private RenderThrottle? _throttle;
     private LiveLineChart? _chart;
     private long _seenVersion = -1;
+
+    // False while prerendered: lifecycle buttons wait for the circuit.
+    private bool _interactive;
     private long _chartSentUntil = long.MinValue;
     private IReadOnlyList<ChartSeries> _chartSeries = [];
 
@@ -124,6 +127,8 @@ public sealed partial class ExperimentDetail : IDisposable
     {
         if (firstRender)
         {
+            _interactive = true;
+            StateHasChanged();
             await AppendCumulativeAsync();
         }
     }

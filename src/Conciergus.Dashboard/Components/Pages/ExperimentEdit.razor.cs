@@ -14,6 +14,9 @@ public sealed partial class ExperimentEdit
     private bool _frozen;
     private bool _saving;
 
+    // False while prerendered: a click on a static page would go nowhere, so Save waits for the circuit.
+    private bool _interactive;
+
     /// <summary>Key of the experiment to edit; null for a new one.</summary>
     [Parameter]
     public string? Key { get; set; }
@@ -44,6 +47,15 @@ public sealed partial class ExperimentEdit
 
         _form = ExperimentForm.From(experiment);
         _frozen = experiment.State != ExperimentState.Draft;
+    }
+
+    protected override void OnAfterRender(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _interactive = true;
+            StateHasChanged();
+        }
     }
 
     private bool HasError(string field) => _errors.ContainsKey(field);
