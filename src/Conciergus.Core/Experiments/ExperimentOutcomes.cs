@@ -125,6 +125,10 @@ internal sealed class ExperimentTally(int maxUsers)
     private long _dropped;
     private bool _frozen;
 
+    // What changed since the last persistence copy, so a flush writes only that.
+    private readonly HashSet<string> _dirtyUsers = new(StringComparer.Ordinal);
+    private bool _dirtyVariants;
+
     public long Dropped => Interlocked.Read(ref _dropped);
 
     public void Freeze()
@@ -165,8 +169,10 @@ internal sealed class ExperimentTally(int maxUsers)
                 }
 
                 user.Operations++;
+                _dirtyUsers.Add(userId);
             }
 
+            _dirtyVariants = true;
             tally.Operations++;
             if (operation.Status == AiOperationStatus.Ok)
             {
@@ -200,6 +206,7 @@ internal sealed class ExperimentTally(int maxUsers)
                 return false;
             }
 
+            _dirtyUsers.Add(userId);
             var (times, valued, sum) = user.Events.GetValueOrDefault(name);
             user.Events[name] = value is { } v ? (times + 1, valued + 1, sum + v) : (times + 1, valued, sum);
             return true;
@@ -273,6 +280,7 @@ internal sealed class ExperimentTally(int maxUsers)
         // Variant sums stay: they are anonymous aggregates; the per-user row is what identifies the person.
         lock (_gate)
         {
+            _dirtyUsers.Remove(userId);
             return _users.Remove(userId);
         }
     }
@@ -301,11 +309,19 @@ internal sealed class ExperimentTally(int maxUsers)
         }
     }
 
-    /// <summary>Copies of the variant sums and user rows, for persistence.</summary>
-    public (Dictionary<string, VariantTally> Variants, Dictionary<string, UserExport> Users) Copy()
+    /// <summary>
+    /// Copies of the variant sums and of the user rows changed since the last copy, for persistence; null when
+    /// nothing changed. The dirty marks are cleared: call <see cref="MarkDirty"/> with the copy if writing it fails.
+    /// </summary>
+    public (Dictionary<string, VariantTally> Variants, Dictionary<string, UserExport> Users)? CopyChanges()
     {
         lock (_gate)
         {
+            if (!_dirtyVariants && _dirtyUsers.Count == 0)
+            {
+                return null;
+            }
+
             var variants = _variants.ToDictionary(v => v.Key, v => new VariantTally
             {
                 Operations = v.Value.Operations,
@@ -315,10 +331,28 @@ internal sealed class ExperimentTally(int maxUsers)
                 Cost = Clone(v.Value.Cost),
                 Tokens = Clone(v.Value.Tokens),
             });
-            var users = _users.ToDictionary(
-                u => u.Key,
-                u => new UserExport(u.Value.Variant, u.Value.Operations, u.Value.Events.ToDictionary(e => e.Key, e => new EventExport(e.Value.Times, e.Value.Valued, e.Value.Sum))));
+            var users = new Dictionary<string, UserExport>(StringComparer.Ordinal);
+            foreach (var userId in _dirtyUsers)
+            {
+                if (_users.TryGetValue(userId, out var u))
+                {
+                    users[userId] = new UserExport(u.Variant, u.Operations, u.Events.ToDictionary(e => e.Key, e => new EventExport(e.Value.Times, e.Value.Valued, e.Value.Sum)));
+                }
+            }
+
+            _dirtyUsers.Clear();
+            _dirtyVariants = false;
             return (variants, users);
+        }
+    }
+
+    /// <summary>Marks rows dirty again after a failed write.</summary>
+    public void MarkDirty(IEnumerable<string> userIds)
+    {
+        lock (_gate)
+        {
+            _dirtyVariants = true;
+            _dirtyUsers.UnionWith(userIds.Where(_users.ContainsKey));
         }
     }
 

@@ -398,6 +398,10 @@ public sealed class ExperimentService
         return ExperimentAnalyzer.Analyze(experiment, _outcomes.Get(key)?.Snapshot(), _time.GetUtcNow());
     }
 
+    /// <summary>Running experiments whose users do not split as the weights say (SRM p &lt; 0.001), for the SRM alert rule.</summary>
+    public IReadOnlyList<(string Key, double PValue)> SampleRatioMismatches() =>
+        [.. Running.Select(e => (e.Key, Srm: GetResults(e.Key).Srm)).Where(r => r.Srm.Mismatch).Select(r => (r.Key, r.Srm.PValue ?? 0))];
+
     /// <summary>Users tallied per variant (for the list's live sample counts).</summary>
     public IReadOnlyDictionary<string, long> SampleCounts(string key)
     {
@@ -423,8 +427,20 @@ public sealed class ExperimentService
             return;
         }
 
-        var (variants, users) = tally.Copy();
-        _store.SaveTally(key, variants, users);
+        if (tally.CopyChanges() is not var (variants, users))
+        {
+            return;
+        }
+
+        try
+        {
+            _store.SaveTally(key, variants, users);
+        }
+        catch
+        {
+            tally.MarkDirty(users.Keys);
+            throw;
+        }
     }
 
     /// <summary>Everything experiments hold about a user: assignments and per-experiment tallies.</summary>

@@ -57,6 +57,7 @@ public sealed class ExperimentBrowserTests(ChromiumFixture chromium) : IAsyncLif
 
         // Results fill in without a reload.
         await Assertions.Expect(page.GetByTestId("kpi-users")).ToHaveTextAsync("60", wait);
+        await Assertions.Expect(page.GetByTestId("chart-cumulative").Locator(".apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
 
         // Stop with a winner.
         await page.GetByTestId("action-stop").ClickAsync();

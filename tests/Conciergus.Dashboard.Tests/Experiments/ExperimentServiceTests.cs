@@ -317,6 +317,7 @@ public sealed class ExperimentServiceTests : IDisposable
 
         Assert.True(results.Srm.Mismatch);
         Assert.Equal(2.00786561e-5, results.Srm.PValue!.Value, 12);
+        Assert.Equal("prompt-tone", Assert.Single(Service.SampleRatioMismatches()).Key);
         Assert.Equal(RecommendationActions.StopNoWinner, results.Recommendation.Action);
         Assert.Contains("Sample ratio mismatch", results.Recommendation.Reason, StringComparison.Ordinal);
     }
@@ -375,6 +376,23 @@ public sealed class ExperimentServiceTests : IDisposable
 
         Assert.Equal(before.Variants.Select(v => (v.Users, v.Operations)), after.Variants.Select(v => (v.Users, v.Operations)));
         Assert.Equal(before.Variants[1].Metrics[ExperimentMetrics.SuccessRate].Mean, after.Variants[1].Metrics[ExperimentMetrics.SuccessRate].Mean);
+    }
+
+    [Fact]
+    public async Task Tallies_IncrementalWrites_KeepEarlierRowsAcrossRestarts()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        _host.Operation("prompt-tone", "control", "u1");
+        _host.Restart();
+
+        // Only u2's row and the sums change before the next write.
+        _host.Operation("prompt-tone", "friendly", "u2");
+        _host.Restart();
+
+        var results = _host.Service.GetResults("prompt-tone");
+        Assert.Equal((1, 1), (results.Variants[0].Users, results.Variants[1].Users));
+        Assert.Equal((1, 1), (results.Variants[0].Operations, results.Variants[1].Operations));
     }
 
     [Fact]
