@@ -232,6 +232,21 @@ internal sealed class ExperimentTally(int maxUsers)
         return user;
     }
 
+    /// <summary>Users per variant, without copying the rows (the list page asks every second).</summary>
+    public Dictionary<string, long> UserCounts()
+    {
+        lock (_gate)
+        {
+            var counts = _variants.Keys.ToDictionary(k => k, _ => 0L, StringComparer.Ordinal);
+            foreach (var user in _users.Values)
+            {
+                counts[user.Variant] = counts.GetValueOrDefault(user.Variant) + 1;
+            }
+
+            return counts;
+        }
+    }
+
     /// <summary>A consistent copy for the statistics (taken under the lock, computed outside it).</summary>
     public TallySnapshot Snapshot()
     {

@@ -403,13 +403,8 @@ public sealed class ExperimentService
         [.. Running.Select(e => (e.Key, Srm: GetResults(e.Key).Srm)).Where(r => r.Srm.Mismatch).Select(r => (r.Key, r.Srm.PValue ?? 0))];
 
     /// <summary>Users tallied per variant (for the list's live sample counts).</summary>
-    public IReadOnlyDictionary<string, long> SampleCounts(string key)
-    {
-        var snapshot = _outcomes.Get(key)?.Snapshot();
-        return snapshot is null
-            ? new Dictionary<string, long>()
-            : snapshot.UsersByVariant.ToDictionary(u => u.Key, u => (long)u.Value.Count, StringComparer.Ordinal);
-    }
+    public IReadOnlyDictionary<string, long> SampleCounts(string key) =>
+        _outcomes.Get(key)?.UserCounts() ?? new Dictionary<string, long>();
 
     /// <summary>Writes the tallies of every experiment that has data (called periodically and at stop).</summary>
     public void FlushAll()
