@@ -1,6 +1,7 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Experiments;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Pricing;
@@ -28,7 +29,8 @@ builder.Services
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
-    .AddConciergusAudit(builder.Configuration);
+    .AddConciergusAudit(builder.Configuration)
+    .AddConciergusExperiments(builder.Configuration);
 
 // Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

@@ -1,0 +1,206 @@
+using System.Security.Claims;
+using System.Text.Json;
+using Conciergus.Core.Experiments;
+using Conciergus.Dashboard.Security;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>
+/// /api/v1/experiments: CRUD, lifecycle (start, pause, stop, cancel, versions), results, assignment and events.
+/// Reads need Viewer, changes Operator (loopback only until sign-in lands); events are data from apps and take the
+/// ingestion key, like POST /api/v1/operations.
+/// </summary>
+public static class ExperimentEndpoints
+{
+    private const int MaxBodyBytes = 256 * 1024;
+
+    /// <summary>Maps the endpoints.</summary>
+    public static IEndpointRouteBuilder MapExperiments(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/experiments").AddEndpointFilter<LoopbackOnlyFilter>();
+        api.MapGet("/", (ExperimentService experiments) => Results.Ok(new { experiments = experiments.List() }))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        api.MapGet("/{key}", (string key, ExperimentService experiments) =>
+                experiments.Get(key) is { } e ? Results.Ok(e) : NotFound(key))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        api.MapGet("/{key}/results", (string key, ExperimentService experiments) => Run(() => Results.Ok(experiments.GetResults(key))))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        api.MapGet("/{key}/assignment", (string key, string? userId, ExperimentService experiments) =>
+                string.IsNullOrEmpty(userId)
+                    ? Invalid("userId", "Pass the user id as ?userId=.")
+                    : Run(() =>
+                    {
+                        var a = experiments.Assign(key, userId);
+                        return Results.Ok(new { inExperiment = a.InExperiment, variant = a.Variant, hashValue = a.HashValue });
+                    }))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+
+        api.MapPost("/", async (HttpContext http, ExperimentService experiments, IOptions<JsonOptions> json) =>
+            {
+                var (definition, problem) = await ReadAsync<ExperimentDefinition>(http, json.Value.SerializerOptions).ConfigureAwait(false);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                return await RunAsync(async () =>
+                {
+                    var created = await experiments.CreateAsync(definition!, ActorOf(http), http.RequestAborted).ConfigureAwait(false);
+                    return Results.Created($"/api/v1/experiments/{created.Key}", created);
+                }).ConfigureAwait(false);
+            })
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapPut("/{key}", async (string key, HttpContext http, ExperimentService experiments, IOptions<JsonOptions> json) =>
+            {
+                var (definition, problem) = await ReadAsync<ExperimentDefinition>(http, json.Value.SerializerOptions).ConfigureAwait(false);
+                return problem ?? await RunAsync(async () =>
+                    Results.Ok(await experiments.UpdateAsync(key, definition!, ActorOf(http), http.RequestAborted).ConfigureAwait(false))).ConfigureAwait(false);
+            })
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapDelete("/{key}", (string key, HttpContext http, ExperimentService experiments) =>
+                RunAsync(async () =>
+                {
+                    await experiments.DeleteAsync(key, ActorOf(http), http.RequestAborted).ConfigureAwait(false);
+                    return Results.NoContent();
+                }))
+            .RequireConciergusRole(ConciergusRole.Operator);
+
+        api.MapPost("/{key}/start", (string key, HttpContext http, ExperimentService experiments) =>
+                RunAsync(async () => Results.Ok(await experiments.StartAsync(key, ActorOf(http), http.RequestAborted).ConfigureAwait(false))))
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapPost("/{key}/pause", (string key, HttpContext http, ExperimentService experiments) =>
+                RunAsync(async () => Results.Ok(await experiments.PauseAsync(key, ActorOf(http), http.RequestAborted).ConfigureAwait(false))))
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapPost("/{key}/cancel", (string key, HttpContext http, ExperimentService experiments) =>
+                RunAsync(async () => Results.Ok(await experiments.CancelAsync(key, ActorOf(http), http.RequestAborted).ConfigureAwait(false))))
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapPost("/{key}/versions", (string key, HttpContext http, ExperimentService experiments) =>
+                RunAsync(async () =>
+                {
+                    var created = await experiments.CreateVersionAsync(key, ActorOf(http), http.RequestAborted).ConfigureAwait(false);
+                    return Results.Created($"/api/v1/experiments/{created.Key}", created);
+                }))
+            .RequireConciergusRole(ConciergusRole.Operator);
+        api.MapPost("/{key}/stop", async (string key, HttpContext http, ExperimentService experiments, IOptions<JsonOptions> json) =>
+            {
+                var (body, problem) = await ReadAsync<StopRequest>(http, json.Value.SerializerOptions, allowEmpty: true).ConfigureAwait(false);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                return await RunAsync(async () =>
+                    Results.Ok(await experiments.StopAsync(key, body?.Winner, ActorOf(http), http.RequestAborted).ConfigureAwait(false))).ConfigureAwait(false);
+            })
+            .RequireConciergusRole(ConciergusRole.Operator);
+
+        app.MapPost("/api/v1/experiments/{key}/events", async (string key, HttpContext http, ExperimentService experiments, IOptions<JsonOptions> json) =>
+            {
+                var (e, problem) = await ReadAsync<EventRequest>(http, json.Value.SerializerOptions).ConfigureAwait(false);
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                if (string.IsNullOrEmpty(e!.UserId))
+                {
+                    return Invalid("userId", "userId is required.");
+                }
+
+                if (string.IsNullOrEmpty(e.Name))
+                {
+                    return Invalid("name", "name is required (the metric the event feeds).");
+                }
+
+                return await RunAsync(async () =>
+                {
+                    var a = await experiments.TrackEventAsync(key, e.UserId, e.Name, e.Value, http.RequestAborted).ConfigureAwait(false);
+                    return Results.Accepted(value: new { counted = a.InExperiment, inExperiment = a.InExperiment, variant = a.Variant });
+                }).ConfigureAwait(false);
+            })
+            .AddEndpointFilter<IngestionKeyFilter>()
+            .AsIngestionEndpoint()
+            .DisableAntiforgery();
+        return app;
+    }
+
+    /// <summary>The actor of a request: the signed-in user's name and role, else "system".</summary>
+    internal static ExperimentActor ActorOf(HttpContext http)
+    {
+        var user = http.User;
+        var name = user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "system";
+        var role = user.FindFirst(ClaimTypes.Role)?.Value ?? (name == "system" ? "System" : "Viewer");
+        return new ExperimentActor(name, role, http.Connection.RemoteIpAddress?.ToString());
+    }
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options, bool allowEmpty = false)
+        where T : class
+    {
+        var body = await RequestBody.ReadLimitedAsync(http.Request, MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Send at most {MaxBodyBytes} bytes."));
+        }
+
+        if (allowEmpty && body.Length == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(body, options);
+            return value is null ? (null, Invalid("body", "Send a JSON object.")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
+                detail: $"The body is not valid JSON for this request: {e.Message.Split(" Path:")[0]} (at {e.Path ?? "$"})."));
+        }
+    }
+
+    private static IResult Run(Func<IResult> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (ExperimentException e)
+        {
+            return ProblemOf(e);
+        }
+    }
+
+    private static async Task<IResult> RunAsync(Func<Task<IResult>> action)
+    {
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (ExperimentException e)
+        {
+            return ProblemOf(e);
+        }
+    }
+
+    private static IResult ProblemOf(ExperimentException e) => e.Kind switch
+    {
+        ExperimentErrorKind.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: e.Message),
+        ExperimentErrorKind.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this state", detail: e.Message),
+        _ => e.Errors.Count > 0
+            ? Results.ValidationProblem(e.Errors.ToDictionary(x => x.Key, x => x.Value), detail: e.Message, title: "Invalid experiment")
+            : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: e.Message),
+    };
+
+    private static IResult NotFound(string key) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: $"No experiment '{key}'.");
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, detail: message, title: "Invalid request");
+
+    private sealed record StopRequest(string? Winner);
+
+    private sealed record EventRequest(string? UserId, string? Name, double? Value);
+}
