@@ -1,5 +1,6 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
@@ -8,6 +9,7 @@ using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Endpoints;
+using Conciergus.Dashboard.Hubs;
 using Conciergus.Dashboard.Live;
 using MudBlazor.Services;
 
@@ -27,6 +29,9 @@ builder.Services
 builder.Services
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
+    .AddConciergusTelemetryHub(builder.Configuration)
+    .AddConciergusModelHealth()
+    .AddConciergusPanels()
     .AddConciergusDemo(builder.Configuration)
     .AddMudServices();
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -49,6 +54,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapConciergusApi();
+app.MapConciergusTelemetryHub();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 // Resolve the ingestion keys now so a generated key is printed at start, not at the first request.

@@ -57,6 +57,7 @@ export async function createChart(element, options) {
             ...theme.chart,
             type: o.type || "area",
             height: o.height || 240,
+            stacked: !!o.stacked,
             animations: { enabled: true, dynamicAnimation: { speed: 250 } },
             toolbar: { show: false },
             zoom: { enabled: false },
@@ -97,7 +98,7 @@ export async function createChart(element, options) {
 
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    const entry = { chart, windows, names: seriesDefs.map(s => s.name), maxPoints, rendered: chart.render() };
+    const entry = { chart, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, rendered: chart.render() };
     charts.set(id, entry);
     // Surface a failed first render to .NET (as a JSException) instead of an unhandled rejection.
     try {
@@ -151,6 +152,92 @@ export async function appendPoints(id, seriesPoints) {
         }
     }
     return entry.windows.length ? entry.windows[0].length : 0;
+}
+
+/**
+ * Replaces all points (a new time range or filter): same shape as appendPoints. The chart itself is kept;
+ * only its data and x range change. Returns the number of points kept per series.
+ */
+export async function resetPoints(id, seriesPoints, windowMs) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return 0;
+    }
+    entry.windows = entry.windows.map(() => []);
+    await entry.rendered;
+    if ((windowMs || null) !== entry.windowMs) {
+        entry.windowMs = windowMs || null;
+        await entry.chart.updateOptions({ xaxis: { range: entry.windowMs || undefined } }, false, false);
+    }
+    const kept = await appendPoints(id, seriesPoints);
+    if (kept === 0 && charts.get(id) === entry) {
+        await entry.chart.updateSeries(entry.windows.map((w, i) => ({ name: entry.names[i], data: [] })), false);
+    }
+    return kept;
+}
+
+/**
+ * Creates a donut in `element`. options: { height, mode, labels, values, unit, decimals, ariaLabel }.
+ * Resolves to the chart id; setDonut replaces labels and values (a breakdown has no time axis to append to).
+ */
+export async function createDonut(element, options) {
+    const o = options || {};
+    const theme = themeOptions(o.mode);
+    const decimals = o.decimals ?? 2;
+    const config = {
+        chart: { ...theme.chart, type: "donut", height: o.height || 260, animations: { enabled: true }, fontFamily: "inherit" },
+        theme: theme.theme,
+        tooltip: { ...theme.tooltip, y: { formatter: v => formatValue(v, o.unit, decimals) } },
+        labels: o.labels || [],
+        series: o.values || [],
+        legend: { position: "bottom" },
+        dataLabels: { enabled: false },
+        stroke: { width: 1 },
+        noData: { text: "" },
+    };
+    if (o.ariaLabel) {
+        element.setAttribute("role", "img");
+        element.setAttribute("aria-label", o.ariaLabel);
+    }
+    const chart = new (apex())(element, config);
+    const id = `chart-${nextId++}`;
+    const entry = { chart, windows: [], names: [], maxPoints: 0, donut: true, rendered: chart.render() };
+    charts.set(id, entry);
+    try {
+        await entry.rendered;
+    } catch (e) {
+        destroy(id);
+        throw e;
+    }
+    return id;
+}
+
+/** Replaces a donut's slices. */
+export async function setDonut(id, labels, values) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return;
+    }
+    await entry.rendered;
+    await entry.chart.updateOptions({ labels: labels || [], series: values || [] }, false, true);
+}
+
+/** Minutes to add to UTC for the browser's local time now (UTC+2 -> 120). */
+export function timeZoneOffsetMinutes() {
+    return -new Date().getTimezoneOffset();
+}
+
+/** Saves text as a file through a Blob (CSV export without a server round trip for the file). */
+export function downloadText(fileName, mime, text) {
+    const blob = new Blob([text], { type: mime || "text/plain" });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = fileName;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 /** Switches a chart between "light" and "dark". */
