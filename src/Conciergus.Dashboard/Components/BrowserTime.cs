@@ -43,7 +43,8 @@ public sealed class BrowserTime
     {
         try
         {
-            await using var module = await js.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
+            // Not disposed: charts share the imported module, and it lives as long as the circuit anyway.
+            var module = await js.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
             var minutes = module is null ? 0 : await module.InvokeAsync<int>("timeZoneOffsetMinutes");
             return TimeSpan.FromMinutes(minutes);
         }

@@ -116,7 +116,7 @@ public sealed partial class Cost : PanelPage
 
         try
         {
-            await using var module = await JS.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
+            var module = await JS.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
             await module.InvokeVoidAsync("downloadText", $"conciergus-cost-{_breakdown.GroupBy}-{Query.WindowText}.csv", "text/csv", ToCsv(_breakdown));
         }
         catch (JSException)
