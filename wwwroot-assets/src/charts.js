@@ -70,10 +70,12 @@ export async function createChart(element, options) {
         colors: seriesDefs.map(s => s.color).filter(c => !!c).length === seriesDefs.length
             ? seriesDefs.map(s => s.color)
             : undefined,
-        stroke: { curve: "smooth", width: 2 },
+        stroke: { curve: (o.type || "area") === "bar" ? "straight" : "smooth", width: (o.type || "area") === "bar" ? 0 : 2 },
+        plotOptions: (o.type || "area") === "bar" ? { bar: { columnWidth: "90%" } } : {},
+        // Never undefined: ApexCharts merges options over its defaults, and an undefined "fill" breaks line and bar charts.
         fill: (o.type || "area") === "area"
-            ? { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } }
-            : undefined,
+            ? (o.stacked ? { type: "solid", opacity: 0.55 } : { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } })
+            : { type: "solid", opacity: 1 },
         dataLabels: { enabled: false },
         legend: { show: seriesDefs.length > 1 },
         markers: { size: 0 },
@@ -98,7 +100,8 @@ export async function createChart(element, options) {
 
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    const entry = { chart, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, rendered: chart.render() };
+    const entry = { chart, element, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, rendered: chart.render() };
+    describe(entry);
     charts.set(id, entry);
     // Surface a failed first render to .NET (as a JSException) instead of an unhandled rejection.
     try {
@@ -145,6 +148,7 @@ export async function appendPoints(id, seriesPoints) {
         }
     }
     if (changed) {
+        describe(entry);
         await entry.rendered;
         if (charts.get(id) === entry) {
             // updateSeries on the bounded window: the chart animates the shift and never re-renders from scratch.
@@ -169,6 +173,7 @@ export async function resetPoints(id, seriesPoints, windowMs) {
         entry.windowMs = windowMs || null;
         await entry.chart.updateOptions({ xaxis: { range: entry.windowMs || undefined } }, false, false);
     }
+    describe(entry);
     const kept = await appendPoints(id, seriesPoints);
     if (kept === 0 && charts.get(id) === entry) {
         await entry.chart.updateSeries(entry.windows.map((w, i) => ({ name: entry.names[i], data: [] })), false);
@@ -238,6 +243,18 @@ export function downloadText(fileName, mime, text) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// What the chart holds, on its element, for people inspecting the page and for browser tests:
+// points kept, the visible range, and the sum of the first series.
+function describe(entry) {
+    if (!entry.element || !entry.element.dataset) {
+        return;
+    }
+    const first = entry.windows[0] || [];
+    entry.element.dataset.points = String(first.length);
+    entry.element.dataset.rangeMs = String(entry.windowMs || "");
+    entry.element.dataset.total = String(first.reduce((sum, p) => sum + (p[1] || 0), 0));
 }
 
 /** Switches a chart between "light" and "dark". */
