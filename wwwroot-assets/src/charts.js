@@ -224,7 +224,9 @@ export async function setDonut(id, labels, values) {
         return;
     }
     await entry.rendered;
-    await entry.chart.updateOptions({ labels: labels || [], series: values || [] }, false, true);
+    // Labels through the options, values through updateSeries: a donut created empty only redraws its slices this way.
+    await entry.chart.updateOptions({ labels: labels || [] }, false, false);
+    await entry.chart.updateSeries(values || [], true);
 }
 
 /** Minutes to add to UTC for the browser's local time now (UTC+2 -> 120). */

@@ -87,7 +87,7 @@ public sealed partial class AnalyticsService
             hints.Add(new CostHint(
                 CostHintKind.CheaperModel,
                 $"{Share(expensive.Stats.Requests, total.Requests)} of traffic runs on {expensive.Provider}/{expensive.Model}; {match.Provider}/{match.Model} matches its latency and error rate",
-                Invariant($"{expensive.Model}: ${perRequest:0.#####}/request, p95 {expensive.Stats.LatencyMs.P95:0} ms, {expensive.Stats.ErrorRate:P1} errors. {match.Model}: ${cheapPerRequest:0.#####}/request, p95 {match.Stats.LatencyMs.P95:0} ms, {match.Stats.ErrorRate:P1} errors."),
+                Invariant($"{expensive.Model}: ${perRequest:0.#####}/request, p95 {expensive.Stats.LatencyMs.P95:0} ms, {expensive.Stats.ErrorRate:0.0%} errors. {match.Model}: ${cheapPerRequest:0.#####}/request, p95 {match.Stats.LatencyMs.P95:0} ms, {match.Stats.ErrorRate:0.0%} errors."),
                 decimal.Round(savings, 4)));
         }
 
@@ -95,7 +95,7 @@ public sealed partial class AnalyticsService
         {
             hints.Add(new CostHint(
                 CostHintKind.LowCacheHitRatio,
-                Invariant($"Only {ratio:P1} of input tokens come from the prompt cache"),
+                Invariant($"Only {ratio:0.0%} of input tokens come from the prompt cache"),
                 Invariant($"{total.CachedInputTokens:N0} of {total.InputTokens:N0} input tokens were cached. Put stable instructions and context first so providers can cache the prefix."),
                 null));
         }
@@ -132,7 +132,7 @@ public sealed partial class AnalyticsService
         return hints.OrderByDescending(h => h.EstimatedSavingsUsd ?? 0).ToList();
     }
 
-    private static string Share(long part, long whole) => ((double)part / whole).ToString("P0", CultureInfo.InvariantCulture);
+    private static string Share(long part, long whole) => ((double)part / whole).ToString("0%", CultureInfo.InvariantCulture);
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
