@@ -206,7 +206,8 @@ export async function createDonut(element, options) {
     }
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    const entry = { chart, windows: [], names: [], maxPoints: 0, donut: true, rendered: chart.render() };
+    const entry = { chart, element, windows: [], names: [], maxPoints: 0, donut: true, rendered: chart.render() };
+    element.dataset.slices = String((o.values || []).length);
     charts.set(id, entry);
     try {
         await entry.rendered;
@@ -225,6 +226,7 @@ export async function setDonut(id, labels, values) {
     }
     await entry.rendered;
     // Labels through the options, values through updateSeries: a donut created empty only redraws its slices this way.
+    entry.element.dataset.slices = String((values || []).length);
     await entry.chart.updateOptions({ labels: labels || [] }, false, false);
     await entry.chart.updateSeries(values || [], true);
 }

@@ -57,6 +57,12 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         }
 
         await Assertions.Expect(page.Locator(".live-chart-error")).ToHaveCountAsync(0);
+        if (name == "cost")
+        {
+            // One slice per model of the seeded traffic.
+            await Assertions.Expect(page.Locator("[data-testid=chart-cost-donut] path.apexcharts-pie-area")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+        }
+
         await page.WaitForTimeoutAsync(600); // let chart animations settle for the screenshot
         Directory.CreateDirectory(ScreenshotDirectory);
         var file = Path.Combine(ScreenshotDirectory, name + ".png");

@@ -64,16 +64,23 @@ public sealed partial class DonutChart : IAsyncDisposable
                     return;
                 }
 
+                var created = _pending;
                 _chartId = await _module.InvokeAsync<string?>("createDonut", _element, new
                 {
                     height = Height,
                     mode = IsDarkMode ? "dark" : "light",
-                    labels = _pending?.Labels ?? [],
-                    values = _pending?.Values ?? [],
+                    labels = created?.Labels ?? [],
+                    values = created?.Values ?? [],
                     unit = Unit,
                     ariaLabel = AriaLabel,
                 });
                 _appliedDarkMode = IsDarkMode;
+
+                // Slices set while the chart was being created were not sent: send the newest now.
+                if (_pending is { } latest && !Equals(latest, created) && _chartId is not null)
+                {
+                    await _module.InvokeVoidAsync("setDonut", _chartId, latest.Labels, latest.Values);
+                }
             });
             return;
         }

@@ -68,15 +68,16 @@ public sealed partial class Cost : PanelPage
     /// <inheritdoc />
     protected override async Task PushChartsAsync(bool reset)
     {
-        // A new set of stacked models means a new chart instance (@key): it gets the whole window.
-        var stackReset = reset || _stackKeyPushed != _stackKey;
-        _stackKeyPushed = _stackKey;
-        await _stackFeed.PushAsync(_stackChart, Query.Window, Step, TimeProvider.GetUtcNow(), stackReset);
         if (_donut is not null && _breakdown is not null)
         {
             var top = _breakdown.Groups.Take(8).ToList();
             await _donut.SetAsync(top.Select(g => g.Key).ToList(), top.Select(g => (double)g.CostUsd).ToList());
         }
+
+        // A new set of stacked models means a new chart instance (@key): it gets the whole window.
+        var stackReset = reset || _stackKeyPushed != _stackKey;
+        _stackKeyPushed = _stackKey;
+        await _stackFeed.PushAsync(_stackChart, Query.Window, Step, TimeProvider.GetUtcNow(), stackReset);
     }
 
     private async Task SetGroupByAsync(CostGroupBy groupBy)
