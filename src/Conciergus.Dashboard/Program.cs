@@ -2,6 +2,7 @@ using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Experiments;
+using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Pricing;
@@ -12,6 +13,7 @@ using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Components;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Endpoints;
+using Conciergus.Dashboard.Hubs;
 using Conciergus.Dashboard.Live;
 using Conciergus.Dashboard.Metrics;
 using MudBlazor.Services;
@@ -36,6 +38,9 @@ builder.Services
 builder.Services
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
+    .AddConciergusTelemetryHub(builder.Configuration)
+    .AddConciergusModelHealth()
+    .AddConciergusPanels()
     .AddConciergusDemo(builder.Configuration)
     .AddConciergusMetrics()
     .AddConciergusSelfTelemetry(builder.Configuration)
@@ -60,6 +65,7 @@ app.UseAntiforgery();
 
 app.MapStaticAssets();
 app.MapConciergusApi();
+app.MapConciergusTelemetryHub();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 // Resolve the ingestion keys now so a generated key is printed at start, not at the first request.

@@ -57,6 +57,7 @@ export async function createChart(element, options) {
             ...theme.chart,
             type: o.type || "area",
             height: o.height || 240,
+            stacked: !!o.stacked,
             animations: { enabled: true, dynamicAnimation: { speed: 250 } },
             toolbar: { show: false },
             zoom: { enabled: false },
@@ -69,10 +70,12 @@ export async function createChart(element, options) {
         colors: seriesDefs.map(s => s.color).filter(c => !!c).length === seriesDefs.length
             ? seriesDefs.map(s => s.color)
             : undefined,
-        stroke: { curve: "smooth", width: 2 },
+        stroke: { curve: (o.type || "area") === "bar" ? "straight" : "smooth", width: (o.type || "area") === "bar" ? 0 : 2 },
+        plotOptions: (o.type || "area") === "bar" ? { bar: { columnWidth: "90%" } } : {},
+        // Never undefined: ApexCharts merges options over its defaults, and an undefined "fill" breaks line and bar charts.
         fill: (o.type || "area") === "area"
-            ? { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } }
-            : undefined,
+            ? (o.stacked ? { type: "solid", opacity: 0.55 } : { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } })
+            : { type: "solid", opacity: 1 },
         dataLabels: { enabled: false },
         legend: { show: seriesDefs.length > 1 },
         markers: { size: 0 },
@@ -97,7 +100,8 @@ export async function createChart(element, options) {
 
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    const entry = { chart, windows, names: seriesDefs.map(s => s.name), maxPoints, rendered: chart.render() };
+    const entry = { chart, element, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, rendered: chart.render() };
+    describe(entry);
     charts.set(id, entry);
     // Surface a failed first render to .NET (as a JSException) instead of an unhandled rejection.
     try {
@@ -144,6 +148,7 @@ export async function appendPoints(id, seriesPoints) {
         }
     }
     if (changed) {
+        describe(entry);
         await entry.rendered;
         if (charts.get(id) === entry) {
             // updateSeries on the bounded window: the chart animates the shift and never re-renders from scratch.
@@ -151,6 +156,109 @@ export async function appendPoints(id, seriesPoints) {
         }
     }
     return entry.windows.length ? entry.windows[0].length : 0;
+}
+
+/**
+ * Replaces all points (a new time range or filter): same shape as appendPoints. The chart itself is kept;
+ * only its data and x range change. Returns the number of points kept per series.
+ */
+export async function resetPoints(id, seriesPoints, windowMs) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return 0;
+    }
+    entry.windows = entry.windows.map(() => []);
+    await entry.rendered;
+    if ((windowMs || null) !== entry.windowMs) {
+        entry.windowMs = windowMs || null;
+        await entry.chart.updateOptions({ xaxis: { range: entry.windowMs || undefined } }, false, false);
+    }
+    describe(entry);
+    const kept = await appendPoints(id, seriesPoints);
+    if (kept === 0 && charts.get(id) === entry) {
+        await entry.chart.updateSeries(entry.windows.map((w, i) => ({ name: entry.names[i], data: [] })), false);
+    }
+    return kept;
+}
+
+/**
+ * Creates a donut in `element`. options: { height, mode, labels, values, unit, decimals, ariaLabel }.
+ * Resolves to the chart id; setDonut replaces labels and values (a breakdown has no time axis to append to).
+ */
+export async function createDonut(element, options) {
+    const o = options || {};
+    const theme = themeOptions(o.mode);
+    const decimals = o.decimals ?? 2;
+    const config = {
+        chart: { ...theme.chart, type: "donut", height: o.height || 260, animations: { enabled: true }, fontFamily: "inherit" },
+        theme: theme.theme,
+        tooltip: { ...theme.tooltip, y: { formatter: v => formatValue(v, o.unit, decimals) } },
+        labels: o.labels || [],
+        series: o.values || [],
+        legend: { position: "bottom" },
+        dataLabels: { enabled: false },
+        stroke: { width: 1 },
+        noData: { text: "" },
+    };
+    if (o.ariaLabel) {
+        element.setAttribute("role", "img");
+        element.setAttribute("aria-label", o.ariaLabel);
+    }
+    const chart = new (apex())(element, config);
+    const id = `chart-${nextId++}`;
+    const entry = { chart, element, windows: [], names: [], maxPoints: 0, donut: true, rendered: chart.render() };
+    element.dataset.slices = String((o.values || []).length);
+    charts.set(id, entry);
+    try {
+        await entry.rendered;
+    } catch (e) {
+        destroy(id);
+        throw e;
+    }
+    return id;
+}
+
+/** Replaces a donut's slices. */
+export async function setDonut(id, labels, values) {
+    const entry = charts.get(id);
+    if (!entry) {
+        return;
+    }
+    await entry.rendered;
+    // Labels through the options, values through updateSeries: a donut created empty only redraws its slices this way.
+    entry.element.dataset.slices = String((values || []).length);
+    await entry.chart.updateOptions({ labels: labels || [] }, false, false);
+    await entry.chart.updateSeries(values || [], true);
+}
+
+/** Minutes to add to UTC for the browser's local time now (UTC+2 -> 120). */
+export function timeZoneOffsetMinutes() {
+    return -new Date().getTimezoneOffset();
+}
+
+/** Saves text as a file through a Blob (CSV export without a server round trip for the file). */
+export function downloadText(fileName, mime, text) {
+    const blob = new Blob([text], { type: mime || "text/plain" });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = fileName;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// What the chart holds, on its element, for people inspecting the page and for browser tests:
+// points kept, the visible range, and the sum of the first series.
+function describe(entry) {
+    if (!entry.element || !entry.element.dataset) {
+        return;
+    }
+    const first = entry.windows[0] || [];
+    entry.element.dataset.points = String(first.length);
+    entry.element.dataset.rangeMs = String(entry.windowMs || "");
+    entry.element.dataset.total = String(first.reduce((sum, p) => sum + (p[1] || 0), 0));
 }
 
 /** Switches a chart between "light" and "dark". */

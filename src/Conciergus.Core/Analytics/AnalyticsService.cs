@@ -4,7 +4,7 @@ using Conciergus.Core.TimeSeries;
 namespace Conciergus.Core.Analytics;
 
 /// <summary>Read models over the time-series cache: what the API and the panels show. Never scans raw operations.</summary>
-public sealed class AnalyticsService
+public sealed partial class AnalyticsService
 {
     /// <summary>Most points a default step produces for one line.</summary>
     public const int MaxDefaultPoints = 360;

@@ -172,6 +172,35 @@ public static class Formatting
             : window.TotalHours.ToString("0", Invariant) + " h";
     }
 
+    /// <summary>A count shown exactly below 10,000 (1,234) and compactly above (12.3k), so small figures can be read to the unit.</summary>
+    public static string Count(long value) => Math.Abs(value) < 10_000 ? value.ToString("#,##0", Invariant) : Compact(value);
+
+    /// <summary>Change of a figure versus the previous window: "▲ 12%", "▼ 3.5%", "no change", "new" (previous was 0).</summary>
+    public static string Change(double current, double previous)
+    {
+        if (double.IsNaN(current) || double.IsNaN(previous))
+        {
+            return Missing;
+        }
+
+        if (previous == 0)
+        {
+            return current == 0 ? "no change" : "new";
+        }
+
+        var ratio = (current - previous) / Math.Abs(previous);
+        if (Math.Abs(ratio) < 0.0005)
+        {
+            return "no change";
+        }
+
+        return (ratio > 0 ? "▲ " : "▼ ") + Percent(Math.Abs(ratio));
+    }
+
+    /// <summary>A time in the browser's time zone (offset from <see cref="BrowserTime"/>): "14:03:07" today-style, with the date when asked.</summary>
+    public static string LocalTime(DateTimeOffset time, TimeSpan offset, bool withDate = false) =>
+        time.ToOffset(offset).ToString(withDate ? "yyyy-MM-dd HH:mm:ss" : "HH:mm:ss", Invariant);
+
     /// <summary>Three significant digits, trailing zeros dropped: 1.23, 12.3, 123, 0.05.</summary>
     private static string Significant(double value)
     {

@@ -43,7 +43,7 @@ public sealed class ChromiumFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class BrowserTestGroup : ICollectionFixture<ChromiumFixture>
+public sealed class BrowserTestGroup : ICollectionFixture<ChromiumFixture>, ICollectionFixture<LiveAppFixture>
 {
     public const string Name = "browser";
 }

@@ -30,8 +30,13 @@ public sealed class NavMenuTests : DashboardTestContext
         var overview = cut.Find("[data-route='/']");
         Assert.Equal("/", overview.GetAttribute("href"));
         Assert.DoesNotContain("mud-nav-link-disabled", overview.ClassName, StringComparison.Ordinal);
-        var usage = cut.Find("[data-route='/usage']");
-        Assert.Null(usage.GetAttribute("href"));
-        Assert.Contains("mud-nav-link-disabled", usage.ClassName, StringComparison.Ordinal);
+        foreach (var built in new[] { "/usage", "/cost", "/models", "/errors", "/health" })
+        {
+            Assert.Equal(built, cut.Find($"[data-route='{built}']").GetAttribute("href"));
+        }
+
+        var experiments = cut.Find("[data-route='/experiments']");
+        Assert.Null(experiments.GetAttribute("href"));
+        Assert.Contains("mud-nav-link-disabled", experiments.ClassName, StringComparison.Ordinal);
     }
 }

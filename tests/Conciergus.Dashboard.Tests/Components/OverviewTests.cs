@@ -1,48 +1,56 @@
 using System.Globalization;
 using Bunit;
-using Conciergus.Dashboard.Components.Charts;
+using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Pages;
-using Conciergus.Dashboard.Tests.Live;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Conciergus.Dashboard.Tests.Components;
 
-public sealed class OverviewTests : DashboardTestContext
+public sealed class OverviewTests : PanelTestContext
 {
-    private readonly LiveTestHost _host = new();
-    private readonly BunitJSModuleInterop _charts;
-
-    public OverviewTests()
-    {
-        Services.AddSingleton(_host.Publisher);
-        Services.AddSingleton<TimeProvider>(_host.Time);
-        _charts = JSInterop.SetupModule(LiveLineChart.ModulePath);
-        _charts.Setup<string?>("createChart", _ => true).SetResult("chart-1");
-        _charts.Setup<int>("appendPoints", _ => true).SetResult(0);
-        _charts.SetupVoid("destroy", _ => true).SetVoidResult();
-    }
-
     [Fact]
-    public async Task Render_RecordedOperations_ShowsKpisOfTheWindow()
+    public async Task Render_RecordedOperations_ShowsKpisEqualToTheReadModel()
     {
         // Arrange: 30 operations in the 5-minute window, 3 failed, 200 ms each, 100 in / 50 out tokens, $0.01
         RecordBatch(30, errors: 3);
-        await _host.StartAsync();
-        _host.Tick();
+        await StartAsync();
 
         // Act
         var cut = Render<Overview>();
 
-        // Assert: 30 / 300 s = 0.1/s; 3 / 30 = 10%; 3,000 and 1,500 tokens; 30 x $0.01
-        Assert.Equal("0.1/s", Kpi(cut, "requests-per-second"));
-        Assert.Equal("avg 5 min · now 1/s", Kpi(cut, "requests-per-second-caption")); // one per completed second
-        Assert.Equal("10%", Kpi(cut, "error-rate"));
-        Assert.Equal("3k", Kpi(cut, "tokens-in"));
-        Assert.Equal("1.5k", Kpi(cut, "tokens-out"));
+        // Assert: the figures of AnalyticsService.Summary(5m), formatted; counts under 10,000 are exact
+        var summary = Host.Analytics.Summary(TimeSpan.FromMinutes(5));
+        Assert.Equal(30, summary.Requests);
+        Assert.Equal("30", Kpi(cut, "requests"));
+        Assert.Equal("0.1/s", cut.Find("[data-testid=kpi-requests-per-second]").TextContent.Trim());
+        Assert.Equal("10%", Kpi(cut, "errorRate"));
+        Assert.Equal("4,500", Kpi(cut, "tokens"));
+        Assert.Equal("3k", cut.Find("[data-testid=kpi-tokens-in]").TextContent.Trim());
+        Assert.Equal("1.5k", cut.Find("[data-testid=kpi-tokens-out]").TextContent.Trim());
         Assert.Equal("$0.30", Kpi(cut, "cost"));
-        AssertMilliseconds(200, Kpi(cut, "latency-p95"));
-        Assert.Empty(cut.FindAll("[data-testid=overview-empty]"));
-        Assert.Empty(cut.FindAll("[data-testid=chart-loading]"));
+        AssertMilliseconds(200, Kpi(cut, "p95"));
+        Assert.Empty(cut.FindAll("[data-testid=panel-empty]"));
+        Assert.Single(cut.FindAll("[data-testid=top-models] tr[data-model='openai/gpt-4o-mini']"));
+    }
+
+    [Fact]
+    public async Task Render_MoreTrafficThanThePreviousWindow_ShowsTheChange()
+    {
+        // Arrange: 10 operations 6-7 minutes ago (previous 5-minute window), 20 now
+        for (var i = 0; i < 10; i++)
+        {
+            Host.Record(endsAgo: TimeSpan.FromMinutes(6) + TimeSpan.FromSeconds(i));
+        }
+
+        RecordBatch(20, errors: 0);
+        await StartAsync();
+
+        // Act
+        var cut = Render<Overview>();
+
+        // Assert: 20 vs 10 requests
+        Assert.Equal("▲ 100% vs previous 5 min", cut.Find("[data-testid=kpi-requests-change]").TextContent.Trim());
     }
 
     [Fact]
@@ -50,21 +58,20 @@ public sealed class OverviewTests : DashboardTestContext
     {
         // Arrange
         RecordBatch(30, errors: 0);
-        await _host.StartAsync();
-        _host.Tick();
+        await StartAsync();
         var cut = Render<Overview>();
-        Assert.Equal("0.1/s", Kpi(cut, "requests-per-second"));
+        Assert.Equal("30", Kpi(cut, "requests"));
 
         // Act: 30 more operations, 6 of them failed, then the publisher's next tick
         RecordBatch(30, errors: 6);
-        _host.Tick();
+        Host.Tick();
 
-        // Assert: 60 / 300 s = 0.2/s; 6 / 60 = 10%; 6,000 input tokens
+        // Assert
         cut.WaitForAssertion(() =>
         {
-            Assert.Equal("0.2/s", Kpi(cut, "requests-per-second"));
-            Assert.Equal("10%", Kpi(cut, "error-rate"));
-            Assert.Equal("6k", Kpi(cut, "tokens-in"));
+            Assert.Equal("60", Kpi(cut, "requests"));
+            Assert.Equal("10%", Kpi(cut, "errorRate"));
+            Assert.Equal("9,000", Kpi(cut, "tokens"));
             Assert.Equal("$0.60", Kpi(cut, "cost"));
         });
     }
@@ -76,17 +83,16 @@ public sealed class OverviewTests : DashboardTestContext
         RecordBatch(3, errors: 0);
         var cut = Render<Overview>();
         Assert.Single(cut.FindAll("[data-testid=chart-loading]"));
-        Assert.Empty(cut.FindAll("[data-testid=kpi-requests-per-second]"));
+        Assert.Empty(cut.FindAll("[data-kpi=requests]"));
 
         // Act
-        await _host.StartAsync();
-        _host.Tick();
+        await StartAsync();
 
         // Assert
         cut.WaitForAssertion(() =>
         {
             Assert.Empty(cut.FindAll("[data-testid=chart-loading]"));
-            Assert.Equal("0.01/s", Kpi(cut, "requests-per-second"));
+            Assert.Equal("3", Kpi(cut, "requests"));
         });
     }
 
@@ -94,77 +100,111 @@ public sealed class OverviewTests : DashboardTestContext
     public async Task Render_NoOperationsInWindow_ShowsEmptyState()
     {
         // Arrange: one operation, older than the 5-minute window
-        _host.Record(endsAgo: TimeSpan.FromMinutes(6));
-        await _host.StartAsync();
-        _host.Tick();
+        Host.Record(endsAgo: TimeSpan.FromMinutes(6));
+        await StartAsync();
 
         // Act
         var cut = Render<Overview>();
 
         // Assert
-        Assert.Single(cut.FindAll("[data-testid=overview-empty]"));
+        Assert.Single(cut.FindAll("[data-testid=panel-empty]"));
+        Assert.Contains("No data in this window yet", cut.Find("[data-testid=panel-empty]").TextContent, StringComparison.Ordinal);
         Assert.Contains("No data in this window yet", cut.Find("[data-testid=chart-empty]").TextContent, StringComparison.Ordinal);
-        Assert.Equal("0/s", Kpi(cut, "requests-per-second"));
-        Assert.Equal("—", Kpi(cut, "latency-p95"));
+        Assert.Equal("0", Kpi(cut, "requests"));
+        Assert.Equal("—", Kpi(cut, "p95"));
     }
 
     [Fact]
-    public async Task Render_SecondCompletes_AppendsOnlyTheNewPointToTheChart()
+    public async Task Render_WindowAndModelFilterInTheUrl_ShowTheFilteredSeries()
     {
-        // Arrange: a published history, the page rendered with it
-        await _host.StartAsync();
-        _host.Tick();
-        var cut = Render<Overview>();
-        cut.WaitForAssertion(() => Assert.Single(_charts.Invocations["appendPoints"]));
-        var backfill = (double?[][][])_charts.Invocations["appendPoints"][0].Arguments[1]!;
-        Assert.Equal(_host.Options.HistoryPoints, backfill[0].Length);
-
-        // Act: two operations, one failed; tick until their second has completed
-        _host.Record();
-        _host.Record(error: true);
-        var second = Floor(_host.Time.GetUtcNow());
-        for (var i = 0; i < 4; i++)
+        // Arrange: 5 on gpt-4o 30 minutes ago, 7 on gpt-4o-mini now
+        for (var i = 0; i < 5; i++)
         {
-            _host.Tick();
+            Host.Record(model: "gpt-4o", endsAgo: TimeSpan.FromMinutes(30));
         }
 
-        // Assert: the later call carries only that one second, requests and errors
-        cut.WaitForAssertion(() =>
-        {
-            var batch = (double?[][][])_charts.Invocations["appendPoints"][^1].Arguments[1]!;
-            Assert.Equal([second.ToUnixTimeMilliseconds(), 2d], Assert.Single(batch[0]));
-            Assert.Equal([second.ToUnixTimeMilliseconds(), 1d], Assert.Single(batch[1]));
-        });
-        Assert.Single(_charts.Invocations["createChart"]);
+        RecordBatch(7, errors: 0);
+        await StartAsync();
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        navigation.NavigateTo("/?window=1h");
+        var cut = Render<Overview>();
+        Assert.Equal("12", Kpi(cut, "requests"));
+        var resetsBefore = Charts.Invocations["resetPoints"].Count;
+
+        // Act: the filter, then a shorter window, change in the URL of the open page
+        navigation.NavigateTo("/?window=1h&model=openai%2Fgpt-4o");
+
+        // Assert: the KPIs are the model's series; the charts got the new series once (reset), nothing re-created
+        cut.WaitForAssertion(() => Assert.Equal("5", Kpi(cut, "requests")));
+        Assert.Equal(Host.Analytics.Summary(TimeSpan.FromHours(1), SeriesKey.ForModel("openai", "gpt-4o")).Requests.ToString(CultureInfo.InvariantCulture), Kpi(cut, "requests"));
+        cut.WaitForAssertion(() => Assert.Equal(resetsBefore + 4, Charts.Invocations["resetPoints"].Count));
+        navigation.NavigateTo("/?window=5m&model=openai%2Fgpt-4o");
+        cut.WaitForAssertion(() => Assert.Equal("0", Kpi(cut, "requests")));
+        Assert.Equal(4, Charts.Invocations["createChart"].Count);
     }
 
     [Fact]
-    public async Task Dispose_Page_UnsubscribesAndDestroysTheChart()
+    public async Task Render_LiveTicks_ChartsAreCreatedOnceAndReceiveOnlyNewPoints()
+    {
+        // Arrange: the page rendered on a published window
+        await StartAsync();
+        var cut = Render<Overview>();
+        cut.WaitForAssertion(() => Assert.Equal(4, Charts.Invocations["appendPoints"].Count));
+        Assert.Equal(4, Charts.Invocations["createChart"].Count);
+
+        // The whole window went out once per chart, with its creation: 5 minutes of 1-second steps
+        var backfill = (double?[][][])Charts.Invocations["appendPoints"][0].Arguments[1]!;
+        Assert.InRange(backfill[0].Length, 299, 301);
+
+        // Act: two operations, one failed, then ticks
+        Host.Record();
+        Host.Record(error: true);
+        var second = Floor(Host.Time.GetUtcNow());
+        for (var i = 0; i < 4; i++)
+        {
+            Host.Tick();
+        }
+
+        // Assert: appends carry only the newest step(s), never the window again; no chart is re-created
+        cut.WaitForAssertion(() =>
+        {
+            var appends = Charts.Invocations["appendPoints"].Skip(4).ToList();
+            Assert.NotEmpty(appends);
+            var requests = appends.Select(a => ((double?[][][])a.Arguments[1]!)[0]).ToList();
+            Assert.All(requests, r => Assert.InRange(r.Length, 1, 3));
+            Assert.Contains(requests.SelectMany(r => r), p => p[0] == second.ToUnixTimeMilliseconds() && p[1] == 2d);
+        });
+        Assert.Equal(4, Charts.Invocations["createChart"].Count);
+        Assert.Empty(Charts.Invocations["resetPoints"]);
+    }
+
+    [Fact]
+    public async Task Dispose_Page_UnsubscribesAndDestroysTheCharts()
     {
         // Arrange
-        await _host.StartAsync();
-        _host.Tick();
+        await StartAsync();
         Render<Overview>();
-        Assert.Equal(1, _host.Publisher.Status.Subscribers);
+        Assert.Equal(1, Host.Publisher.Status.Subscribers);
 
         // Act
         await DisposeComponentsAsync();
 
         // Assert
-        Assert.Equal(0, _host.Publisher.Status.Subscribers);
-        Assert.Single(_charts.Invocations["destroy"]);
+        Assert.Equal(0, Host.Publisher.Status.Subscribers);
+        Assert.Equal(4, Charts.Invocations["destroy"].Count);
     }
 
     private void RecordBatch(int count, int errors)
     {
         for (var i = 0; i < count; i++)
         {
-            _host.Record(durationMs: 200, inputTokens: 100, outputTokens: 50, costUsd: 0.01m, error: i < errors, endsAgo: TimeSpan.FromSeconds(i));
+            Host.Record(durationMs: 200, inputTokens: 100, outputTokens: 50, costUsd: 0.01m, error: i < errors, endsAgo: TimeSpan.FromSeconds(i));
         }
     }
 
     private static string Kpi(IRenderedComponent<Overview> cut, string name) =>
-        cut.Find($"[data-testid=kpi-{name}]").TextContent.Trim();
+        cut.Find($"[data-kpi={name}]").TextContent.Trim();
 
     private static void AssertMilliseconds(double expected, string text)
     {

@@ -58,7 +58,16 @@ internal sealed class LiveTestHost : IAsyncDisposable
         decimal costUsd = 0.01m,
         bool error = false,
         TimeSpan? endsAgo = null,
-        string model = "gpt-4o-mini")
+        string model = "gpt-4o-mini",
+        string provider = "openai",
+        string application = "tests",
+        long cachedInputTokens = 0,
+        double? ttftMs = null,
+        string? traceId = null,
+        string? errorType = null,
+        string? errorMessage = null,
+        string? userId = null,
+        string operationKind = "chat")
     {
         var end = Time.GetUtcNow() - (endsAgo ?? TimeSpan.Zero);
         var operation = new AiOperation
@@ -66,15 +75,21 @@ internal sealed class LiveTestHost : IAsyncDisposable
             OperationId = $"op-{Interlocked.Increment(ref _nextId)}",
             StartTime = end.AddMilliseconds(-durationMs),
             DurationMs = durationMs,
-            Provider = "openai",
+            Provider = provider,
             RequestModel = model,
+            Operation = operationKind,
             InputTokens = inputTokens,
+            CachedInputTokens = cachedInputTokens,
+            TimeToFirstTokenMs = ttftMs,
+            TraceId = traceId,
+            UserId = userId,
+            Error = error ? new ErrorDetails { Type = errorType ?? "RateLimitError", HttpStatus = 429, Message = errorMessage ?? "Rate limit reached" } : null,
             OutputTokens = outputTokens,
             CostUsd = costUsd,
             Pricing = PricingStatus.Provided,
             Status = error ? AiOperationStatus.Error : AiOperationStatus.Ok,
             ErrorCategory = error ? ErrorCategory.RateLimit : ErrorCategory.None,
-            Application = "tests",
+            Application = application,
         };
         Collector.Record(operation);
         return operation;

@@ -22,6 +22,8 @@ public sealed partial class LiveLineChart : IAsyncDisposable
     private bool _disposed;
     private bool? _appliedDarkMode;
     private string? _error;
+    private TimeSpan? _windowOverride;
+    private bool _hasWindowOverride;
 
     [Inject]
     public required IJSRuntime JS { get; init; }
@@ -53,6 +55,10 @@ public sealed partial class LiveLineChart : IAsyncDisposable
     /// <summary>Visible time range of the x axis (null: fit all kept points).</summary>
     [Parameter]
     public TimeSpan? Window { get; set; }
+
+    /// <summary>Stacks the lines (stacked area for breakdowns over time).</summary>
+    [Parameter]
+    public bool Stacked { get; set; }
 
     /// <summary>Accessible description of the chart.</summary>
     [Parameter]
@@ -101,6 +107,66 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Replaces every point (a new time range or filter) and sets the visible range; the chart is kept, only
+    /// its data changes. Safe to call from any thread, also before the chart exists.
+    /// </summary>
+    public Task ResetAsync(IReadOnlyList<IReadOnlyList<ChartPoint>> seriesPoints, TimeSpan? window)
+    {
+        ArgumentNullException.ThrowIfNull(seriesPoints);
+        return InvokeAsync(async () =>
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            EnsurePendingBuffers();
+            _windowOverride = window;
+            _hasWindowOverride = true;
+            for (var i = 0; i < _pending.Length; i++)
+            {
+                _pending[i].Clear();
+                if (i < seriesPoints.Count)
+                {
+                    _pending[i].AddRange(seriesPoints[i].Count > MaxPoints ? seriesPoints[i].Skip(seriesPoints[i].Count - MaxPoints) : seriesPoints[i]);
+                }
+            }
+
+            if (_chartId is null || _module is null || _pumping)
+            {
+                // Created later (with these points) or a send is in flight: the reset goes out as the next send.
+                _resetPending = _chartId is not null;
+                return;
+            }
+
+            await SendResetAsync();
+        });
+    }
+
+    private bool _resetPending;
+
+    private long? WindowMs => (_hasWindowOverride ? _windowOverride : Window) is { } w ? (long)w.TotalMilliseconds : null;
+
+    private async Task SendResetAsync()
+    {
+        _resetPending = false;
+        var batch = TakePending();
+        await CallSafeAsync(() => _module!.InvokeAsync<int>("resetPoints", _chartId, batch, WindowMs).AsTask());
+        await PumpAsync();
+    }
+
+    private double?[][][] TakePending()
+    {
+        var batch = _pending.Select(p => p.Select(point => new double?[] { point.UnixMs, point.Value }).ToArray()).ToArray();
+        foreach (var buffer in _pending)
+        {
+            buffer.Clear();
+        }
+
+        return batch;
+    }
+
     protected override void OnParametersSet()
     {
         ArgumentNullException.ThrowIfNull(Series);
@@ -142,7 +208,8 @@ public sealed partial class LiveLineChart : IAsyncDisposable
                 unit = Unit,
                 decimals = Decimals,
                 maxPoints = MaxPoints,
-                windowMs = Window is { } window ? (long?)window.TotalMilliseconds : null,
+                windowMs = WindowMs,
+                stacked = Stacked,
                 mode = ThemeName,
                 ariaLabel = AriaLabel,
             };
@@ -171,15 +238,14 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         _pumping = true;
         try
         {
-            while (!_disposed && _pending.Any(p => p.Count > 0))
+            while (!_disposed && (_resetPending || _pending.Any(p => p.Count > 0)))
             {
-                var batch = _pending.Select(p => p.Select(point => new double?[] { point.UnixMs, point.Value }).ToArray()).ToArray();
-                foreach (var buffer in _pending)
-                {
-                    buffer.Clear();
-                }
-
-                await CallSafeAsync(() => _module.InvokeAsync<int>("appendPoints", _chartId, batch).AsTask());
+                var reset = _resetPending;
+                _resetPending = false;
+                var batch = TakePending();
+                await CallSafeAsync(() => reset
+                    ? _module.InvokeAsync<int>("resetPoints", _chartId, batch, WindowMs).AsTask()
+                    : _module.InvokeAsync<int>("appendPoints", _chartId, batch).AsTask());
             }
         }
         finally

@@ -13,11 +13,11 @@ internal static class NavItems
     public static IReadOnlyList<NavItem> All { get; } =
     [
         new("/", "Overview", MudBlazor.Icons.Material.Filled.Dashboard, Available: true),
-        new("/usage", "Usage", MudBlazor.Icons.Material.Filled.ShowChart, Available: false),
-        new("/cost", "Cost", MudBlazor.Icons.Material.Filled.AttachMoney, Available: false),
-        new("/models", "Models", MudBlazor.Icons.Material.Filled.Memory, Available: false),
-        new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: false),
-        new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: false),
+        new("/usage", "Usage", MudBlazor.Icons.Material.Filled.ShowChart, Available: true),
+        new("/cost", "Cost", MudBlazor.Icons.Material.Filled.AttachMoney, Available: true),
+        new("/models", "Models", MudBlazor.Icons.Material.Filled.Memory, Available: true),
+        new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: true),
+        new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: true),
         new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: true),
         new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: true),

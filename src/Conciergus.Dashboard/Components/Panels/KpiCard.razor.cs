@@ -18,6 +18,18 @@ public sealed partial class KpiCard
     [Parameter]
     public string? Caption { get; set; }
 
+    /// <summary>Caption markup (for figures that carry their own test ids), after <see cref="Caption"/>.</summary>
+    [Parameter]
+    public RenderFragment? CaptionContent { get; set; }
+
+    /// <summary>Change versus the previous window ("▲ 12% vs previous 5 min").</summary>
+    [Parameter]
+    public string? Change { get; set; }
+
+    /// <summary>data-kpi of the value element: the figure's name (requests, errorRate, p95, tokens, cost).</summary>
+    [Parameter]
+    public string? Kpi { get; set; }
+
     /// <summary>Optional MudBlazor icon next to the title.</summary>
     [Parameter]
     public string? Icon { get; set; }

@@ -1,0 +1,91 @@
+using System.Globalization;
+using Conciergus.Core.Analytics;
+using Conciergus.Core.Health;
+using Conciergus.Core.Storage;
+using Conciergus.Core.Telemetry;
+using Conciergus.Core.TimeSeries;
+using Conciergus.Dashboard.Components.Charts;
+using Conciergus.Dashboard.Components.Panels;
+using Conciergus.Dashboard.Hubs;
+using Microsoft.AspNetCore.Components;
+
+namespace Conciergus.Dashboard.Components.Pages;
+
+/// <summary>System health: ingestion rate, accepted / dropped, memory, LiteDB, live publisher and hub, per-model health.</summary>
+public sealed partial class Health : PanelPage
+{
+    private static readonly IReadOnlyList<ChartSeries> IngestionSeries = [new("Operations/s", "#4c6ef5")];
+
+    private readonly ChartFeed _feed;
+    private LiveLineChart? _chart;
+    private SummaryReport? _lastMinute;
+    private CollectorStats? _stats;
+    private IReadOnlyList<ModelRow> _models = [];
+    private long _managedBytes;
+    private long _workingSetBytes;
+    private int _gen2;
+    private long? _liteDbBytes;
+
+    /// <summary>Creates the page.</summary>
+    public Health()
+    {
+        _feed = new ChartFeed((window, step) => [LinePoints(TimeSeriesMetric.RequestsPerSecond, window, step, SeriesKey.Total)]);
+    }
+
+    [Inject]
+    public required AiOperationCollector Collector { get; init; }
+
+    [Inject]
+    public required TimeSeriesCache Cache { get; init; }
+
+    [Inject]
+    public required ModelHealthClassifier Classifier { get; init; }
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
+
+    /// <inheritdoc />
+    protected override TimeSpan DefaultWindow => TimeSpan.FromMinutes(15);
+
+    /// <inheritdoc />
+    protected override bool IsEmpty => false;
+
+    private long DroppedTotal => _stats is null ? 0 : _stats.Dropped + _stats.TooOld + _stats.Overflowed + _stats.SinkFailures;
+
+    private string HubText => Services.GetService<TelemetryHubPublisher>() is { } hub
+        ? $"instance {hub.InstanceId} · {Formatting.Count(hub.Counters.Sent)} sent · {Formatting.Count(hub.Counters.Failures)} failed · {Formatting.Count(hub.Counters.Dropped)} dropped"
+        : "not configured";
+
+    private string LiteDbText => Services.GetService<ConciergusDatabase>() is { } db
+        ? $"{db.FilePath} · {(_liteDbBytes is { } b ? Bytes(b) : "not created yet")}"
+        : "not configured";
+
+    /// <inheritdoc />
+    protected override void Load()
+    {
+        _lastMinute = Analytics.Summary(TimeSpan.FromMinutes(1));
+        _stats = Collector.Stats;
+        _models = Analytics.Models(Query.Window).Select(m => ModelRow.Create(m, [], Classifier))
+            .OrderByDescending(r => r.Health.Status).ThenByDescending(r => r.Report.Stats.Requests).ToList();
+        _managedBytes = GC.GetTotalMemory(forceFullCollection: false);
+        _workingSetBytes = Environment.WorkingSet;
+        _gen2 = GC.CollectionCount(2);
+        if (Services.GetService<ConciergusDatabase>() is { } db)
+        {
+            var file = new FileInfo(db.FilePath);
+            _liteDbBytes = file.Exists ? file.Length : null;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override Task PushChartsAsync(bool reset) => _feed.PushAsync(_chart, Query.Window, Step, TimeProvider.GetUtcNow(), reset);
+
+    /// <summary>Bytes as KiB / MiB / GiB.</summary>
+    internal static string Bytes(long bytes) => bytes switch
+    {
+        < 1024 => bytes.ToString(CultureInfo.InvariantCulture) + " B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.#", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes / 1024.0 / 1024).ToString("0.#", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / 1024.0 / 1024 / 1024).ToString("0.##", CultureInfo.InvariantCulture) + " GiB",
+    };
+}
