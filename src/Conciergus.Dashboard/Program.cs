@@ -9,6 +9,7 @@ using Conciergus.Dashboard.Components;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Live;
+using Conciergus.Dashboard.Security;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -23,8 +24,9 @@ builder.Services
     .AddConciergusAnalytics()
     .AddConciergusIngestion(builder.Configuration);
 
-// Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
+// Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
+    .AddConciergusSecurity(builder.Configuration)
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
     .AddConciergusDemo(builder.Configuration)
@@ -33,21 +35,17 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
 
-if (!app.Environment.IsDevelopment())
-{
-    app.UseHsts();
-}
-
 // The API answers failures with problem details (no stack traces); pages show the error page.
-app.UseWhen(IsApi, api => api.UseExceptionHandler());
-app.UseWhen(context => !IsApi(context), pages =>
+app.UseWhen(ApiPaths.IsApi, api => api.UseExceptionHandler());
+app.UseWhen(context => !ApiPaths.IsApi(context), pages =>
 {
     pages.UseExceptionHandler("/Error", createScopeForErrors: true);
     pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 });
+app.UseConciergusSecurity();
 app.UseAntiforgery();
 
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
 app.MapConciergusApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
@@ -55,9 +53,6 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Services.GetRequiredService<IngestionKeys>();
 
 app.Run();
-
-static bool IsApi(HttpContext context) =>
-    context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1") || context.Request.Path.StartsWithSegments("/healthz");
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>
 public partial class Program;
