@@ -95,9 +95,13 @@ public static class SecurityServiceCollectionExtensions
         app.UseMiddleware<SecurityHeadersMiddleware>();
         if (!app.Environment.IsDevelopment())
         {
-            // Both do nothing over plain HTTP without a known HTTPS port (tests, a TLS-terminating proxy on loopback).
+            // HSTS is only ever sent over HTTPS. Redirection needs an HTTPS endpoint to send browsers to: without one
+            // (plain HTTP behind a TLS-terminating proxy, the tests) it would only log a warning per request.
             app.UseHsts();
-            app.UseHttpsRedirection();
+            if (HasHttpsEndpoint(app.Configuration))
+            {
+                app.UseHttpsRedirection();
+            }
         }
 
         app.UseRateLimiter();
@@ -106,6 +110,11 @@ public static class SecurityServiceCollectionExtensions
         app.MapAuthEndpoints();
         return app;
     }
+
+    private static bool HasHttpsEndpoint(IConfiguration configuration) =>
+        !string.IsNullOrEmpty(configuration["https_port"] ?? configuration["HTTPS_PORTS"])
+        || (configuration["urls"] ?? "").Contains("https://", StringComparison.OrdinalIgnoreCase)
+        || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any(e => (e["Url"] ?? "").StartsWith("https://", StringComparison.OrdinalIgnoreCase));
 
     // API writes never use the cookie (no cross-site request can act with a user's session); reads may, for downloads.
     private static string SelectScheme(HttpContext context)
