@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Pricing;
@@ -14,7 +15,7 @@ using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Core features: storage, the time-series cache, pricing, errors, the collector and its read models.
+// Core features: storage, the time-series cache, pricing, errors, the collector and its read models, the audit trail.
 builder.Services
     .AddConciergusStorage(builder.Configuration, builder.Environment.ContentRootPath)
     .AddConciergusTimeSeries(builder.Configuration)
@@ -22,7 +23,8 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusCollector()
     .AddConciergusAnalytics()
-    .AddConciergusIngestion(builder.Configuration);
+    .AddConciergusIngestion(builder.Configuration)
+    .AddConciergusAudit(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

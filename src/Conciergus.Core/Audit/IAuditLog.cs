@@ -64,6 +64,12 @@ public sealed record AuditEntry
 
     /// <summary>SHA-256 (hex) over the canonical serialization of this entry including <see cref="PreviousHash"/>.</summary>
     public required string Hash { get; init; }
+
+    /// <summary>SHA-256 (hex) of the canonical body (actor, role, target, source IP, details); see Audit/README.md.</summary>
+    public string? BodyHash { get; init; }
+
+    /// <summary>True when retention removed the body (actor, role, target, details, source IP) of this expired entry; its hashes still link the chain.</summary>
+    public bool ContentPurged { get; init; }
 }
 
 /// <summary>

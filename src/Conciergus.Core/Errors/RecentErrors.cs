@@ -42,4 +42,53 @@ public sealed class RecentErrors
 
         return result;
     }
+
+    /// <summary>Kept failures of one user, newest first (data-subject export).</summary>
+    public IReadOnlyList<AiOperation> ForUser(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        var result = new List<AiOperation>();
+        lock (_gate)
+        {
+            var count = Math.Min(_next, Capacity);
+            for (long i = 1; i <= count; i++)
+            {
+                if (_ring[(_next - i) % Capacity] is { } op && string.Equals(op.UserId, userId, StringComparison.Ordinal))
+                {
+                    result.Add(op);
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Data-subject erasure: replaces the user's kept failures with copies without user id and session id (and
+    /// without metadata values equal to the user id); returns how many were changed.
+    /// </summary>
+    public int EraseUser(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        var changed = 0;
+        lock (_gate)
+        {
+            for (var i = 0; i < _ring.Length; i++)
+            {
+                if (_ring[i] is { } op && string.Equals(op.UserId, userId, StringComparison.Ordinal))
+                {
+                    _ring[i] = op with
+                    {
+                        UserId = null,
+                        SessionId = null,
+                        Metadata = op.Metadata?.Where(p => !string.Equals(p.Value, userId, StringComparison.Ordinal))
+                            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+                    };
+                    changed++;
+                }
+            }
+        }
+
+        return changed;
+    }
 }

@@ -145,6 +145,46 @@ public sealed class UserCostLedger
         return found ? sum.ToRow(userId) : null;
     }
 
+    /// <summary>Every retained day the user has totals for, oldest first (data-subject export).</summary>
+    public IReadOnlyList<UserCostDay> ExportUser(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        var result = new List<UserCostDay>();
+        foreach (var slot in _days)
+        {
+            lock (slot.Gate)
+            {
+                if (slot.Users.TryGetValue(userId, out var totals))
+                {
+                    result.Add(new UserCostDay(DateOnly.FromDayNumber(slot.Day), totals.CostUsd, totals.Requests, totals.InputTokens, totals.OutputTokens));
+                }
+            }
+        }
+
+        result.Sort((a, b) => a.Day.CompareTo(b.Day));
+        return result;
+    }
+
+    /// <summary>Removes the user's rows from every day (data-subject erasure); returns how many day rows were removed.</summary>
+    /// <remarks>The user's spend stays in the aggregate series (which hold no user id); only the per-user rows go.</remarks>
+    public int EraseUser(string userId)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        var removed = 0;
+        foreach (var slot in _days)
+        {
+            lock (slot.Gate)
+            {
+                if (slot.Users.Remove(userId))
+                {
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
+    }
+
     private static int DayNumber(DateTimeOffset at) => DateOnly.FromDateTime(at.UtcDateTime).DayNumber;
 
     /// <summary>The slots of retained days that overlap [from, to); callers check the day again under the slot's lock.</summary>
@@ -199,3 +239,6 @@ public sealed class UserCostLedger
 
 /// <summary>One user's totals over a range of days.</summary>
 public sealed record UserCostRow(string UserId, decimal CostUsd, long Requests, long InputTokens, long OutputTokens);
+
+/// <summary>One user's totals on one UTC day.</summary>
+public sealed record UserCostDay(DateOnly Day, decimal CostUsd, long Requests, long InputTokens, long OutputTokens);

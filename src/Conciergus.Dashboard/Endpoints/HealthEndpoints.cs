@@ -17,7 +17,7 @@ public static class HealthEndpoints
 /// <summary>Maps every HTTP API endpoint.</summary>
 public static class ApiEndpointRouteBuilderExtensions
 {
-    /// <summary>Maps ingestion, the read API and health.</summary>
+    /// <summary>Maps ingestion, the read API, the audit and data-subject API, and health.</summary>
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
-        app.MapOperationIngestion().MapReadApi().MapHealth();
+        app.MapOperationIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth();
 }

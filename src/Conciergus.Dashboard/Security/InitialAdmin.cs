@@ -15,7 +15,7 @@ public sealed partial class InitialAdmin(UserStore users, SecurityAudit audit, I
     /// <summary>Creates the account when there is none; returns whether it did.</summary>
     public async Task<bool> EnsureAsync(CancellationToken cancellationToken = default)
     {
-        if (options.Value.OpenIdConnect.Enabled || users.Count > 0)
+        if (!options.Value.CreateInitialAdmin || options.Value.OpenIdConnect.Enabled || users.Count > 0)
         {
             return false;
         }

@@ -25,7 +25,8 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             return nonce;
         }
 
-        nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+        // Hex, not base64: '+' and '/' would be HTML-encoded in the attribute (harmless to browsers, noisy to read).
+        nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         context.Items[NonceKey] = nonce;
         return nonce;
     }

@@ -11,6 +11,9 @@ public sealed class AuthOptions
     /// <summary>Password of the first <c>admin</c> account; when empty one is generated and printed once.</summary>
     public string? InitialAdminPassword { get; set; }
 
+    /// <summary>Whether to create <c>admin</c> when there are no users (false where accounts are provisioned otherwise, as in tests of an empty audit trail).</summary>
+    public bool CreateInitialAdmin { get; set; } = true;
+
     /// <summary>Failed sign-ins in a row before the account is locked.</summary>
     public int MaxFailedAttempts { get; set; } = 5;
 

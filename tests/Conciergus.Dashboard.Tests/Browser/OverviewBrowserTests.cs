@@ -90,6 +90,6 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
         await page.FillAsync("#login-user", "admin");
         await page.FillAsync("#login-password", ConciergusAppFactory.AdminPassword);
         await page.GetByTestId("login-submit").ClickAsync();
-        await page.WaitForURLAsync(new Uri(_baseAddress, "/").ToString(), new() { Timeout = 15_000 });
+        await page.WaitForURLAsync(new Uri(_baseAddress, "/").ToString(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
     }
 }

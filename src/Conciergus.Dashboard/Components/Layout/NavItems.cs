@@ -22,8 +22,8 @@ internal static class NavItems
         new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: false),
         new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: false),
-        new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: false),
-        new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: false),
+        new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: true),
+        new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: true, Security.ConciergusRole.Admin),
         new("/admin", "Admin", MudBlazor.Icons.Material.Filled.AdminPanelSettings, Available: true, Security.ConciergusRole.Admin),
     ];
 }

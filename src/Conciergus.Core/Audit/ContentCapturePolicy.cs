@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Compliance.Classification;
+using Microsoft.Extensions.Compliance.Redaction;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Core.Audit;
+
+/// <summary>Privacy options (section "Conciergus:Privacy").</summary>
+public sealed class PrivacyOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Conciergus:Privacy";
+
+    /// <summary>Whether prompt and response text may be stored at all (redacted); off by default.</summary>
+    public bool CaptureContent { get; set; }
+}
+
+/// <summary>
+/// Answers whether prompt and response text may be stored and prepares it: nothing when capture is off, the
+/// redacted text (through the redactor registered for <see cref="ConciergusClassifications.Content"/>) when on.
+/// Features that store or show content call <see cref="PrepareForStorage"/> before storage and <see cref="Redact"/> before display.
+/// </summary>
+public sealed class ContentCapturePolicy(IOptions<PrivacyOptions> options, IRedactorProvider redactors)
+{
+    private readonly Redactor _redactor = redactors.GetRedactor(new DataClassificationSet(ConciergusClassifications.Content));
+
+    /// <summary>Whether prompt and response text may be stored.</summary>
+    public bool CaptureContent => options.Value.CaptureContent;
+
+    /// <summary>The text with emails, phone numbers, card numbers and keys replaced by placeholders.</summary>
+    public string Redact(string text) => _redactor.Redact(text);
+
+    /// <summary>Null when capture is off (or the text is null); otherwise the redacted text.</summary>
+    public string? PrepareForStorage(string? text) => !CaptureContent || text is null ? null : Redact(text);
+}

@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Conciergus.Core.Audit;
+using Conciergus.Dashboard.Security;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>GET /api/v1/audit (Viewer), /api/v1/audit/verify (Viewer), /api/v1/audit/export (Admin, audited).</summary>
+public static class AuditEndpoints
+{
+    /// <summary>Audit action of an export.</summary>
+    public const string ExportAction = "audit.export";
+
+    private const int ExportBatch = 500;
+
+    internal static readonly JsonSerializerOptions LineOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Maps the audit endpoints (roles enforced centrally by the security feature).</summary>
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var audit = app.MapGroup("/api/v1/audit");
+        audit.MapGet("", Query).RequireConciergusRole(ConciergusRole.Viewer);
+        audit.MapGet("/verify", async (AuditLog log, CancellationToken ct) => Results.Ok(await log.VerifyAsync(ct)))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        audit.MapGet("/export", Export).RequireConciergusRole(ConciergusRole.Admin);
+        return app;
+    }
+
+    /// <summary>Audits an action of the request's user (name and role from HttpContext.User, source IP from the connection).</summary>
+    public static ValueTask<AuditEntry> RecordAsync(this AuditRecorder recorder, HttpContext context, string action, string? target = null,
+        IReadOnlyDictionary<string, string>? details = null)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(context);
+        return recorder.RecordAsync(context.User, action, target, details, SourceIp(context), context.RequestAborted);
+    }
+
+    /// <summary>The remote address of the request, if any.</summary>
+    public static string? SourceIp(HttpContext context) => context?.Connection.RemoteIpAddress?.ToString();
+
+    private static IResult Query(AuditLog log, string? actor, string? action, string? target, string? from, string? to, int? limit, int? offset)
+    {
+        if (!TryParseTime(from, out var fromTime))
+        {
+            return Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
+        }
+
+        if (!TryParseTime(to, out var toTime))
+        {
+            return Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
+        }
+
+        if (limit is < 1 or > AuditLog.MaxPageSize)
+        {
+            return Problem400("limit", $"must be between 1 and {AuditLog.MaxPageSize}");
+        }
+
+        if (offset is < 0)
+        {
+            return Problem400("offset", "must be 0 or more");
+        }
+
+        var query = new AuditQuery
+        {
+            Actor = actor,
+            Action = action,
+            Target = target,
+            From = fromTime,
+            To = toTime,
+            Limit = limit ?? 50,
+            Offset = offset ?? 0,
+        };
+        var page = log.Query(query);
+        return Results.Ok(new { total = page.Total, limit = query.Limit, offset = query.Offset, entries = page.Entries });
+    }
+
+    private static async Task<IResult> Export(HttpContext context, AuditLog log, AuditRecorder recorder, string? format)
+    {
+        var f = (format ?? "jsonl").Trim().ToUpperInvariant();
+        if (f is not ("JSONL" or "CSV"))
+        {
+            return Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
+        }
+
+        var csv = f == "CSV";
+
+        // The export is audited before any byte is sent, and the file runs up to and including that entry.
+        var entry = await recorder.RecordAsync(context, ExportAction, null, new Dictionary<string, string> { ["format"] = csv ? "csv" : "jsonl" });
+        var name = $"conciergus-audit-{entry.Timestamp.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{(csv ? "csv" : "jsonl")}";
+        return Results.Stream(
+            async stream =>
+            {
+                await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+                if (csv)
+                {
+                    await writer.WriteLineAsync(CsvHeader);
+                }
+
+                long after = 0;
+                while (after < entry.Sequence)
+                {
+                    // Read a batch synchronously (no LiteDB cursor stays open across the awaits below).
+                    var batch = log.ReadAfter(after, ExportBatch);
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+
+                    foreach (var e in batch)
+                    {
+                        if (e.Sequence > entry.Sequence)
+                        {
+                            break;
+                        }
+
+                        await writer.WriteLineAsync(csv ? CsvLine(e) : JsonSerializer.Serialize(e, LineOptions));
+                    }
+
+                    after = batch[^1].Sequence;
+                    await writer.FlushAsync(context.RequestAborted);
+                }
+            },
+            csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+            name);
+    }
+
+    private const string CsvHeader = "sequence,timestamp,actor,role,action,target,sourceIp,details,previousHash,hash,bodyHash,contentPurged";
+
+    private static string CsvLine(AuditEntry e) => string.Join(',',
+        e.Sequence.ToString(CultureInfo.InvariantCulture),
+        AuditCanonical.FormatTimestamp(e.Timestamp),
+        Csv(e.Actor),
+        Csv(e.Role),
+        Csv(e.Action),
+        Csv(e.Target),
+        Csv(e.SourceIp),
+        Csv(e.Details is null ? "" : JsonSerializer.Serialize(e.Details.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value))),
+        e.PreviousHash,
+        e.Hash,
+        e.BodyHash ?? "",
+        e.ContentPurged ? "true" : "false");
+
+    /// <summary>RFC 4180 quoting; a cell that a spreadsheet would run as a formula gets a leading apostrophe.</summary>
+    internal static string Csv(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return "";
+        }
+
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private static bool TryParseTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    internal static IResult Problem400(string parameter, string message) => Results.Problem(
+        statusCode: StatusCodes.Status400BadRequest,
+        title: $"Invalid parameter '{parameter}'",
+        detail: message);
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Conciergus.Core.Audit;
+using Conciergus.Dashboard.Security;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>GET /api/v1/subjects/{userId}/export and DELETE /api/v1/subjects/{userId} (both Admin, both audited by pseudonym).</summary>
+public static class SubjectEndpoints
+{
+    /// <summary>Maps the data-subject endpoints (roles enforced centrally by the security feature).</summary>
+    public static IEndpointRouteBuilder MapSubjectApi(this IEndpointRouteBuilder app)
+    {
+        var subjects = app.MapGroup("/api/v1/subjects");
+        subjects.MapGet("/{userId}/export", Export).RequireConciergusRole(ConciergusRole.Admin);
+        subjects.MapDelete("/{userId}", Erase).RequireConciergusRole(ConciergusRole.Admin);
+        return app;
+    }
+
+    private static async Task<IResult> Export(string userId, HttpContext context, SubjectRequests requests,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+    {
+        if (Invalid(userId) is { } problem)
+        {
+            return problem;
+        }
+
+        var export = await requests.ExportAsync(userId, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+        var body = JsonSerializer.SerializeToUtf8Bytes(
+            new { userId = export.UserId, exportedAt = export.ExportedAt, stores = export.Stores },
+            json.Value.SerializerOptions);
+
+        // The file name carries the pseudonym, not the id: download folders and proxies log file names.
+        return Results.File(body, "application/json", $"subject-export-{export.Reference["subject:".Length..]}.json");
+    }
+
+    private static async Task<IResult> Erase(string userId, HttpContext context, SubjectRequests requests)
+    {
+        if (Invalid(userId) is { } problem)
+        {
+            return problem;
+        }
+
+        var erasure = await requests.EraseAsync(userId, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+        return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, total = erasure.Total, auditSequence = erasure.Entry.Sequence });
+    }
+
+    private static IResult? Invalid(string userId) =>
+        string.IsNullOrWhiteSpace(userId) || userId.Length > 256
+            ? AuditEndpoints.Problem400("userId", "a user id is 1 to 256 characters")
+            : null;
+}
