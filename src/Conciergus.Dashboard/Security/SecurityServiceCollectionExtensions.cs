@@ -1,9 +1,13 @@
 using System.Security.Claims;
+using Conciergus.Core.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -79,6 +83,11 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, ConciergusRoleHandler>());
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiAwareAuthorizationResultHandler>();
         services.AddCascadingAuthenticationState();
+
+        // The cookie and antiforgery keys live in the data directory, so sign-ins survive a restart.
+        services.AddDataProtection().SetApplicationName("Conciergus.Dashboard");
+        services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, directory, loggers) =>
+            o.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(directory.FullPath, "keys")), loggers));
 
         services.AddRateLimiter(RateLimits.Configure);
         services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
