@@ -163,6 +163,6 @@ public sealed class AuditCheckpointFile
 
     private static class LineContext
     {
-        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+        public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     }
 }

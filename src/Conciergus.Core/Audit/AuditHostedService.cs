@@ -5,8 +5,12 @@ using Microsoft.Extensions.Options;
 namespace Conciergus.Core.Audit;
 
 /// <summary>Opens the audit log at start, runs retention on a <see cref="TimeProvider"/> timer, and writes the shutdown checkpoint at stop.</summary>
+/// <remarks>
+/// The log is stopped in <see cref="StoppedAsync"/>, after every hosted service's StopAsync, so the web server has
+/// drained its requests first: a request still running at shutdown can audit its action and get its answer.
+/// </remarks>
 public sealed partial class AuditHostedService(AuditLog log, IOptions<AuditOptions> options, TimeProvider timeProvider, ILogger<AuditHostedService> logger)
-    : IHostedService, IDisposable
+    : IHostedLifecycleService, IDisposable
 {
     private ITimer? _timer;
 
@@ -25,9 +29,19 @@ public sealed partial class AuditHostedService(AuditLog log, IOptions<AuditOptio
         {
             await _timer.DisposeAsync().ConfigureAwait(false);
         }
-
-        await log.ShutdownAsync().ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => log.ShutdownAsync();
+
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>One retention run (what the timer does); never throws.</summary>
     public async Task<RetentionResult?> RunRetentionAsync()

@@ -199,6 +199,29 @@ public sealed class AuditEndpointsTests : IDisposable
         Assert.Equal(3, verification.GetProperty("firstSequence").GetInt64());
     }
 
+    [Fact]
+    public async Task AppStopped_Gracefully_WritesASignedShutdownCheckpointAtTheHead()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var factory = new ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:DataDirectory"] = directory }))
+            {
+                await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.acknowledge");
+                await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.resolve");
+            }
+
+            var last = JsonDocument.Parse(File.ReadLines(Path.Combine(directory, AuditCheckpointFile.FileName)).Last()).RootElement;
+            Assert.Equal("shutdown", last.GetProperty("kind").GetString());
+            Assert.Equal(2, last.GetProperty("sequence").GetInt64());
+            Assert.Equal(64, last.GetProperty("hmac").GetString()!.Length);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     private static bool ContainsBytes(string path, string text)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

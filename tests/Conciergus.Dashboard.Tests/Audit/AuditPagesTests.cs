@@ -12,6 +12,9 @@ namespace Conciergus.Dashboard.Tests.Audit;
 
 public sealed class AuditPagesTests : DashboardTestContext
 {
+    // Generous: the whole suite shares two cores with child processes and browsers.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     private readonly AuditTestStore _store = new();
     private readonly AuditLog _log;
     private readonly UserCostLedger _ledger;
@@ -25,6 +28,7 @@ public sealed class AuditPagesTests : DashboardTestContext
         Services.AddSingleton(new SubjectRequests(
             [new UserCostSubjectStore(_ledger), new RecentErrorsSubjectStore(new RecentErrors()), new AuditSubjectStore(_log)],
             recorder, new SubjectPseudonymizer(_store.Key), _store.Time));
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
         Render<MudPopoverProvider>();
     }
 
@@ -44,7 +48,7 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         var cut = Render<AuditPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal(["3", "2", "1"], cut.FindAll("[data-testid=audit-sequence]").Select(c => c.TextContent.Trim())));
+        cut.WaitForAssertion(() => Assert.Equal(["3", "2", "1"], cut.FindAll("[data-testid=audit-sequence]").Select(c => c.TextContent.Trim())), Wait);
     }
 
     [Fact]
@@ -52,7 +56,7 @@ public sealed class AuditPagesTests : DashboardTestContext
     {
         var cut = Render<AuditPage>();
 
-        cut.WaitForAssertion(() => Assert.Equal("No audit entries yet.", cut.Find("[data-testid=audit-empty]").TextContent.Trim()));
+        cut.WaitForAssertion(() => Assert.Equal("No audit entries yet.", cut.Find("[data-testid=audit-empty]").TextContent.Trim()), Wait);
     }
 
     [Fact]
@@ -63,7 +67,7 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         cut.Find("[data-testid=verify-chain]").Click();
 
-        cut.WaitForAssertion(() => Assert.Contains("Chain verified: 2 entries", cut.Find("[data-testid=verify-result]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("Chain verified: 2 entries", cut.Find("[data-testid=verify-result]").TextContent, StringComparison.Ordinal), Wait);
     }
 
     [Fact]
@@ -71,7 +75,7 @@ public sealed class AuditPagesTests : DashboardTestContext
     {
         var entry = await _log.AppendAsync(AuditTestStore.Event());
         var cut = Render<AuditPage>();
-        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-sequence]")));
+        cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=audit-sequence]")), Wait);
 
         cut.Find("tr.audit-row").Click();
 
@@ -80,7 +84,7 @@ public sealed class AuditPagesTests : DashboardTestContext
             var detail = cut.Find("[data-testid=audit-detail]").TextContent;
             Assert.Contains(entry.Hash, detail, StringComparison.Ordinal);
             Assert.Contains("known incident", detail, StringComparison.Ordinal);
-        });
+        }, Wait);
     }
 
     [Fact]
@@ -102,13 +106,14 @@ public sealed class AuditPagesTests : DashboardTestContext
         cut.Find("input").Input("user-77");
         Assert.Equal("/api/v1/subjects/user-77/export", cut.Find("[data-testid=subject-export]").GetAttribute("href"));
         cut.Find("[data-testid=subject-erase]").Click();
-        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")));
+        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")), Wait);
         dialogs.Find("[data-testid=erase-confirm]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=subject-store-row]").Count));
+        cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=subject-store-row]").Count), Wait);
         var rows = cut.FindAll("[data-testid=subject-store-row]").Select(r => r.TextContent.Replace(" ", "", StringComparison.Ordinal)).ToList();
         Assert.Contains("userCosts1", rows);
         Assert.Contains("recentErrors0", rows);
+        Assert.False(cut.Find("[data-testid=subject-erase]").HasAttribute("disabled"));
         Assert.Null(_ledger.ForUser("user-77", _store.Time.GetUtcNow().AddDays(-1), _store.Time.GetUtcNow().AddDays(1)));
         var audited = _log.Get(_log.HeadSequence)!;
         Assert.Equal(SubjectRequests.EraseAction, audited.Action);
@@ -124,12 +129,23 @@ public sealed class AuditPagesTests : DashboardTestContext
 
         cut.Find("input").Input("user-78");
         cut.Find("[data-testid=subject-erase]").Click();
-        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-cancel]")));
+        dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-cancel]")), Wait);
         dialogs.Find("[data-testid=erase-cancel]").Click();
 
         Assert.Empty(cut.FindAll("[data-testid=subject-result]"));
         Assert.NotNull(_ledger.ForUser("user-78", _store.Time.GetUtcNow().AddDays(-1), _store.Time.GetUtcNow().AddDays(1)));
         Assert.Equal(0, _log.HeadSequence);
+    }
+
+    [Fact]
+    public void Privacy_Prerendering_InputDisabledUntilInteractive()
+    {
+        // Typing into a prerendered page would be lost when the circuit connects.
+        SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var cut = Render<Privacy>();
+
+        Assert.True(cut.Find("input").HasAttribute("disabled"));
     }
 
     [Fact]

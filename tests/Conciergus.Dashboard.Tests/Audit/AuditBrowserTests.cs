@@ -1,0 +1,67 @@
+using Conciergus.Core.Audit;
+using Conciergus.Core.TimeSeries;
+using Conciergus.Dashboard.Tests.Browser;
+using Conciergus.Dashboard.Tests.Endpoints;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace Conciergus.Dashboard.Tests.Audit;
+
+/// <summary>The Audit and Privacy pages in real Chromium over the real Blazor circuit.</summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
+{
+    private readonly ConciergusAppFactory _factory = new(realClock: true);
+    private Uri _baseAddress = null!;
+
+    public Task InitializeAsync()
+    {
+        _baseAddress = _factory.StartKestrel();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task AuditPage_EntriesFilterDetailAndVerify()
+    {
+        var recorder = _factory.Services.GetRequiredService<AuditRecorder>();
+        await recorder.RecordAsync(null, "alert.acknowledge", "alert-7", new Dictionary<string, string> { ["comment"] = "on it" });
+        await recorder.RecordAsync(null, "experiment.start", "checkout-prompt");
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+
+        await page.GotoAsync(new Uri(_baseAddress, "/audit").ToString());
+        var sequences = page.GetByTestId("audit-sequence");
+        await Assertions.Expect(sequences).ToHaveTextAsync(["2", "1"], new() { Timeout = 30_000 });
+
+        await page.GetByTestId("filter-action").FillAsync("alert.");
+        await Assertions.Expect(sequences).ToHaveTextAsync(["1"], new() { Timeout = 30_000 });
+
+        await page.Locator("tr.audit-row").First.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("audit-detail")).ToContainTextAsync("on it");
+
+        await page.GetByTestId("verify-chain").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Chain verified: 2 entries", new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-audit-page.png") });
+    }
+
+    [Fact]
+    public async Task PrivacyPage_EraseConfirmed_ShowsCountsPerStore()
+    {
+        _factory.Services.GetRequiredService<UserCostLedger>().Record("user-b1", DateTimeOffset.UtcNow, 0.5m, 100, 10);
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+
+        await page.GotoAsync(new Uri(_baseAddress, "/privacy").ToString());
+        var input = page.GetByTestId("subject-user-id");
+        await Assertions.Expect(input).ToBeEditableAsync(new() { Timeout = 30_000 });
+        await input.FillAsync("user-b1");
+        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync(new() { Timeout = 30_000 });
+        await page.GetByTestId("subject-erase").ClickAsync();
+        await page.GetByTestId("erase-confirm").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });
+    }
+}
