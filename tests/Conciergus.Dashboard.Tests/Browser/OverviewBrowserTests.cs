@@ -34,7 +34,7 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
                 cspViolations.Add(message.Text);
             }
         };
-        await SignInAsync(page);
+        await BrowserSignIn.SignInAsync(page, _baseAddress, "admin", ConciergusAppFactory.AdminPassword);
         var tokensIn = page.GetByTestId("kpi-tokens-in");
         await Assertions.Expect(page.GetByTestId("overview-empty")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         await Assertions.Expect(tokensIn).ToHaveTextAsync("0", new() { Timeout = 15_000 });
@@ -108,14 +108,5 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
 
         await page.GetByTestId("sign-out").ClickAsync();
         await Assertions.Expect(page.GetByTestId("login-signed-out")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-    }
-
-    private async Task SignInAsync(IPage page)
-    {
-        await page.GotoAsync(new Uri(_baseAddress, "/login").ToString());
-        await page.FillAsync("#login-user", "admin");
-        await page.FillAsync("#login-password", ConciergusAppFactory.AdminPassword);
-        await page.GetByTestId("login-submit").ClickAsync();
-        await page.WaitForURLAsync(new Uri(_baseAddress, "/").ToString(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
     }
 }
