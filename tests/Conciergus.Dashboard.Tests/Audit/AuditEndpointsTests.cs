@@ -205,7 +205,7 @@ public sealed class AuditEndpointsTests : IDisposable
         var directory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            using (var factory = new ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:DataDirectory"] = directory }))
+            using (var factory = new ConciergusAppFactory(new Dictionary<string, string?>(EmptyTrail) { ["Conciergus:DataDirectory"] = directory }))
             {
                 await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.acknowledge");
                 await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.resolve");
