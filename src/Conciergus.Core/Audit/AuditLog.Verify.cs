@@ -50,7 +50,7 @@ public sealed partial class AuditLog
         AuditVerification Invalid(long? sequence, string reason) =>
             new(false, walked, sequence, reason) { CheckpointSequence = lastCheckpoint, FirstSequence = firstSequence };
 
-        foreach (var doc in Entries.Find(LiteDB.Query.All("_id", LiteDB.Query.Ascending)))
+        foreach (var doc in WalkDocuments())
         {
             cancellationToken.ThrowIfCancellationRequested();
             AuditEntry entry;
@@ -191,6 +191,31 @@ public sealed partial class AuditLog
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// All documents in sequence order, read in pages: each page is a short read, so a long verification never keeps
+    /// a LiteDB cursor open that the writer's checkpoint would have to wait for.
+    /// </summary>
+    private IEnumerable<BsonDocument> WalkDocuments()
+    {
+        const int PageSize = 1000;
+        long after = long.MinValue;
+        while (true)
+        {
+            var page = Entries.Query().Where(LiteDB.Query.GT("_id", after)).OrderBy("_id").Limit(PageSize).ToList();
+            foreach (var doc in page)
+            {
+                yield return doc;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1]["_id"].AsInt64;
+        }
     }
 
     private static string? Detail(AuditEntry entry, string key) =>
