@@ -16,6 +16,7 @@ using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Hubs;
 using Conciergus.Dashboard.Live;
 using Conciergus.Dashboard.Metrics;
+using Conciergus.Dashboard.Security;
 using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -34,8 +35,9 @@ builder.Services
     .AddConciergusAudit(builder.Configuration)
     .AddConciergusExperiments(builder.Configuration);
 
-// Dashboard features: the HTTP API, live push, demo traffic, the Blazor UI.
+// Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
+    .AddConciergusSecurity(builder.Configuration)
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
     .AddConciergusTelemetryHub(builder.Configuration)
@@ -49,21 +51,17 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 
 var app = builder.Build();
 
-if (!app.Environment.IsDevelopment())
-{
-    app.UseHsts();
-}
-
 // The API answers failures with problem details (no stack traces); pages show the error page.
-app.UseWhen(IsApi, api => api.UseExceptionHandler());
-app.UseWhen(context => !IsApi(context), pages =>
+app.UseWhen(ApiPaths.IsApi, api => api.UseExceptionHandler());
+app.UseWhen(context => !ApiPaths.IsApi(context), pages =>
 {
     pages.UseExceptionHandler("/Error", createScopeForErrors: true);
     pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
 });
+app.UseConciergusSecurity();
 app.UseAntiforgery();
 
-app.MapStaticAssets();
+app.MapStaticAssets().AllowAnonymous();
 app.MapConciergusApi();
 app.MapConciergusTelemetryHub();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
@@ -72,9 +70,6 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Services.GetRequiredService<IngestionKeys>();
 
 app.Run();
-
-static bool IsApi(HttpContext context) =>
-    context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/v1") || context.Request.Path.StartsWithSegments("/healthz");
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>
 public partial class Program;

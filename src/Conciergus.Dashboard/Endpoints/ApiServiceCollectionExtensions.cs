@@ -22,7 +22,6 @@ public static class ApiServiceCollectionExtensions
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(o =>
             o.Limits.MaxRequestBodySize = Math.Max(maxBytes + 1, 30_000_000));
         services.AddSingleton<IngestionKeyFilter>();
-        services.AddSingleton<LoopbackOnlyFilter>();
         return services;
     }
 }

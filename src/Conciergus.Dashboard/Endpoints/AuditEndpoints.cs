@@ -16,10 +16,10 @@ public static class AuditEndpoints
 
     internal static readonly JsonSerializerOptions LineOptions = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Maps the audit endpoints (loopback only until sign-in exists).</summary>
+    /// <summary>Maps the audit endpoints (roles enforced centrally by the security feature).</summary>
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/api/v1/audit").AddEndpointFilter<LoopbackOnlyFilter>();
+        var audit = app.MapGroup("/api/v1/audit");
         audit.MapGet("", Query).RequireConciergusRole(ConciergusRole.Viewer);
         audit.MapGet("/verify", async (AuditLog log, CancellationToken ct) => Results.Ok(await log.VerifyAsync(ct)))
             .RequireConciergusRole(ConciergusRole.Viewer);

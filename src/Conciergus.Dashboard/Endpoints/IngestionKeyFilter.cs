@@ -38,26 +38,3 @@ public sealed class IngestionKeyFilter(IngestionKeys keys) : IEndpointFilter
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : null;
     }
 }
-
-/// <summary>Lets read requests through only from loopback until sign-in exists (issue: sign-in and roles).</summary>
-public sealed class LoopbackOnlyFilter : IEndpointFilter
-{
-    /// <inheritdoc />
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-
-        // The in-process test server has no remote address; Kestrel always sets one.
-        var remote = context.HttpContext.Connection.RemoteIpAddress;
-        if (remote is null || System.Net.IPAddress.IsLoopback(remote))
-        {
-            return next(context);
-        }
-
-        return ValueTask.FromResult<object?>(Results.Problem(
-            statusCode: StatusCodes.Status403Forbidden,
-            title: "Read API is open on loopback only",
-            detail: "Until sign-in is configured, the read API answers requests from this machine (127.0.0.1 / ::1) only."));
-    }
-}

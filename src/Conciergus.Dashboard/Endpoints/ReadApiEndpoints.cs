@@ -26,10 +26,10 @@ public static class ReadApiEndpoints
         ["experiment"] = SeriesDimension.ExperimentVariant,
     };
 
-    /// <summary>Maps the read endpoints (loopback only until sign-in exists).</summary>
+    /// <summary>Maps the read endpoints (Viewer or higher, enforced centrally by the security feature).</summary>
     public static IEndpointRouteBuilder MapReadApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1").AddEndpointFilter<LoopbackOnlyFilter>();
+        var api = app.MapGroup("/api/v1");
         api.MapGet("/summary", (string? window, AnalyticsService analytics) =>
             WithWindow(window, w => Results.Ok(analytics.Summary(w))));
         api.MapGet("/models", (string? window, AnalyticsService analytics) =>

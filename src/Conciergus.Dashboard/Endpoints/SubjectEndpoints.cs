@@ -8,10 +8,10 @@ namespace Conciergus.Dashboard.Endpoints;
 /// <summary>GET /api/v1/subjects/{userId}/export and DELETE /api/v1/subjects/{userId} (both Admin, both audited by pseudonym).</summary>
 public static class SubjectEndpoints
 {
-    /// <summary>Maps the data-subject endpoints (loopback only until sign-in exists).</summary>
+    /// <summary>Maps the data-subject endpoints (roles enforced centrally by the security feature).</summary>
     public static IEndpointRouteBuilder MapSubjectApi(this IEndpointRouteBuilder app)
     {
-        var subjects = app.MapGroup("/api/v1/subjects").AddEndpointFilter<LoopbackOnlyFilter>();
+        var subjects = app.MapGroup("/api/v1/subjects");
         subjects.MapGet("/{userId}/export", Export).RequireConciergusRole(ConciergusRole.Admin);
         subjects.MapDelete("/{userId}", Erase).RequireConciergusRole(ConciergusRole.Admin);
         return app;

@@ -1,10 +1,11 @@
+using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 
 namespace Conciergus.Dashboard.Tests.Audit;
 
 /// <summary>
-/// The one place audit and privacy tests get an HTTP client. Until sign-in lands these endpoints need no
-/// credentials; afterwards add the Admin API key header here (one line) and every test follows.
+/// The one place audit and privacy tests get an HTTP client: it carries the Admin API key configured by
+/// <see cref="ConciergusAppFactory"/> (child processes get the same key, see <see cref="AdminApiKeyEnvironment"/>).
 /// </summary>
 internal static class AuditApiClients
 {
@@ -14,5 +15,16 @@ internal static class AuditApiClients
     /// <summary>A client for an app listening on <paramref name="baseAddress"/> (child process, Kestrel).</summary>
     public static HttpClient Create(Uri baseAddress) => Authorize(new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) });
 
-    private static HttpClient Authorize(HttpClient client) => client;
+    /// <summary>Environment variables that configure the Admin API key in a child-process app.</summary>
+    public static IReadOnlyDictionary<string, string> AdminApiKeyEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["Conciergus__Api__Keys__0__Key"] = ConciergusAppFactory.ApiKeys[ConciergusRole.Admin],
+        ["Conciergus__Api__Keys__0__Role"] = nameof(ConciergusRole.Admin),
+    };
+
+    private static HttpClient Authorize(HttpClient client)
+    {
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ConciergusAppFactory.ApiKeys[ConciergusRole.Admin]);
+        return client;
+    }
 }

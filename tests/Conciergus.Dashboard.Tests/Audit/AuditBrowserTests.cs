@@ -1,5 +1,6 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.TimeSeries;
+using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Browser;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,8 @@ namespace Conciergus.Dashboard.Tests.Audit;
 [Collection(BrowserTestGroup.Name)]
 public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 {
-    private readonly ConciergusAppFactory _factory = new(realClock: true);
+    // No initial admin (its creation would be entry 1): the page signs in as a local Admin, whose login is the last entry.
+    private readonly ConciergusAppFactory _factory = new(new() { ["Conciergus:Auth:CreateInitialAdmin"] = "false" }, realClock: true);
     private Uri _baseAddress = null!;
 
     public Task InitializeAsync()
@@ -30,9 +32,9 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await recorder.RecordAsync(null, "experiment.start", "checkout-prompt");
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
 
-        await page.GotoAsync(new Uri(_baseAddress, "/audit").ToString());
+        await BrowserSignIn.SignInAsync(page, _baseAddress, _factory, ConciergusRole.Admin, "/audit");
         var sequences = page.GetByTestId("audit-sequence");
-        await Assertions.Expect(sequences).ToHaveTextAsync(["2", "1"], new() { Timeout = 30_000 });
+        await Assertions.Expect(sequences).ToHaveTextAsync(["3", "2", "1"], new() { Timeout = 30_000 }); // 3: auth.login
 
         await page.GetByTestId("filter-action").FillAsync("alert.");
         await Assertions.Expect(sequences).ToHaveTextAsync(["1"], new() { Timeout = 30_000 });
@@ -41,7 +43,7 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("audit-detail")).ToContainTextAsync("on it");
 
         await page.GetByTestId("verify-chain").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Chain verified: 2 entries", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("verify-result")).ToContainTextAsync("Chain verified: 3 entries", new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-audit-page.png") });
     }
 
@@ -51,7 +53,7 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         _factory.Services.GetRequiredService<UserCostLedger>().Record("user-b1", DateTimeOffset.UtcNow, 0.5m, 100, 10);
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
 
-        await page.GotoAsync(new Uri(_baseAddress, "/privacy").ToString());
+        await BrowserSignIn.SignInAsync(page, _baseAddress, _factory, ConciergusRole.Admin, "/privacy");
         var input = page.GetByTestId("subject-user-id");
         await Assertions.Expect(input).ToBeEditableAsync(new() { Timeout = 30_000 });
         await input.FillAsync("user-b1");

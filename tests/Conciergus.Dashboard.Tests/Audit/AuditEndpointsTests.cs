@@ -15,7 +15,10 @@ public sealed class AuditEndpointsTests : IDisposable
 {
     private static readonly JsonSerializerOptions WebJson = new(JsonSerializerDefaults.Web);
 
-    private readonly ConciergusAppFactory _factory = new();
+    // These tests reason about sequence numbers from 1: no initial admin, whose creation would be entry 1.
+    private static readonly Dictionary<string, string?> EmptyTrail = new() { ["Conciergus:Auth:CreateInitialAdmin"] = "false" };
+
+    private readonly ConciergusAppFactory _factory = new(EmptyTrail);
 
     public void Dispose() => _factory.Dispose();
 
@@ -175,7 +178,7 @@ public sealed class AuditEndpointsTests : IDisposable
     [Fact]
     public async Task RetentionTimer_AfterTheInterval_PurgesAndAuditsThePurge()
     {
-        using var factory = new ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:Audit:Retention:default"] = "1d" });
+        using var factory = new ConciergusAppFactory(new Dictionary<string, string?>(EmptyTrail) { ["Conciergus:Audit:Retention:default"] = "1d" });
         using var client = AuditApiClients.Create(factory);
         var recorder = factory.Services.GetRequiredService<AuditRecorder>();
         await recorder.RecordAsync(null, "alert.acknowledge");
@@ -202,7 +205,7 @@ public sealed class AuditEndpointsTests : IDisposable
         var directory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
         try
         {
-            using (var factory = new ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:DataDirectory"] = directory }))
+            using (var factory = new ConciergusAppFactory(new Dictionary<string, string?>(EmptyTrail) { ["Conciergus:DataDirectory"] = directory }))
             {
                 await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.acknowledge");
                 await factory.Services.GetRequiredService<AuditRecorder>().RecordAsync(null, "alert.resolve");

@@ -122,6 +122,11 @@ public sealed class AuditKillTests : IDisposable
         start.Environment["Conciergus__Demo__Enabled"] = "false";
         start.Environment["Conciergus__Ingestion__ApiKeys__0"] = "kill-test-ingestion-key-0123456789";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        foreach (var (key, value) in AuditApiClients.AdminApiKeyEnvironment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(start)!;
 

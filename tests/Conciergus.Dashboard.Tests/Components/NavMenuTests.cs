@@ -39,4 +39,28 @@ public sealed class NavMenuTests : DashboardTestContext
         Assert.Null(experiments.GetAttribute("href"));
         Assert.Contains("mud-nav-link-disabled", experiments.ClassName, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_Viewer_HidesTheAdminItem()
+    {
+        // Arrange
+        Authorization.SetRoles(nameof(Conciergus.Dashboard.Security.ConciergusRole.Viewer));
+
+        // Act
+        var cut = Render<NavMenu>();
+
+        // Assert
+        Assert.Empty(cut.FindAll("[data-route='/admin']"));
+        Assert.Single(cut.FindAll("[data-route='/']"));
+    }
+
+    [Fact]
+    public void Render_Admin_AdminItemIsALink()
+    {
+        // Act
+        var cut = Render<NavMenu>();
+
+        // Assert
+        Assert.Equal("/admin", cut.Find("[data-route='/admin']").GetAttribute("href"));
+    }
 }

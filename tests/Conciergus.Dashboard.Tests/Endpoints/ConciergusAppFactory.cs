@@ -1,29 +1,50 @@
 using System.Net;
+using System.Text.RegularExpressions;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conciergus.Dashboard.Tests.Endpoints;
 
-/// <summary>The real app in-process: its own temp data folder, a known ingestion key, a fake clock, no demo traffic.</summary>
-public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
+/// <summary>
+/// The real app in-process: its own temp data folder, a known ingestion key, one API key per role, a known initial
+/// admin password, a fake clock, no demo traffic.
+/// </summary>
+public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program>
 {
     public const string IngestionKey = "test-ingestion-key-0123456789";
     public const string SecondaryIngestionKey = "test-secondary-key-9876543210";
+    public const string AdminPassword = "test-admin-password-0123";
+
+    /// <summary>Password of the users <see cref="EnsureUser"/> creates.</summary>
+    public const string UserPassword = "test-user-password-0123";
+
+    /// <summary>The configured API key for each role (Conciergus:Api:Keys).</summary>
+    public static IReadOnlyDictionary<ConciergusRole, string> ApiKeys { get; } = new Dictionary<ConciergusRole, string>
+    {
+        [ConciergusRole.Viewer] = "test-api-key-viewer-0123456789",
+        [ConciergusRole.Operator] = "test-api-key-operator-0123456789",
+        [ConciergusRole.Admin] = "test-api-key-admin-0123456789",
+    };
 
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _realClock;
+    private readonly Action<IServiceCollection>? _configureServices;
 
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="realClock">Use the system clock (browser tests, where timers must tick by themselves).</param>
-    public ConciergusAppFactory(Dictionary<string, string?>? settings = null, bool realClock = false)
+    /// <param name="configureServices">Replaces services after the app registered its own (fakes at the edges).</param>
+    public ConciergusAppFactory(Dictionary<string, string?>? settings = null, bool realClock = false, Action<IServiceCollection>? configureServices = null)
     {
         _realClock = realClock;
+        _configureServices = configureServices;
         DataDirectory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
         {
@@ -31,7 +52,16 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
             ["Conciergus:Ingestion:ApiKeys:0"] = IngestionKey,
             ["Conciergus:Ingestion:ApiKeys:1"] = SecondaryIngestionKey,
             ["Conciergus:Demo:Enabled"] = "false",
+            ["Conciergus:Auth:InitialAdminPassword"] = AdminPassword,
         };
+        var i = 0;
+        foreach (var (role, key) in ApiKeys)
+        {
+            _settings[$"Conciergus:Api:Keys:{i}:Key"] = key;
+            _settings[$"Conciergus:Api:Keys:{i}:Role"] = role.ToString();
+            i++;
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             _settings[key] = value;
@@ -59,6 +89,53 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
         return client;
     }
 
+    /// <summary>A client that sends the configured API key of <paramref name="role"/> as Authorization: Bearer.</summary>
+    public HttpClient CreateApiClient(ConciergusRole role)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", ApiKeys[role]);
+        return client;
+    }
+
+    /// <summary>Creates a local user "&lt;role&gt;-user" with <see cref="UserPassword"/> unless it exists; returns the name.</summary>
+    public string EnsureUser(ConciergusRole role)
+    {
+        var name = role.ToString().ToLowerInvariant() + "-user";
+        Services.GetRequiredService<UserStore>().Create(name, UserPassword, role);
+        return name;
+    }
+
+    /// <summary>A cookie client (no auto-redirect) signed in through the login form as a user with <paramref name="role"/>.</summary>
+    public async Task<HttpClient> CreateSignedInClientAsync(ConciergusRole role)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var response = await SignInAsync(client, EnsureUser(role), UserPassword);
+        if (response.StatusCode != HttpStatusCode.Redirect || response.Headers.Location?.OriginalString.StartsWith("/login", StringComparison.Ordinal) == true)
+        {
+            throw new InvalidOperationException($"Sign-in as {role} failed: {(int)response.StatusCode} {response.Headers.Location}");
+        }
+
+        return client;
+    }
+
+    /// <summary>Posts the login form (with the antiforgery token read from GET /login) and returns the response.</summary>
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient client, string userName, string password, string returnUrl = "/")
+    {
+        var page = await client.GetStringAsync("/login");
+        var token = AntiforgeryField().Match(page).Groups[1].Value;
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebUtility.HtmlDecode(token),
+            ["UserName"] = userName,
+            ["Password"] = password,
+            ["ReturnUrl"] = returnUrl,
+        });
+        return await client.PostAsync("/auth/login", form);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -72,17 +149,37 @@ public sealed class ConciergusAppFactory : WebApplicationFactory<Program>
         {
             builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
         }
+
+        if (_configureServices is not null)
+        {
+            builder.ConfigureTestServices(_configureServices);
+        }
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        try
+
+        // Hosted services may still be closing files (LiteDB's log, checkpoints) for a moment after the host stops.
+        for (var attempt = 0; ; attempt++)
         {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                Thread.Sleep(50);
+            }
+            catch (IOException)
+            {
+                return; // a temp folder left behind is not a test failure
+            }
         }
     }
 }

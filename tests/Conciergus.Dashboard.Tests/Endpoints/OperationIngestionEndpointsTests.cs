@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Conciergus.Dashboard.Security;
 
 namespace Conciergus.Dashboard.Tests.Endpoints;
 
@@ -74,7 +75,7 @@ public sealed class OperationIngestionEndpointsTests : IDisposable
         Assert.Contains("timestamp", errors[3].GetProperty("message").GetString());
         Assert.Contains("status", errors[4].GetProperty("message").GetString());
 
-        var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
+        var summary = await _factory.CreateApiClient(ConciergusRole.Viewer).GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(2, summary.GetProperty("requests").GetInt64());
     }
 
@@ -105,7 +106,7 @@ public sealed class OperationIngestionEndpointsTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.False(string.IsNullOrEmpty(problem.GetProperty("detail").GetString()));
-        var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
+        var summary = await _factory.CreateApiClient(ConciergusRole.Viewer).GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(0, summary.GetProperty("requests").GetInt64());
     }
 
@@ -151,7 +152,7 @@ public sealed class OperationIngestionEndpointsTests : IDisposable
         var response = await client.PostAsJsonAsync("/api/v1/operations", big);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
+        var summary = await _factory.CreateApiClient(ConciergusRole.Viewer).GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(0, summary.GetProperty("requests").GetInt64());
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conciergus.Dashboard.Security;
 
 namespace Conciergus.Dashboard.Tests.Endpoints;
 
@@ -72,7 +73,10 @@ public sealed class ReadApiEndpointsTests : IDisposable
         });
         var response = await client.PostAsJsonAsync("/api/v1/operations", new { operations = items });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return client;
+        client.Dispose();
+
+        // Ingestion keys only ingest: the reads go with a Viewer API key.
+        return _factory.CreateApiClient(ConciergusRole.Viewer);
     }
 
     private static decimal Cost(Op o)
@@ -211,7 +215,7 @@ public sealed class ReadApiEndpointsTests : IDisposable
     [InlineData("/api/v1/timeseries?metric=requests&window=1h&step=7s", "step")]
     public async Task Read_BadParameter_Returns400ProblemThatSaysWhatIsAllowed(string url, string parameter)
     {
-        using var client = _factory.CreateClient();
+        using var client = _factory.CreateApiClient(ConciergusRole.Viewer);
 
         var response = await client.GetAsync(url);
 

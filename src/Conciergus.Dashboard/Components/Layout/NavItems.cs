@@ -5,7 +5,8 @@ namespace Conciergus.Dashboard.Components.Layout;
 /// <param name="Title">Label.</param>
 /// <param name="Icon">MudBlazor icon (SVG path).</param>
 /// <param name="Available">Whether the page is built; unbuilt pages show as disabled "coming soon" items.</param>
-internal sealed record NavItem(string Href, string Title, string Icon, bool Available);
+/// <param name="MinimumRole">Least role that sees the item (the page itself enforces it too).</param>
+internal sealed record NavItem(string Href, string Title, string Icon, bool Available, Security.ConciergusRole MinimumRole = Security.ConciergusRole.Viewer);
 
 /// <summary>The pages of DESIGN.md section 11, in the order an operator scans them.</summary>
 internal static class NavItems
@@ -22,7 +23,7 @@ internal static class NavItems
         new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: true),
         new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: true),
-        new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: true),
-        new("/admin", "Admin", MudBlazor.Icons.Material.Filled.AdminPanelSettings, Available: false),
+        new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: true, Security.ConciergusRole.Admin),
+        new("/admin", "Admin", MudBlazor.Icons.Material.Filled.AdminPanelSettings, Available: true, Security.ConciergusRole.Admin),
     ];
 }

@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Security;
+
+/// <summary>
+/// POST /auth/login and /auth/logout (form posts with antiforgery: a Blazor circuit cannot set cookies),
+/// GET /auth/sso (OpenID Connect challenge when configured).
+/// </summary>
+public static class AuthEndpoints
+{
+    /// <summary>Path of the sign-in POST.</summary>
+    public const string LoginPath = "/auth/login";
+
+    /// <summary>Path of the sign-out POST.</summary>
+    public const string LogoutPath = "/auth/logout";
+
+    /// <summary>Path that starts OpenID Connect sign-in.</summary>
+    public const string SsoPath = "/auth/sso";
+
+    /// <summary>Largest sign-in form accepted.</summary>
+    public const long MaxLoginBytes = 16 * 1024;
+
+    /// <summary>Maps the endpoints.</summary>
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var auth = app.MapGroup("/auth").AllowAnonymous().ExcludeFromDescription();
+        auth.MapPost("/login", LoginAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxLoginBytes))
+            .WithMetadata(new RequestFormLimitsAttribute { ValueLengthLimit = 4096, ValueCountLimit = 8, MultipartBodyLengthLimit = MaxLoginBytes });
+        auth.MapPost("/logout", LogoutAsync);
+        auth.MapGet("/sso", (string? returnUrl, IOptions<AuthOptions> options) =>
+            options.Value.OpenIdConnect.Enabled
+                ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOrRoot(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme])
+                : Results.NotFound());
+        return app;
+    }
+
+    /// <summary><paramref name="returnUrl"/> when it is a path on this site, else "/" (no open redirects).</summary>
+    public static string LocalOrRoot(string? returnUrl)
+    {
+        if (string.IsNullOrEmpty(returnUrl) || returnUrl[0] != '/')
+        {
+            return "/";
+        }
+
+        // "//host" and "/\host" are protocol-relative URLs to another site; control characters are never needed.
+        if (returnUrl.Length > 1 && (returnUrl[1] == '/' || returnUrl[1] == '\\'))
+        {
+            return "/";
+        }
+
+        return returnUrl.Any(char.IsControl) ? "/" : returnUrl;
+    }
+
+    private static async Task<IResult> LoginAsync([FromForm] LoginForm form, HttpContext http, LocalSignIn signIn, IOptions<AuthOptions> options)
+    {
+        var returnUrl = LocalOrRoot(form.ReturnUrl);
+        if (options.Value.OpenIdConnect.Enabled)
+        {
+            return Results.Redirect($"{SsoPath}?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        if (await signIn.SignInAsync(http, form.UserName, form.Password, http.RequestAborted).ConfigureAwait(false))
+        {
+            return Results.LocalRedirect(returnUrl);
+        }
+
+        return Results.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
+    }
+
+    private static async Task<IResult> LogoutAsync(HttpContext http, LocalSignIn signIn)
+    {
+        await signIn.SignOutAsync(http, http.RequestAborted).ConfigureAwait(false);
+        return Results.LocalRedirect("/login?signedOut=1");
+    }
+
+    /// <summary>The sign-in form.</summary>
+    public sealed class LoginForm
+    {
+        /// <summary>User name.</summary>
+        public string? UserName { get; set; }
+
+        /// <summary>Password.</summary>
+        public string? Password { get; set; }
+
+        /// <summary>Where to go after signing in (local paths only).</summary>
+        public string? ReturnUrl { get; set; }
+    }
+}

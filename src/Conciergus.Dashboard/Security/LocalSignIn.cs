@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Security;
+
+/// <summary>Signs local users in and out with the cookie scheme, applying lockout and writing the audit trail.</summary>
+public sealed class LocalSignIn(UserStore users, SecurityAudit audit, IOptions<AuthOptions> options)
+{
+    /// <summary>The one message for every failure: it never tells whether the account exists or is locked.</summary>
+    public const string GenericFailure = "The user name or password is not correct, or the account is locked. Try again later.";
+
+    /// <summary>Checks the password and sets the sign-in cookie on success.</summary>
+    public async Task<bool> SignInAsync(HttpContext http, string? userName, string? password, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var o = options.Value;
+        var check = users.CheckPassword(userName ?? string.Empty, password ?? string.Empty, o.MaxFailedAttempts, o.LockoutDuration);
+        var user = check.User;
+        switch (check.Outcome)
+        {
+            case PasswordCheckOutcome.Success:
+                await http.SignInAsync(
+                    CookieAuthenticationDefaults.AuthenticationScheme,
+                    PrincipalFor(user!),
+                    new AuthenticationProperties { IsPersistent = false }).ConfigureAwait(false);
+                await audit.AppendAsync(user!.UserName, user.Role.ToString(), "auth.login", user.UserName, http: http, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return true;
+            case PasswordCheckOutcome.UnknownUser:
+                // What was typed may be personal data (an e-mail, a mistyped password): never recorded.
+                await audit.AppendAsync(SecurityAudit.UnknownActor, "None", "auth.login_failed", details: Reason("unknown_user"), http: http, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return false;
+            case PasswordCheckOutcome.LockedNow:
+                await audit.AppendAsync(user!.UserName, user.Role.ToString(), "auth.login_failed", user.UserName, Reason("wrong_password"), http, cancellationToken).ConfigureAwait(false);
+                await audit.AppendAsync(user.UserName, user.Role.ToString(), "auth.lockout", user.UserName,
+                    new Dictionary<string, string> { ["until"] = user.LockoutUntil!.Value.ToString("O", CultureInfo.InvariantCulture) }, http, cancellationToken).ConfigureAwait(false);
+                return false;
+            default:
+                await audit.AppendAsync(user!.UserName, user.Role.ToString(), "auth.login_failed", user.UserName,
+                    Reason(check.Outcome == PasswordCheckOutcome.LockedOut ? "locked_out" : "wrong_password"), http, cancellationToken).ConfigureAwait(false);
+                return false;
+        }
+    }
+
+    /// <summary>Clears the cookie and audits the sign-out.</summary>
+    public async Task SignOutAsync(HttpContext http, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.User.Identity?.IsAuthenticated == true)
+        {
+            var name = http.User.Identity.Name ?? SecurityAudit.UnknownActor;
+            await audit.AppendAsync(name, http.User.GetConciergusRole()?.ToString() ?? "None", "auth.logout", name, http: http, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
+    }
+
+    /// <summary>The cookie principal of a local user.</summary>
+    public static ClaimsPrincipal PrincipalFor(ConciergusUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return ConciergusClaims.Principal(
+            user.UserName,
+            user.Role,
+            CookieAuthenticationDefaults.AuthenticationScheme,
+            new Claim(ConciergusClaims.ChangedStamp, user.Changed.UtcTicks.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// Cookie validation on every request: a session ends when its account was deleted or changed (role, password)
+    /// after it was issued.
+    /// </summary>
+    public static Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var principal = context.Principal;
+        if (principal?.FindFirst(ConciergusClaims.ChangedStamp) is not { } stamp)
+        {
+            // Not a local user (OpenID Connect): the provider's roles stand for the session.
+            return Task.CompletedTask;
+        }
+
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
+        var user = users.Find(principal.Identity?.Name ?? string.Empty);
+        if (user is null || user.Changed.UtcTicks.ToString(CultureInfo.InvariantCulture) != stamp.Value)
+        {
+            context.RejectPrincipal();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static Dictionary<string, string> Reason(string reason) => new() { ["reason"] = reason };
+}

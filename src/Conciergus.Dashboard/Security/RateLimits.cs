@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Security;
+
+/// <summary>
+/// Rate limits (fixed one-minute windows, no queue): POST /auth/login per client IP, and ingestion endpoints per
+/// ingestion key (or IP without one). Everything else is not limited. Rejections are 429 problem details with Retry-After.
+/// </summary>
+internal static class RateLimits
+{
+    public static void Configure(RateLimiterOptions limiter)
+    {
+        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(Partition);
+        limiter.OnRejected = async (context, cancellationToken) =>
+        {
+            var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await TypedResults.Problem(
+                statusCode: StatusCodes.Status429TooManyRequests,
+                title: "Too many requests",
+                detail: $"Slow down: try again in {seconds} s.").ExecuteAsync(context.HttpContext).ConfigureAwait(false);
+        };
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext context)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments(AuthEndpoints.LoginPath))
+        {
+            var perMinute = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.LoginRequestsPerMinute;
+            return RateLimitPartition.GetFixedWindowLimiter("login:" + ClientIp(context), _ => Window(perMinute));
+        }
+
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IngestionEndpointMetadata>() is not null)
+        {
+            var perMinute = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.IngestionRequestsPerMinute;
+
+            // The key itself is never a dictionary key in memory: its digest is.
+            var key = IngestionKeyFilterKey(request);
+            var partition = key is null ? "ip:" + ClientIp(context) : "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+            return RateLimitPartition.GetFixedWindowLimiter("ingest:" + partition, _ => Window(perMinute));
+        }
+
+        return RateLimitPartition.GetNoLimiter(string.Empty);
+    }
+
+    private static FixedWindowRateLimiterOptions Window(int perMinute) => new()
+    {
+        PermitLimit = perMinute,
+        Window = TimeSpan.FromMinutes(1),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    private static string? IngestionKeyFilterKey(HttpRequest request) =>
+        Endpoints.IngestionKeyFilter.ReadKey(request);
+
+    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "local";
+}

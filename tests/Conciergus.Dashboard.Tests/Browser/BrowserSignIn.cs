@@ -1,0 +1,27 @@
+using Conciergus.Dashboard.Security;
+using Conciergus.Dashboard.Tests.Endpoints;
+using Microsoft.Playwright;
+
+namespace Conciergus.Dashboard.Tests.Browser;
+
+/// <summary>Signs a Chromium page in through the real login form, as a person does.</summary>
+public static class BrowserSignIn
+{
+    /// <summary>Signs in as <paramref name="userName"/> and lands on <paramref name="returnPath"/>.</summary>
+    public static async Task SignInAsync(IPage page, Uri baseAddress, string userName, string password, string returnPath = "/")
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        await page.GotoAsync(new Uri(baseAddress, $"/login?returnUrl={Uri.EscapeDataString(returnPath)}").ToString());
+        await page.FillAsync("#login-user", userName);
+        await page.FillAsync("#login-password", password);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.WaitForURLAsync(new Uri(baseAddress, returnPath).ToString(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+    }
+
+    /// <summary>Signs in as a local user with <paramref name="role"/> (created without an audit entry; the sign-in itself is audited).</summary>
+    public static Task SignInAsync(IPage page, Uri baseAddress, ConciergusAppFactory factory, ConciergusRole role, string returnPath = "/")
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return SignInAsync(page, baseAddress, factory.EnsureUser(role), ConciergusAppFactory.UserPassword, returnPath);
+    }
+}
