@@ -9,7 +9,7 @@ namespace Conciergus.Dashboard.Endpoints;
 
 /// <summary>
 /// /api/v1/experiments: CRUD, lifecycle (start, pause, stop, cancel, versions), results, assignment and events.
-/// Reads need Viewer, changes Operator (loopback only until sign-in lands); events are data from apps and take the
+/// Reads need Viewer, changes Operator ; events are data from apps and take the
 /// ingestion key, like POST /api/v1/operations.
 /// </summary>
 public static class ExperimentEndpoints
@@ -19,7 +19,7 @@ public static class ExperimentEndpoints
     /// <summary>Maps the endpoints.</summary>
     public static IEndpointRouteBuilder MapExperiments(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/v1/experiments").AddEndpointFilter<LoopbackOnlyFilter>();
+        var api = app.MapGroup("/api/v1/experiments");
         api.MapGet("/", (ExperimentService experiments) => Results.Ok(new { experiments = experiments.List() }))
             .RequireConciergusRole(ConciergusRole.Viewer);
         api.MapGet("/{key}", (string key, ExperimentService experiments) =>
