@@ -158,7 +158,7 @@ public sealed class AuditEndpointsTests : IDisposable
 
         // Afterwards nothing is held, and the id appears in no store, no audit entry and no file.
         var again = JsonDocument.Parse(await client.GetStringAsync($"/api/v1/subjects/{userId}/export")).RootElement.GetProperty("stores");
-        Assert.All(again.EnumerateObject(), store => Assert.Equal(0, store.Value.GetArrayLength()));
+        Assert.All(again.EnumerateObject(), store => Assert.True(HoldsNothing(store.Value), $"{store.Name} still holds {store.Value}"));
         var kept = Assert.Single(_factory.Services.GetRequiredService<RecentErrors>().Between(now.AddMinutes(-1), now.AddMinutes(1)));
         Assert.Null(kept.UserId);
         Assert.Null(kept.SessionId);
@@ -230,4 +230,13 @@ public sealed class AuditEndpointsTests : IDisposable
         var haystack = memory.ToArray();
         return haystack.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0 || haystack.AsSpan().IndexOf(Encoding.Unicode.GetBytes(text)) >= 0;
     }
+
+    /// <summary>Stores export in their own shapes: null, an empty array, or an object of empty parts.</summary>
+    private static bool HoldsNothing(JsonElement export) => export.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => true,
+        JsonValueKind.Array => export.GetArrayLength() == 0,
+        JsonValueKind.Object => export.EnumerateObject().All(p => HoldsNothing(p.Value)),
+        _ => false,
+    };
 }

@@ -1,3 +1,4 @@
+using Conciergus.Dashboard.Security;
 using System.Globalization;
 using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,7 @@ public sealed class LiveLatencyBrowserTests(ChromiumFixture chromium, LiveAppFix
     {
         // Arrange: the Overview open, a MutationObserver stamping every change of the requests KPI with the wall clock
         var page = await chromium.Browser.NewPageAsync();
+        await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         long received = 0;
         long frames = 0;
         page.WebSocket += (_, socket) => socket.FrameReceived += (_, frame) =>

@@ -1,3 +1,4 @@
+using Conciergus.Dashboard.Security;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -27,6 +28,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
     {
         // Arrange
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 1000 } });
+        await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         var errors = new List<string>();
         page.Console += (_, message) =>
         {
@@ -83,6 +85,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
     {
         // Arrange
         var page = await chromium.Browser.NewPageAsync();
+        await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/?window=5m").ToString());
         var chart = page.GetByTestId("chart-requests");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "300000", new() { Timeout = 15_000 });
@@ -116,6 +119,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
     {
         // Arrange
         var page = await chromium.Browser.NewPageAsync();
+        await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/").ToString());
         await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4, new() { Timeout = 15_000 });
         var lightBackground = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");

@@ -35,7 +35,7 @@ public sealed class NavMenuTests : DashboardTestContext
             Assert.Equal(built, cut.Find($"[data-route='{built}']").GetAttribute("href"));
         }
 
-        var experiments = cut.Find("[data-route='/experiments']");
+        var experiments = cut.Find("[data-route='/alerts']");
         Assert.Null(experiments.GetAttribute("href"));
         Assert.Contains("mud-nav-link-disabled", experiments.ClassName, StringComparison.Ordinal);
     }

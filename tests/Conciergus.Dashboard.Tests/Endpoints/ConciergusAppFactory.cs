@@ -86,6 +86,9 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Add("x-otlp-api-key", key);
+
+        // Reads the client makes after ingesting go with a Viewer API key (an ingestion key never reads).
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKeys[ConciergusRole.Viewer]);
         return client;
     }
 

@@ -27,6 +27,7 @@ public sealed class ExperimentBrowserTests(ChromiumFixture chromium) : IAsyncLif
     public async Task Operator_CreatesStartsWatchesAndStopsPromptExperiment()
     {
         var page = await chromium.Browser.NewPageAsync();
+        await Conciergus.Dashboard.Tests.Browser.BrowserSignIn.SignInAsync(page, _baseAddress, _factory, Conciergus.Dashboard.Security.ConciergusRole.Admin);
         var wait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 };
 
         // Create in the browser.

@@ -33,7 +33,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Crud_IssueExample_CreatesReadsUpdatesAndLists()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
 
         var created = await client.PostAsync("/api/v1/experiments", Json(PromptTone));
         var read = await client.GetFromJsonAsync<JsonElement>("/api/v1/experiments/prompt-tone");
@@ -53,7 +53,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Create_Invalid_Returns400ValidationProblemNamingFields()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
 
         var response = await client.PostAsync("/api/v1/experiments", Json("""{"key": "x", "coverage": 2, "variants": [{"key": "a", "weight": 0.2}, {"key": "b", "weight": 0.2}]}"""));
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -69,7 +69,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     {
         using var app = App();
 
-        var response = await app.CreateClient().PostAsync("/api/v1/experiments", Json("{\"key\": "));
+        var response = await app.CreateApiKeyClient().PostAsync("/api/v1/experiments", Json("{\"key\": "));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("not valid JSON", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Lifecycle_StartPauseStopWithWinner_AuditedAndConflictsAre409()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         await client.PostAsync("/api/v1/experiments", Json(PromptTone));
 
         var pauseDraft = await client.PostAsync("/api/v1/experiments/prompt-tone/pause", null);
@@ -106,7 +106,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Stop_WithoutBody_StopsWithNoWinner()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         await client.PostAsync("/api/v1/experiments", Json(PromptTone));
         await client.PostAsync("/api/v1/experiments/prompt-tone/start", null);
 
@@ -120,7 +120,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Assignment_ReturnsInExperimentVariantAndHash()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         await client.PostAsync("/api/v1/experiments", Json(PromptTone));
         await client.PostAsync("/api/v1/experiments/prompt-tone/start", null);
 
@@ -142,10 +142,10 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Events_NeedIngestionKey_AndFeedResultsInIssueShape()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         await client.PostAsync("/api/v1/experiments", Json(PromptTone));
         await client.PostAsync("/api/v1/experiments/prompt-tone/start", null);
-        var ingestion = app.CreateClient();
+        var ingestion = app.CreateApiKeyClient();
         ingestion.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
 
         var unauthorized = await client.PostAsync("/api/v1/experiments/prompt-tone/events", Json("""{"userId": "u1", "name": "score", "value": 4.5}"""));
@@ -181,7 +181,7 @@ public sealed class ExperimentEndpointsTests : IDisposable
     public async Task Middleware_InTheApp_UsesTheInterceptorAndFeedsResults()
     {
         using var app = App();
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         await client.PostAsync("/api/v1/experiments", Json(PromptTone));
         await client.PostAsync("/api/v1/experiments/prompt-tone/start", null);
         var inner = new Telemetry.ScriptedChatClient(_factory.Time);

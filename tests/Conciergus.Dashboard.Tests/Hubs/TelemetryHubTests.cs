@@ -69,7 +69,9 @@ public sealed class TelemetryHubTests
     }
 
     private static HubConnection Connect(Uri baseAddress) =>
-        new HubConnectionBuilder().WithUrl(new Uri(baseAddress, TelemetryHub.Route)).Build();
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, TelemetryHub.Route), o => o.Headers.Add("X-Api-Key", ConciergusAppFactory.ApiKeys[Conciergus.Dashboard.Security.ConciergusRole.Viewer]))
+            .Build();
 
     private static Channel<JsonElement> Listen(HubConnection connection)
     {

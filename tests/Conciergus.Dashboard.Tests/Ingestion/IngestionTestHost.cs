@@ -36,6 +36,7 @@ internal sealed class IngestionTestHost : IDisposable
     {
         var client = App.CreateClient();
         client.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
+        client.DefaultRequestHeaders.Add("X-Api-Key", ConciergusAppFactory.ApiKeys[Conciergus.Dashboard.Security.ConciergusRole.Viewer]);
         return client;
     }
 

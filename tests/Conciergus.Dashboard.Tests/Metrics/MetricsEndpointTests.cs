@@ -58,7 +58,7 @@ public sealed class MetricsEndpointTests : IDisposable
 
     private async Task<(HttpResponseMessage Response, PrometheusText Metrics)> ScrapeAsync()
     {
-        var response = await _factory.CreateClient().GetAsync("/metrics");
+        var response = await _factory.CreateApiKeyClient().GetAsync("/metrics");
         var text = await response.Content.ReadAsStringAsync();
         return (response, PrometheusText.Parse(text));
     }
@@ -152,7 +152,7 @@ public sealed class MetricsEndpointTests : IDisposable
     {
         await PostAsync(Ops.Where(o => o.Model == WeirdModel));
 
-        var response = await _factory.CreateClient().GetStringAsync("/metrics");
+        var response = await _factory.CreateApiKeyClient().GetStringAsync("/metrics");
 
         Assert.Contains("model=\"we\\\"ird\\\\model\\nv2\"", response, StringComparison.Ordinal);
         var m = PrometheusText.Parse(response);

@@ -83,6 +83,9 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IDisposabl
                 scrape_interval: 1s
                 scrape_timeout: 1s
                 metrics_path: /metrics
+                authorization:
+                  type: Bearer
+                  credentials: {ConciergusAppFactory.ApiKeys[Conciergus.Dashboard.Security.ConciergusRole.Viewer]}
                 static_configs:
                   - targets: ['{dashboard.Host}:{dashboard.Port}']
             """);

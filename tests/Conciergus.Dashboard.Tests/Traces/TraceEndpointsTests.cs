@@ -100,7 +100,7 @@ public sealed class TraceEndpointsTests : IDisposable
     [InlineData("?minDurationMs=-5", "minDurationMs")]
     public async Task List_BadParameter_Returns400ProblemNamingIt(string query, string parameter)
     {
-        var client = _factory.CreateClient();
+        var client = _factory.CreateApiKeyClient();
 
         var response = await client.GetAsync("/api/v1/traces" + query);
 
@@ -135,7 +135,7 @@ public sealed class TraceEndpointsTests : IDisposable
     [Fact]
     public async Task Get_UnknownTrace_Returns404Problem()
     {
-        var client = _factory.CreateClient();
+        var client = _factory.CreateApiKeyClient();
 
         var response = await client.GetAsync("/api/v1/traces/" + TraceA);
 
@@ -152,7 +152,7 @@ public sealed class TraceEndpointsTests : IDisposable
     [InlineData("00000000000000000000000000000000")]
     public async Task Get_MalformedId_Returns400Problem(string id)
     {
-        var client = _factory.CreateClient();
+        var client = _factory.CreateApiKeyClient();
 
         var response = await client.GetAsync("/api/v1/traces/" + id);
 
@@ -167,7 +167,7 @@ public sealed class TraceEndpointsTests : IDisposable
         // Arrange: a span with a prompt attribute, as an OTLP sender would include it
         var sink = (Conciergus.Core.Traces.ITraceSink)_factory.Services.GetService(typeof(Conciergus.Core.Traces.ITraceSink))!;
         sink.Add(TraceTestData.Span(TraceA, "00f067aa0ba902b7", attributes: new() { ["gen_ai.input.messages"] = "secret prompt" }));
-        var client = _factory.CreateClient();
+        var client = _factory.CreateApiKeyClient();
 
         // Act
         var redacted = await client.GetFromJsonAsync<JsonElement>($"/api/v1/traces/{TraceA}");

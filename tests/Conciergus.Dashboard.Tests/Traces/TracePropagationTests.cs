@@ -48,7 +48,7 @@ public sealed class TracePropagationTests : IDisposable
         ActivitySource.AddActivityListener(_listener);
         using var app = _factory.WithWebHostBuilder(builder =>
             builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, ChatInRequestStartupFilter>()));
-        var client = app.CreateClient();
+        var client = app.CreateApiKeyClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, ChatPath);
         request.Headers.Add("traceparent", $"00-{_traceId.ToHexString()}-{_callerSpanId.ToHexString()}-01");
 

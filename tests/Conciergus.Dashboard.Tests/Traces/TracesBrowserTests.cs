@@ -37,6 +37,7 @@ public sealed class TracesBrowserTests(ChromiumFixture chromium) : IAsyncLifetim
         });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var page = await chromium.Browser.NewPageAsync();
+        await Conciergus.Dashboard.Tests.Browser.BrowserSignIn.SignInAsync(page, _baseAddress, _factory, Conciergus.Dashboard.Security.ConciergusRole.Admin);
         await page.GotoAsync(new Uri(_baseAddress, "traces").ToString());
         await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(2, new() { Timeout = 15_000 });
         await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 15_000 });
