@@ -62,7 +62,8 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByTestId("erase-confirm").ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(3);
+        // One row per data-subject store: userCosts, recentErrors, audit, traces, experiments.
+        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(5);
         await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });
     }

@@ -57,6 +57,7 @@ public sealed class DotNetSdkIngestionTests : IDisposable
 
         Assert.True(recorder.Requests > 0);
         using var client = new HttpClient { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ConciergusAppFactory.ApiKeys[Conciergus.Dashboard.Security.ConciergusRole.Viewer]);
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(Calls, summary.GetProperty("requests").GetInt64());
         Assert.Equal(Enumerable.Range(0, Calls).Sum(InputTokens), summary.GetProperty("inputTokens").GetInt64());

@@ -42,6 +42,7 @@ public sealed class VercelAiSdkLiveTests : IDisposable
         await RunNodeAsync(url, "batch", "json");
 
         using var client = new HttpClient { BaseAddress = baseAddress };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ConciergusAppFactory.ApiKeys[Conciergus.Dashboard.Security.ConciergusRole.Viewer]);
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(10, summary.GetProperty("requests").GetInt64());
         Assert.Equal(2 * 416, summary.GetProperty("inputTokens").GetInt64());
