@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Core.Traces;
@@ -123,6 +124,26 @@ public sealed class PrometheusExposition
                 .Sample("conciergus_timeseries_too_old_total", stats.TooOld);
             w.Family("conciergus_timeseries_overflow_total", "counter", "Operations whose dimension value went to an overflow series of the time-series cache.")
                 .Sample("conciergus_timeseries_overflow_total", stats.Overflowed);
+        }
+
+        if (_services.GetService<OtlpIngestionStats>() is { } otlpStats)
+        {
+            var otlp = otlpStats.Snapshot();
+            w.Family("conciergus_otlp_requests_total", "counter", "OTLP/HTTP export requests received, by result (ok, or failed with 4xx).")
+                .Sample("conciergus_otlp_requests_total", otlp.Requests - otlp.FailedRequests, ("result", "ok"))
+                .Sample("conciergus_otlp_requests_total", otlp.FailedRequests, ("result", "failed"));
+            w.Family("conciergus_otlp_received_bytes_total", "counter", "OTLP/HTTP request body bytes received.")
+                .Sample("conciergus_otlp_received_bytes_total", otlp.Bytes);
+            w.Family("conciergus_otlp_spans_total", "counter", "OTLP spans by result (accepted, or rejected in a partial success).")
+                .Sample("conciergus_otlp_spans_total", otlp.AcceptedSpans, ("result", "accepted"))
+                .Sample("conciergus_otlp_spans_total", otlp.RejectedSpans, ("result", "rejected"));
+            w.Family("conciergus_otlp_duplicate_ai_spans_total", "counter", "AI spans not counted again because their call was already counted.")
+                .Sample("conciergus_otlp_duplicate_ai_spans_total", otlp.DuplicateSpans);
+            w.Family("conciergus_otlp_attributes_limited_total", "counter", "Span attributes cut (truncated) or dropped by the limits.")
+                .Sample("conciergus_otlp_attributes_limited_total", otlp.TruncatedAttributes, ("action", "truncated"))
+                .Sample("conciergus_otlp_attributes_limited_total", otlp.DroppedAttributes, ("action", "dropped"));
+            w.Family("conciergus_otlp_pending_child_spans", "gauge", "Vercel do* spans waiting for their ai.* parent (the ingestion queue depth).")
+                .Sample("conciergus_otlp_pending_child_spans", otlp.PendingChildren);
         }
 
         if (_services.GetService<TimeSeriesCache>() is { } cache)

@@ -178,4 +178,34 @@ public sealed class MetricsEndpointTests : IDisposable
 
         Assert.Equal(60, after.Sum("conciergus_ai_requests_total"));
     }
+
+    [Fact]
+    public async Task Metrics_OtlpSpansPosted_IngestionCountersShowAcceptedAndRejected()
+    {
+        // One valid GenAI span and one without a start time (refused in a partial success).
+        var end = _factory.Time.GetUtcNow().AddSeconds(-1).ToUnixTimeMilliseconds() * 1_000_000;
+        var start = end - 500_000_000;
+        var json = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\"app\"}}]},"
+            + "\"scopeSpans\":[{\"spans\":["
+            + Span("eee19b7ec3c1b174", start, end) + ","
+            + Span("aaa19b7ec3c1b175", 0, end)
+            + "]}]}]}";
+        using var client = _factory.CreateIngestionClient();
+        var response = await client.PostAsync("/v1/traces", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var text = await _factory.CreateApiKeyClient().GetStringAsync("/metrics");
+
+        Assert.Contains("conciergus_otlp_spans_total{result=\"accepted\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("conciergus_otlp_spans_total{result=\"rejected\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("conciergus_otlp_requests_total{result=\"ok\"} 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE conciergus_otlp_pending_child_spans gauge", text, StringComparison.Ordinal);
+
+        static string Span(string spanId, long startNanos, long endNanos) =>
+            "{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"" + spanId + "\",\"name\":\"chat gpt-4o\",\"kind\":3,"
+            + "\"startTimeUnixNano\":\"" + startNanos.ToString(CultureInfo.InvariantCulture) + "\",\"endTimeUnixNano\":\"" + endNanos.ToString(CultureInfo.InvariantCulture) + "\","
+            + "\"attributes\":[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+            + "{\"key\":\"gen_ai.provider.name\",\"value\":{\"stringValue\":\"openai\"}},"
+            + "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"gpt-4o\"}}]}";
+    }
 }
