@@ -97,6 +97,19 @@ public sealed class AuditPagesTests : DashboardTestContext
     }
 
     [Fact]
+    public void Audit_Viewer_SeesNoExportButtons()
+    {
+        Authorization.SetRoles(nameof(Conciergus.Dashboard.Security.ConciergusRole.Viewer));
+        Authorization.SetPolicies(Conciergus.Dashboard.Security.ConciergusPolicies.Viewer);
+
+        var cut = Render<AuditPage>();
+
+        Assert.Empty(cut.FindAll("[data-testid=export-jsonl]"));
+        Assert.Empty(cut.FindAll("[data-testid=export-csv]"));
+        Assert.NotNull(cut.Find("[data-testid=verify-chain]"));
+    }
+
+    [Fact]
     public void Privacy_EraseConfirmed_ShowsPerStoreCountsAndAuditsByPseudonym()
     {
         _ledger.Record("user-77", _store.Time.GetUtcNow(), 2m, 10, 5);
