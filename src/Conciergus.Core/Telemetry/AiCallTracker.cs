@@ -335,7 +335,7 @@ internal sealed class AiCallTracker
         {
             return current.GetTagItem(GenAiAttributes.OperationName) is not null
                 ? (current.TraceId.ToHexString(), current.SpanId.ToHexString(), ParentOf(current))
-                : (current.TraceId.ToHexString(), null, current.SpanId.ToHexString());
+                : (current.TraceId.ToHexString(), ActivitySpanId.CreateRandom().ToHexString(), current.SpanId.ToHexString());
         }
 
         return (null, null, null);

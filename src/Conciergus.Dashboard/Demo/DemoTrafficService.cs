@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 using Conciergus.Core.Telemetry;
+using Conciergus.Core.Traces;
 
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -175,6 +177,46 @@ public sealed partial class DemoTrafficService : BackgroundService
     }
 
     private async Task RunAsync(DemoRequest request, IChatClient client, IEmbeddingGenerator<string, Embedding<float>> embeddings, CancellationToken cancellationToken)
+    {
+        // The simulated app's own request span: the calls below join its W3C trace, so the Traces page has data.
+        var started = _timeProvider.GetUtcNow();
+        using var root = new Activity($"POST /{request.FunctionId}").SetIdFormat(ActivityIdFormat.W3C).Start();
+        try
+        {
+            await RunCallsAsync(request, client, embeddings, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            AddRootSpan(root, request, started);
+        }
+    }
+
+    private void AddRootSpan(Activity root, DemoRequest request, DateTimeOffset started)
+    {
+        var span = new SpanRecord
+        {
+            TraceId = root.TraceId.ToHexString(),
+            SpanId = root.SpanId.ToHexString(),
+            Name = root.DisplayName,
+            Kind = "server",
+            StartTime = started,
+            DurationMs = (_timeProvider.GetUtcNow() - started).TotalMilliseconds,
+            Status = "ok",
+            Application = Application,
+            Attributes = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["http.request.method"] = "POST",
+                ["http.route"] = "/" + request.FunctionId,
+                ["enduser.pseudo.id"] = request.UserId,
+            },
+        };
+        foreach (var sink in _services.GetServices<ITraceSink>())
+        {
+            sink.Add(span);
+        }
+    }
+
+    private async Task RunCallsAsync(DemoRequest request, IChatClient client, IEmbeddingGenerator<string, Embedding<float>> embeddings, CancellationToken cancellationToken)
     {
         using var scope = ConciergusContext.Begin(new ConciergusScope
         {

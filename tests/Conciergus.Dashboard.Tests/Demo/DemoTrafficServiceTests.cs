@@ -52,6 +52,12 @@ public class DemoTrafficServiceTests
         Assert.Contains(ops, op => op.Status == AiOperationStatus.Error);
         Assert.True(ops.Select(op => op.UserId).Distinct().Count() > 20);
         Assert.All(ops, op => Assert.True(op.DurationMs >= 0));
+
+        // Each simulated request is a W3C trace: its calls are children of the request span, so the Traces page has data.
+        Assert.All(ops, op => Assert.Matches("^[0-9a-f]{32}$", op.TraceId));
+        Assert.All(ops, op => Assert.Matches("^[0-9a-f]{16}$", op.SpanId));
+        Assert.All(ops, op => Assert.Matches("^[0-9a-f]{16}$", op.ParentSpanId));
+        Assert.Contains(ops.GroupBy(op => op.TraceId), trace => trace.Count() == 2); // rag-search embeds, then chats
     }
 
     [Theory]
