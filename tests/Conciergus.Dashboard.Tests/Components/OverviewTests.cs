@@ -217,4 +217,34 @@ public sealed class OverviewTests : PanelTestContext
 
     private static DateTimeOffset Floor(DateTimeOffset time) =>
         new(time.UtcTicks - (time.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+
+    [Fact]
+    public async Task Render_NoExperimentsFeature_SaysNoExperimentIsRunning()
+    {
+        await StartAsync();
+
+        var cut = Render<Overview>();
+
+        Assert.Single(cut.FindAll("[data-testid=running-experiments-empty]"));
+    }
+
+    [Fact]
+    public async Task Render_RunningExperiment_ListsItWithVariantsAndLink()
+    {
+        using var experiments = new Conciergus.Dashboard.Tests.Experiments.ExperimentTestHost();
+        var definition = Conciergus.Dashboard.Tests.Experiments.ExperimentTestHost.Definition();
+        var created = await experiments.Service.CreateAsync(definition, Conciergus.Dashboard.Tests.Experiments.ExperimentTestHost.Operator);
+        await experiments.Service.StartAsync(created.Key, Conciergus.Dashboard.Tests.Experiments.ExperimentTestHost.Operator);
+        Services.AddSingleton(experiments.Service);
+        await StartAsync();
+
+        var cut = Render<Overview>();
+
+        var row = cut.Find($"[data-testid=running-experiments] tr[data-experiment='{created.Key}']");
+        Assert.Equal($"/experiments/{created.Key}", row.QuerySelector("a")!.GetAttribute("href"));
+        foreach (var variant in created.Variants)
+        {
+            Assert.Contains(variant.Key, row.TextContent, StringComparison.Ordinal);
+        }
+    }
 }

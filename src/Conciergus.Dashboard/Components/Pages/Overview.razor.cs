@@ -63,6 +63,16 @@ public sealed partial class Overview : PanelPage
         _ => "last " + Formatting.Window(Query.Window),
     };
 
+    /// <summary>Services, for features the Overview shows when they are registered (experiments).</summary>
+    [Microsoft.AspNetCore.Components.Inject]
+    public required IServiceProvider Services { get; init; }
+
+    /// <summary>Running experiments (empty when the experiments feature is not registered).</summary>
+    private IReadOnlyList<Core.Experiments.Experiment> RunningExperiments =>
+        Services.GetService(typeof(Core.Experiments.ExperimentService)) is Core.Experiments.ExperimentService experiments
+            ? experiments.Running
+            : [];
+
     /// <inheritdoc />
     protected override void Load()
     {
