@@ -27,12 +27,14 @@ public class DemoTrafficServiceTests
         await service.StartAsync(CancellationToken.None);
         // Step the fake clock until 300 operations were recorded. Task.Delay(TimeProvider) resumes on the thread
         // pool, so how much simulated time that takes depends on scheduling; the rate itself is tested on
-        // DemoArrivals. The real-time guard only stops a broken loop.
+        // DemoArrivals. Each step also waits a real millisecond so the service's continuations get a thread on a
+        // busy 2-core machine (a pure Task.Yield loop once raced through every step before the service ran).
+        // The real-time guard only stops a broken loop.
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        for (var step = 0; step < 60_000 && recorder.Count < 300 && !guard.IsCancellationRequested; step++)
+        while (recorder.Count < 300 && !guard.IsCancellationRequested)
         {
-            time.Advance(TimeSpan.FromMilliseconds(10));
-            await Task.Yield();
+            time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1);
         }
 
         await service.StopAsync(CancellationToken.None);
