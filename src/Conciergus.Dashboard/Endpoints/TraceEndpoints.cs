@@ -7,7 +7,7 @@ namespace Conciergus.Dashboard.Endpoints;
 /// <summary>GET /api/v1/traces and /api/v1/traces/{traceId}.</summary>
 public static class TraceEndpoints
 {
-    /// <summary>Maps the trace endpoints (loopback only until sign-in exists).</summary>
+    /// <summary>Maps the trace endpoints (reads: Viewer, by the central role rule).</summary>
     public static IEndpointRouteBuilder MapTraces(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/traces");

@@ -306,7 +306,7 @@ public sealed partial class ExperimentDetail : IDisposable
     }
 
     private async Task<ExperimentActor> ActorAsync() =>
-        ExperimentOperatorOnly.IsSignInEnabled(Services) && Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
+        Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
             ? ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User)
             : ExperimentActor.System;
 

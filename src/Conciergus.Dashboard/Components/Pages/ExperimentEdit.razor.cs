@@ -98,7 +98,7 @@ public sealed partial class ExperimentEdit
 
     private async Task<ExperimentActor> ActorAsync()
     {
-        if (ExperimentOperatorOnly.IsSignInEnabled(Services) && Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth)
+        if (Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth)
         {
             return ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User);
         }
