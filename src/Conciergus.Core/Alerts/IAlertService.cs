@@ -1,0 +1,165 @@
+namespace Conciergus.Core.Alerts;
+
+/// <summary>Why an alert call failed: NotFound -> 404, Validation -> 400 with field errors, Conflict -> 409.</summary>
+public enum AlertErrorKind
+{
+    /// <summary>No such rule, instance, silence or receiver.</summary>
+    NotFound,
+
+    /// <summary>Bad input; see <see cref="AlertException.Errors"/>.</summary>
+    Validation,
+
+    /// <summary>Not allowed in the current state (ack a resolved instance, delete a built-in rule, ...).</summary>
+    Conflict,
+}
+
+/// <summary>A rejected alert operation with a message an operator can act on.</summary>
+public sealed class AlertException : Exception
+{
+    /// <summary>Creates one.</summary>
+    public AlertException(AlertErrorKind kind, string message, IReadOnlyDictionary<string, string[]>? errors = null)
+        : base(message)
+    {
+        Kind = kind;
+        Errors = errors ?? new Dictionary<string, string[]>();
+    }
+
+    /// <summary>Creates one (for serializers).</summary>
+    public AlertException()
+        : this(AlertErrorKind.Validation, "Invalid alert request.")
+    {
+    }
+
+    /// <summary>Creates one.</summary>
+    public AlertException(string message)
+        : this(AlertErrorKind.Validation, message)
+    {
+    }
+
+    /// <summary>Creates one.</summary>
+    public AlertException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Kind = AlertErrorKind.Validation;
+        Errors = new Dictionary<string, string[]>();
+    }
+
+    /// <summary>Kind.</summary>
+    public AlertErrorKind Kind { get; }
+
+    /// <summary>Field -> messages.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors { get; }
+}
+
+/// <summary>Health of the evaluator, for the Health page and /healthz.</summary>
+/// <param name="LastEvaluation">When the last evaluation finished (null before the first).</param>
+/// <param name="LastDuration">How long it took.</param>
+/// <param name="Interval">Configured interval.</param>
+/// <param name="Evaluations">Evaluations since start.</param>
+/// <param name="RuleErrors">Rule id -> last evaluation error (empty when all rules evaluate).</param>
+/// <param name="FailedDeliveries">Deliveries that failed after all retries since start.</param>
+public sealed record AlertEvaluatorStatus(
+    DateTimeOffset? LastEvaluation,
+    TimeSpan LastDuration,
+    TimeSpan Interval,
+    long Evaluations,
+    IReadOnlyDictionary<string, string> RuleErrors,
+    long FailedDeliveries);
+
+/// <summary>One point of a rule's metric for one label set (charts and the rules editor preview).</summary>
+public sealed record AlertMetricSeries(IReadOnlyDictionary<string, string> Labels, IReadOnlyList<(DateTimeOffset At, double Value)> Points);
+
+/// <summary>The rules editor preview: the metric per label set over the last hour, and when the rule would have breached.</summary>
+/// <param name="Series">Values at each evaluation step.</param>
+/// <param name="Breaches">Label sets (as "k=v,k=v") that breach at the end of the range.</param>
+/// <param name="Step">Step between points.</param>
+public sealed record AlertRulePreview(IReadOnlyList<AlertMetricSeries> Series, IReadOnlyList<string> Breaches, TimeSpan Step);
+
+/// <summary>Who did an operator action; the service writes the audit entry (alert.acknowledge, alert.resolve, alert_rule.create, silence.create, receiver.save, ...).</summary>
+public sealed record AlertActor(string Name, string Role = "System", string? SourceIp = null)
+{
+    /// <summary>The evaluator and other automatic actions.</summary>
+    public static AlertActor System { get; } = new("system");
+}
+
+/// <summary>Everything the API and the pages need from alerting. Implemented by AlertService.</summary>
+public interface IAlertService
+{
+    /// <summary>Bumped on every change of rules, instances, silences or receivers (pages re-read when it moves).</summary>
+    long Version { get; }
+
+    /// <summary>Raised after a change (on the evaluator's or caller's thread; handlers must be quick and not throw).</summary>
+    event Action? Changed;
+
+    /// <summary>All rules, built-in first then by name.</summary>
+    IReadOnlyList<AlertRule> Rules();
+
+    /// <summary>One rule or null.</summary>
+    AlertRule? GetRule(string id);
+
+    /// <summary>Validates without saving: field -> messages (empty when valid).</summary>
+    IReadOnlyDictionary<string, string[]> Validate(AlertRule rule);
+
+    /// <summary>Creates a rule (id generated when empty); throws <see cref="AlertException"/>.</summary>
+    Task<AlertRule> CreateRuleAsync(AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a rule; open instances are re-evaluated at the next interval.</summary>
+    Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a custom rule (built-in rules can only be disabled); its open instances resolve.</summary>
+    Task DeleteRuleAsync(string id, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Instances (pending and firing first by severity, then resolved newest first); null state = all.</summary>
+    IReadOnlyList<AlertInstance> Instances(AlertState? state = null);
+
+    /// <summary>One instance or null.</summary>
+    AlertInstance? GetInstance(string id);
+
+    /// <summary>Firing, unacknowledged, unsilenced count (the navigation badge).</summary>
+    int FiringCount { get; }
+
+    /// <summary>Acknowledges a firing or pending instance: no more notifications for it.</summary>
+    Task<AlertInstance> AcknowledgeAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default);
+
+    /// <summary>Resolves an open instance by hand (a resolved notification goes out if it had fired).</summary>
+    Task<AlertInstance> ResolveAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default);
+
+    /// <summary>The rule's metric for one instance's label set from <paramref name="from"/> to now (alert detail chart).</summary>
+    AlertMetricSeries MetricHistory(string instanceId, TimeSpan range);
+
+    /// <summary>Evaluates an unsaved rule over the last <paramref name="range"/> (rules editor live preview).</summary>
+    AlertRulePreview Preview(AlertRule rule, TimeSpan range);
+
+    /// <summary>All silences, active first.</summary>
+    IReadOnlyList<Silence> Silences();
+
+    /// <summary>State of a silence now.</summary>
+    SilenceState StateOf(Silence silence);
+
+    /// <summary>Creates a silence (id generated when empty).</summary>
+    Task<Silence> CreateSilenceAsync(Silence silence, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces a silence.</summary>
+    Task<Silence> UpdateSilenceAsync(string id, Silence silence, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Expires a silence now (kept for history).</summary>
+    Task ExpireSilenceAsync(string id, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Receivers from configuration and the API.</summary>
+    IReadOnlyList<AlertReceiver> Receivers();
+
+    /// <summary>Creates or replaces an API receiver.</summary>
+    Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes an API receiver.</summary>
+    Task DeleteReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a synthetic test notification to one receiver through its channel (logged as a delivery).</summary>
+    Task<AlertChannelResult> TestReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default);
+
+    /// <summary>Recent deliveries, newest first.</summary>
+    IReadOnlyList<AlertDelivery> Deliveries(int limit = 100);
+
+    /// <summary>Evaluator health.</summary>
+    AlertEvaluatorStatus Status { get; }
+}
