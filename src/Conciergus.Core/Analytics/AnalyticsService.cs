@@ -118,24 +118,34 @@ public sealed partial class AnalyticsService
         return new CostBreakdown(ToWireName(groupBy), totalUsd, total.UnpricedRequests, rows);
     }
 
+    /// <summary>Why <paramref name="step"/> cannot be used for <paramref name="window"/> (null when it can, or when it is null: the default step always fits).</summary>
+    public string? StepError(TimeSpan window, TimeSpan? step)
+    {
+        if (step is not { } s)
+        {
+            return null;
+        }
+
+        var resolution = ResolutionFor(window);
+        if (s < resolution || s.Ticks % resolution.Ticks != 0)
+        {
+            return $"step must be a multiple of {TimeWindow.Format(resolution)} for a {TimeWindow.Format(window)} window (the cache keeps {TimeWindow.Format(resolution)} buckets that far back)";
+        }
+
+        return window.Ticks / s.Ticks > 10_000 ? "step is too small for this window: at most 10000 points per series" : null;
+    }
+
     /// <summary>A metric over the window in steps, one line per group (or one "total" line).</summary>
     /// <exception cref="ArgumentException">The step does not fit the cache's resolutions, or would produce too many points.</exception>
     public TimeSeriesReport TimeSeries(TimeSeriesMetric metric, TimeSpan window, TimeSpan? step = null, SeriesDimension? groupBy = null)
     {
-        var (from, to) = Range(window);
-        var resolution = ResolutionFor(window);
-        var effectiveStep = step ?? DefaultStep(window, resolution);
-        if (effectiveStep < resolution || effectiveStep.Ticks % resolution.Ticks != 0)
+        if (StepError(window, step) is { } error)
         {
-            throw new ArgumentException(
-                $"step must be a multiple of {TimeWindow.Format(resolution)} for a {TimeWindow.Format(window)} window (the cache keeps {TimeWindow.Format(resolution)} buckets that far back)",
-                nameof(step));
+            throw new ArgumentException(error, nameof(step));
         }
 
-        if (window.Ticks / effectiveStep.Ticks > 10_000)
-        {
-            throw new ArgumentException("step is too small for this window: at most 10000 points per series", nameof(step));
-        }
+        var (from, to) = Range(window);
+        var effectiveStep = step ?? DefaultStep(window, ResolutionFor(window));
 
         var lines = new List<TimeSeriesLine>();
         if (groupBy is null or SeriesDimension.Total)

@@ -74,14 +74,9 @@ public static class ReadApiEndpoints
                     stepSpan = s;
                 }
 
-                try
-                {
-                    return Results.Ok(analytics.TimeSeries(m, w, stepSpan, dimension));
-                }
-                catch (ArgumentException e)
-                {
-                    return Problem400("step", e.Message.Split(" (Parameter")[0]);
-                }
+                return analytics.StepError(w, stepSpan) is { } stepProblem
+                    ? Problem400("step", stepProblem)
+                    : Results.Ok(analytics.TimeSeries(m, w, stepSpan, dimension));
             }));
         api.MapGet("/errors", (string? window, AnalyticsService analytics) =>
             WithWindow(window, w => Results.Ok(analytics.Errors(w))));

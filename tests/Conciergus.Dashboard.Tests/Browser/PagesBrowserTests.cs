@@ -70,12 +70,6 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         var file = Path.Combine(ScreenshotDirectory, name + ".png");
         await page.ScreenshotAsync(new() { Path = file, FullPage = true });
         output.WriteLine($"screenshot: {file}");
-        if (name == "overview" && FindRepositoryRoot() is { } root)
-        {
-            Directory.CreateDirectory(Path.Combine(root, "docs"));
-            File.Copy(file, Path.Combine(root, "docs", "overview.png"), overwrite: true);
-        }
-
         Assert.True(errors.Count == 0, string.Join(Environment.NewLine, errors));
         await page.CloseAsync();
     }
@@ -137,19 +131,6 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await page.GetByTestId("toggle-dark-mode").ClickAsync();
         await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-light")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
         await page.CloseAsync();
-    }
-
-    private static string? FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Conciergus.Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>
