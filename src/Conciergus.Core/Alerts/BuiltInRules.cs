@@ -7,7 +7,7 @@ public static class BuiltInRules
     public static AlertRule ErrorRate { get; } = new()
     {
         Id = "builtin-error-rate",
-        Name = "High error rate",
+        Name = "Error rate above 5%",
         Metric = AlertMetric.ErrorRate,
         Window = TimeSpan.FromMinutes(5),
         Operator = AlertOperator.GreaterThan,
