@@ -165,8 +165,15 @@ public static partial class AlertLabels
     }
 
     // Anchored like Alertmanager (^(?:pattern)$); compiled once per pattern, bounded by the silences that exist.
-    private static Regex RegexOf(string pattern) =>
-        Regexes.GetOrAdd(pattern, p => new Regex("^(?:" + p + ")$", RegexOptions.CultureInvariant, RegexTimeout));
+    private static Regex RegexOf(string pattern)
+    {
+        if (Regexes.Count > 1_000)
+        {
+            Regexes.Clear(); // bounded: validation of many distinct patterns must not grow memory forever
+        }
+
+        return Regexes.GetOrAdd(pattern, p => new Regex("^(?:" + p + ")$", RegexOptions.CultureInvariant, RegexTimeout));
+    }
 
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
     private static partial Regex LabelName();

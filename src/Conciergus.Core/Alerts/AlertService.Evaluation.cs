@@ -294,6 +294,13 @@ public sealed partial class AlertService
 
     private void PruneResolved(DateTimeOffset now)
     {
+        // Expired silences are kept for the same retention as resolved alerts (history), then deleted.
+        foreach (var silence in _silences.Values.Where(s => s.EndsAt < now - _options.ResolvedRetention).ToList())
+        {
+            _silences.Remove(silence.Id);
+            _store.DeleteSilence(silence.Id);
+        }
+
         var resolved = _instances.Values.Where(s => !s.IsOpen).OrderBy(s => s.Instance.EndsAt).ToList();
         var excess = resolved.Count - _options.MaxResolvedInstances;
         foreach (var state in resolved)

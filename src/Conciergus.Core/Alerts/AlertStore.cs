@@ -103,6 +103,8 @@ internal sealed class AlertStore
 
     public void SaveSilence(Silence silence) => _silences.Upsert(Doc(silence.Id, silence));
 
+    public void DeleteSilence(string id) => _silences.Delete(id);
+
     public List<AlertReceiver> LoadReceivers() => [.. _receivers.FindAll().Select(d => From<AlertReceiver>(d))];
 
     public void SaveReceiver(AlertReceiver receiver) => _receivers.Upsert(Doc(receiver.Name, receiver));
