@@ -35,6 +35,11 @@ public sealed partial class AlertService
             list.Add(message);
         }
 
+        if (!string.IsNullOrEmpty(rule.Id) && (rule.Id.Length > 100 || !rule.Id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            Add("id", $"Rule id '{rule.Id}' must be 1 to 100 letters, digits, '-', '_' or '.' (or left empty to generate one).");
+        }
+
         if (string.IsNullOrWhiteSpace(rule.Name))
         {
             Add("name", "A rule needs a name (it becomes the alertname label).");

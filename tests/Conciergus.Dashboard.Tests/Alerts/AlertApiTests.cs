@@ -68,6 +68,7 @@ public sealed class AlertApiTests : IDisposable
     [InlineData("[\"ops\"]", "[\"pager\"]", "receivers", "Unknown receiver 'pager'")]
     [InlineData("\"recoveryThreshold\": null", "\"recoveryThreshold\": 0.5", "recoveryThreshold", "must not be above the threshold")]
     [InlineData("{{ $value }}", "{{ .Value }}", "annotations", "Unsupported template")]
+    [InlineData("{\"name\"", "{\"id\": \"a/b\", \"name\"", "id", "must be 1 to 100 letters")]
     public async Task PostRule_Invalid_Returns400WithFieldMessage(string from, string to, string field, string message)
     {
         using var admin = _factory.CreateApiClient(ConciergusRole.Admin);

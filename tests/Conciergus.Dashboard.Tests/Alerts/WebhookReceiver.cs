@@ -53,9 +53,19 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>The next request (waits up to 10 s real time for the app's background work).</summary>
-    public async Task<ReceivedWebhook> NextAsync(TimeSpan? timeout = null) =>
-        await _received.Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+    /// <summary>The next request (waits up to 10 s real time for the app's background work); a timed-out wait consumes nothing.</summary>
+    public async Task<ReceivedWebhook> NextAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _received.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            throw new TimeoutException("No webhook arrived in time.");
+        }
+    }
 
     /// <summary>Whether a request is already waiting (no waiting).</summary>
     public bool TryNext(out ReceivedWebhook? webhook) => _received.Reader.TryRead(out webhook);
