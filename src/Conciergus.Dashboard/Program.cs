@@ -1,3 +1,4 @@
+using Conciergus.Core.Alerts;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
@@ -33,7 +34,8 @@ builder.Services
     .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
-    .AddConciergusExperiments(builder.Configuration);
+    .AddConciergusExperiments(builder.Configuration)
+    .AddConciergusAlerts(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
@@ -41,6 +43,7 @@ builder.Services
     .AddConciergusApi(builder.Configuration)
     .AddConciergusLive()
     .AddConciergusTelemetryHub(builder.Configuration)
+    .AddConciergusAlertHub()
     .AddConciergusModelHealth()
     .AddConciergusPanels()
     .AddConciergusDemo(builder.Configuration)

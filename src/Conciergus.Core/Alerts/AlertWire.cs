@@ -103,4 +103,163 @@ public static class AlertWire
         AlertNoDataPolicy.NoData => "no_data",
         _ => "ok",
     };
+
+    /// <summary>Parses "critical", "high", "medium", "low".</summary>
+    public static bool TryParseSeverity(string? name, out AlertSeverity severity)
+    {
+        foreach (var s in Enum.GetValues<AlertSeverity>())
+        {
+            if (string.Equals(Name(s), name, StringComparison.Ordinal))
+            {
+                severity = s;
+                return true;
+            }
+        }
+
+        severity = default;
+        return false;
+    }
+
+    /// <summary>Parses "ok", "keep_last_state", "alerting", "no_data".</summary>
+    public static bool TryParseNoData(string? name, out AlertNoDataPolicy policy)
+    {
+        foreach (var p in Enum.GetValues<AlertNoDataPolicy>())
+        {
+            if (string.Equals(Name(p), name, StringComparison.Ordinal))
+            {
+                policy = p;
+                return true;
+            }
+        }
+
+        policy = default;
+        return false;
+    }
+
+    /// <summary>Parses "pending", "firing", "resolved".</summary>
+    public static bool TryParseState(string? name, out AlertState state)
+    {
+        foreach (var s in Enum.GetValues<AlertState>())
+        {
+            if (string.Equals(Name(s), name, StringComparison.Ordinal))
+            {
+                state = s;
+                return true;
+            }
+        }
+
+        state = default;
+        return false;
+    }
+
+    /// <summary>"pending", "active", "expired".</summary>
+    public static string Name(SilenceState state) => state.ToString().ToLowerInvariant();
+
+    /// <summary>Prometheus-style duration: "0s", "90s" -> "1m30s", "2h", "1d" (largest units first, no fractions below a second).</summary>
+    public static string FormatDuration(TimeSpan duration)
+    {
+        if (duration <= TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
+        var sb = new System.Text.StringBuilder();
+        var days = (long)duration.TotalDays;
+        if (days > 0)
+        {
+            sb.Append(days.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('d');
+        }
+
+        Part(sb, duration.Hours, 'h');
+        Part(sb, duration.Minutes, 'm');
+        if (duration.Seconds > 0 || duration.Milliseconds > 0 || sb.Length == 0)
+        {
+            if (duration.Milliseconds > 0)
+            {
+                if (duration.Seconds > 0)
+                {
+                    sb.Append(duration.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('s');
+                }
+
+                sb.Append(duration.Milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("ms");
+            }
+            else
+            {
+                sb.Append(duration.Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append('s');
+            }
+        }
+
+        return sb.ToString();
+
+        static void Part(System.Text.StringBuilder sb, int value, char unit)
+        {
+            if (value > 0)
+            {
+                sb.Append(value.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(unit);
+            }
+        }
+    }
+
+    /// <summary>Parses a Prometheus duration ("0s", "1m", "2m30s", "1h", "1d", "500ms"; units d h m s ms, largest first).</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration)
+    {
+        duration = TimeSpan.Zero;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        if (text == "0")
+        {
+            return true;
+        }
+
+        var i = 0;
+        var lastRank = int.MaxValue;
+        long ticks = 0;
+        while (i < text.Length)
+        {
+            var start = i;
+            while (i < text.Length && char.IsAsciiDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i == start || i - start > 9)
+            {
+                return false;
+            }
+
+            var number = long.Parse(text.AsSpan(start, i - start), System.Globalization.CultureInfo.InvariantCulture);
+            var unitStart = i;
+            while (i < text.Length && char.IsAsciiLetterLower(text[i]))
+            {
+                i++;
+            }
+
+            (long unitTicks, int rank) = text[unitStart..i] switch
+            {
+                "d" => (TimeSpan.TicksPerDay, 5),
+                "h" => (TimeSpan.TicksPerHour, 4),
+                "m" => (TimeSpan.TicksPerMinute, 3),
+                "s" => (TimeSpan.TicksPerSecond, 2),
+                "ms" => (TimeSpan.TicksPerMillisecond, 1),
+                _ => (0L, 0),
+            };
+            if (rank == 0 || rank >= lastRank)
+            {
+                return false;
+            }
+
+            lastRank = rank;
+            ticks += number * unitTicks;
+            if (ticks > TimeSpan.FromDays(3650).Ticks)
+            {
+                return false;
+            }
+        }
+
+        duration = TimeSpan.FromTicks(ticks);
+        return true;
+    }
 }

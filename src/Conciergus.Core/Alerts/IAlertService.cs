@@ -118,7 +118,7 @@ public interface IAlertService
     /// <summary>Firing, unacknowledged, unsilenced count (the navigation badge).</summary>
     int FiringCount { get; }
 
-    /// <summary>Acknowledges a firing or pending instance: no more notifications for it.</summary>
+    /// <summary>Acknowledges a firing or pending instance: no more firing notifications for it (its resolution is still sent if it was notified).</summary>
     Task<AlertInstance> AcknowledgeAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default);
 
     /// <summary>Resolves an open instance by hand (a resolved notification goes out if it had fired).</summary>

@@ -8,7 +8,12 @@ public static class HealthEndpoints
     /// <summary>Maps the endpoint.</summary>
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", (AiOperationCollector collector) => Results.Ok(new { status = "healthy", collector = collector.Stats }))
+        app.MapGet("/healthz", (AiOperationCollector collector, IServiceProvider services) => Results.Ok(new
+            {
+                status = "healthy",
+                collector = collector.Stats,
+                alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
+            }))
             .AllowAnonymous();
         return app;
     }
@@ -20,5 +25,5 @@ public static class ApiEndpointRouteBuilderExtensions
     /// <summary>Maps ingestion (JSON and OTLP), the read API, audit and data-subject API, health, traces and /metrics.</summary>
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
         app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth()
-            .MapTraces().MapMetrics().MapExperiments();
+            .MapTraces().MapMetrics().MapExperiments().MapAlertEndpoints();
 }

@@ -178,6 +178,11 @@ public sealed class PrometheusExposition
                 .Sample("conciergus_live_failures_total", status.TickFailures + status.SubscriberFailures);
         }
 
+        if (_services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } alerts)
+        {
+            AlertMetrics.Write(w, alerts);
+        }
+
         w.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.")
             .Sample("process_resident_memory_bytes", Environment.WorkingSet);
         w.Family("dotnet_gc_heap_size_bytes", "gauge", "Managed heap size in bytes after the last garbage collection.")

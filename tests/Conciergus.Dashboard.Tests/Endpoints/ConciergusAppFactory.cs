@@ -37,15 +37,18 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
     private readonly Dictionary<string, string?> _settings;
     private readonly bool _realClock;
     private readonly Action<IServiceCollection>? _configureServices;
+    private readonly bool _ownsDataDirectory;
 
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="realClock">Use the system clock (browser tests, where timers must tick by themselves).</param>
     /// <param name="configureServices">Replaces services after the app registered its own (fakes at the edges).</param>
-    public ConciergusAppFactory(Dictionary<string, string?>? settings = null, bool realClock = false, Action<IServiceCollection>? configureServices = null)
+    /// <param name="dataDirectory">An existing data folder (restart tests: a second app on the first one's data); the caller deletes it.</param>
+    public ConciergusAppFactory(Dictionary<string, string?>? settings = null, bool realClock = false, Action<IServiceCollection>? configureServices = null, string? dataDirectory = null)
     {
         _realClock = realClock;
         _configureServices = configureServices;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "conciergus-tests", Guid.NewGuid().ToString("N"));
         _settings = new Dictionary<string, string?>
         {
             ["Conciergus:DataDirectory"] = DataDirectory,
@@ -162,6 +165,10 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (!_ownsDataDirectory)
+        {
+            return;
+        }
 
         // Hosted services may still be closing files (LiteDB's log, checkpoints) for a moment after the host stops.
         for (var attempt = 0; ; attempt++)

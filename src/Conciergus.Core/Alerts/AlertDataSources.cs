@@ -1,0 +1,24 @@
+using Conciergus.Core.TimeSeries;
+
+namespace Conciergus.Core.Alerts;
+
+/// <summary>What rules read: the time-series cache, the per-user ledger, drop counters and experiment SRM p-values.</summary>
+public sealed class AlertDataSources
+{
+    /// <summary>Time-series cache (every metric except user_cost, ingestion_drops and experiment_srm).</summary>
+    public required TimeSeriesCache Cache { get; init; }
+
+    /// <summary>Per-user cost ledger (user_cost).</summary>
+    public required UserCostLedger Ledger { get; init; }
+
+    /// <summary>Total operations lost so far (collector drops and too-old, OTLP rejected spans and refused requests); a counter.</summary>
+    public Func<long> IngestionDropCount { get; init; } = static () => 0;
+
+    /// <summary>Running experiments with their sample-ratio-mismatch p-value.</summary>
+    public Func<IReadOnlyList<(string Key, double PValue)>> ExperimentSrm { get; init; } = static () => [];
+}
+
+/// <summary>One label set's value at one evaluation.</summary>
+/// <param name="Labels">Group-by labels.</param>
+/// <param name="Value">Value (null when a no-data policy forces the instance).</param>
+internal sealed record AlertSample(IReadOnlyDictionary<string, string> Labels, double? Value);
