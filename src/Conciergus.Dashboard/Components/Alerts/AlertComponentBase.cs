@@ -5,6 +5,7 @@ using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.JSInterop;
 
 namespace Conciergus.Dashboard.Components.Alerts;
 
@@ -82,6 +83,13 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
         if (firstRender)
         {
             Interactive = true;
+
+            // Times read in the operator's zone once the browser said which (UTC until then).
+            if (Services.GetService<BrowserTime>() is { } browserTime && Services.GetService<IJSRuntime>() is { } js)
+            {
+                await browserTime.EnsureAsync(js);
+            }
+
             StateHasChanged();
             await OnFirstInteractiveRenderAsync();
         }

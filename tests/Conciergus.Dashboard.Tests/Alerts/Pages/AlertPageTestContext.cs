@@ -68,5 +68,9 @@ public abstract class AlertPageTestContext : DashboardTestContext
         return element.TagName is "INPUT" or "TEXTAREA" ? element : element.QuerySelector("input, textarea")!;
     }
 
+    /// <summary>A field's whole control: label, value and its helper or error text.</summary>
+    protected static string FieldText(IRenderedComponent<IComponent> cut, string testId) =>
+        Input(cut, testId).Closest(".mud-input-control")!.TextContent;
+
     protected static string Text(IRenderedComponent<IComponent> cut, string testId) => cut.Find($"[data-testid={testId}]").TextContent.Trim();
 }
