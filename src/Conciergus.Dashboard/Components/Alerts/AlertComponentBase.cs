@@ -27,7 +27,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     private IDisposable? _tick;
     private long _seenVersion = -1;
     private volatile bool _changed;
-    private DateTimeOffset _renderedAt;
+    private long _renderedAtTicks; // UTC ticks; read on the publisher's thread, hence Interlocked
     private bool _disposed;
 
     /// <summary>Services; alerting, the live publisher and sign-in are optional.</summary>
@@ -79,7 +79,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        _renderedAt = Now;
+        Interlocked.Exchange(ref _renderedAtTicks, Now.UtcTicks);
         if (firstRender)
         {
             Interactive = true;
@@ -137,7 +137,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
 
     private void OnTick()
     {
-        if (Service is { } alerts && (alerts.Version != Volatile.Read(ref _seenVersion) || Now - _renderedAt >= ClockRefresh))
+        if (Service is { } alerts && (alerts.Version != Volatile.Read(ref _seenVersion) || Now.UtcTicks - Interlocked.Read(ref _renderedAtTicks) >= ClockRefresh.Ticks))
         {
             _throttle?.Request();
         }
