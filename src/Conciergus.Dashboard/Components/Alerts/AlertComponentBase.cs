@@ -13,20 +13,20 @@ namespace Conciergus.Dashboard.Components.Alerts;
 /// Base of the alert pages and panels. Resolves <see cref="IAlertService"/> optionally (panels render on every page,
 /// also where alerting is not registered: they then render nothing and pages say so), re-reads on
 /// <see cref="IAlertService.Changed"/> and when <see cref="IAlertService.Version"/> moved on a live publisher tick,
-/// at most every <see cref="RefreshInterval"/>, and re-renders now and then so "5 min ago" stays true.
+/// at most every <see cref="RefreshInterval"/>, and at least every <see cref="ClockRefresh"/> while the publisher ticks
+/// (so "5 min ago" stays true and values that moved without a Version bump show).
 /// </summary>
 public abstract class AlertComponentBase : ComponentBase, IDisposable
 {
     /// <summary>Minimum time between two live re-reads.</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Re-render at least this often while nothing changed (relative times).</summary>
+    /// <summary>Re-read and re-render at least this often while nothing changed (relative times, latest values).</summary>
     internal static readonly TimeSpan ClockRefresh = TimeSpan.FromSeconds(10);
 
     private RenderThrottle? _throttle;
     private IDisposable? _tick;
     private long _seenVersion = -1;
-    private volatile bool _changed;
     private long _renderedAtTicks; // UTC ticks; read on the publisher's thread, hence Interlocked
     private bool _disposed;
 
@@ -129,11 +129,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     /// <summary>The actor of an operator action: the signed-in user's name and highest role.</summary>
     protected Task<AlertActor> ActorAsync() => AlertPageActor.OfAsync(Services);
 
-    private void OnChanged()
-    {
-        _changed = true;
-        _throttle?.Request();
-    }
+    private void OnChanged() => _throttle?.Request();
 
     private void OnTick()
     {
@@ -152,12 +148,9 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
 
         try
         {
-            if (_changed || Service.Version != _seenVersion)
-            {
-                _changed = false;
-                Reload();
-            }
-
+            // Reads are in memory and refreshes are throttled, so every refresh re-reads: values that move without a
+            // Version bump (the evaluator's latest value) still show within ClockRefresh.
+            Reload();
             StateHasChanged();
             await OnRefreshedAsync();
         }

@@ -78,3 +78,25 @@ public sealed class AlertDetailTests : AlertPageTestContext
         Assert.NotNull(cut.Find("[data-testid=alert-not-found]"));
     }
 }
+
+public sealed class AlertDetailLiveTests : AlertPageTestContext
+{
+    [Fact]
+    public void Changed_NewMetricPoint_IsAppendedNotRedrawn()
+    {
+        Alerts.RuleList.Add(FakeAlertService.Rule());
+        Alerts.InstanceList.Add(FakeAlertService.Instance("a1", AlertState.Firing, AlertSeverity.High, Start.AddMinutes(-10)));
+        var labels = new Dictionary<string, string> { ["model"] = "gpt-4o" };
+        Alerts.History = new AlertMetricSeries(labels, [(Start.AddMinutes(-2), 0.08), (Start.AddMinutes(-1), 0.12)]);
+        var cut = Render<AlertDetail>(p => p.Add(x => x.Id, "a1"));
+        cut.WaitForAssertion(() => Assert.Single(Charts.Invocations, i => i.Identifier == "appendPoints"));
+
+        Alerts.History = new AlertMetricSeries(labels, [(Start.AddMinutes(-2), 0.08), (Start.AddMinutes(-1), 0.12), (Start, 0.2)]);
+        Alerts.RaiseChanged();
+
+        cut.WaitForAssertion(() => Assert.Equal(2, Charts.Invocations.Count(i => i.Identifier == "appendPoints")));
+        var sent = (double?[][][])Charts.Invocations.Last(i => i.Identifier == "appendPoints").Arguments[1]!;
+        Assert.Equal([20.0], sent[0].Select(p => Math.Round(p[1]!.Value, 6))); // only the new point
+        Assert.Single(Charts.Invocations, i => i.Identifier == "createChart");
+    }
+}
