@@ -2,6 +2,7 @@ using Bunit;
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
 using Conciergus.Dashboard.Components.Layout;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
@@ -110,5 +111,40 @@ public sealed class AlertPanelsWithoutServiceTests : Conciergus.Dashboard.Tests.
         var cut = Render<Conciergus.Dashboard.Components.Pages.AlertList>();
 
         Assert.NotNull(cut.Find("[data-testid=alerts-unavailable]"));
+    }
+}
+
+/// <summary>The live publisher's tick as the second path: a Version that moved without Changed still shows.</summary>
+public sealed class AlertLiveTickTests : Conciergus.Dashboard.Tests.Components.DashboardTestContext
+{
+    private readonly Conciergus.Dashboard.Tests.Live.LiveTestHost _live = new();
+
+    [Fact]
+    public async Task NavBadge_VersionMovedWithoutChanged_UpdatesOnThePublisherTick()
+    {
+        var alerts = new FakeAlertService(_live.Time);
+        Services.AddSingleton<IAlertService>(alerts);
+        Services.AddSingleton(_live.Publisher);
+        Services.AddSingleton<TimeProvider>(_live.Time);
+        await _live.StartAsync();
+        var cut = Render<FiringBadge>();
+        Assert.Empty(cut.FindAll("[data-testid=nav-alerts-badge]"));
+
+        alerts.InstanceList.Add(FakeAlertService.Instance("a1", AlertState.Firing, AlertSeverity.High, _live.Time.GetUtcNow()));
+        alerts.BumpVersionSilently();
+        _live.Record(); // something to publish
+        _live.Tick();
+
+        cut.WaitForAssertion(() => Assert.Equal("1", cut.Find("[data-testid=nav-alerts-badge]").TextContent.Trim()));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _live.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
     }
 }

@@ -56,6 +56,9 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         Changed?.Invoke();
     }
 
+    /// <summary>Bumps the version without raising Changed (a service that only moves Version).</summary>
+    public void BumpVersionSilently() => Interlocked.Increment(ref _version);
+
     public int ChangedSubscribers => Changed?.GetInvocationList().Length ?? 0;
 
     public static IReadOnlyDictionary<string, string[]> DefaultValidator(AlertRule rule)
