@@ -38,7 +38,8 @@ function formatValue(value, unit, decimals) {
 /**
  * Creates a chart in `element`.
  * options: { type: "line"|"area"|"bar", height, series: [{ name, color? }], unit, decimals,
- *            maxPoints, windowMs, mode: "light"|"dark", ariaLabel }
+ *            maxPoints, windowMs, mode: "light"|"dark", ariaLabel,
+ *            thresholds?: [{ value, label?, color? }] (dashed horizontal lines, e.g. an alert threshold) }
  * Resolves to the chart id used by the other functions once the chart has rendered.
  */
 export async function createChart(element, options) {
@@ -93,6 +94,14 @@ export async function createChart(element, options) {
         noData: { text: o.noDataText || "" },
     };
 
+    // Only charts that ask for thresholds get annotations and a stretched y axis; the others keep the exact config above.
+    const thresholds = normalizeThresholds(o.thresholds);
+    const yaxisBase = config.yaxis;
+    if (thresholds.length) {
+        config.annotations = thresholdAnnotations(thresholds, o.mode);
+        config.yaxis = { ...yaxisBase, max: thresholdAxisMax(thresholds) };
+    }
+
     if (o.ariaLabel) {
         element.setAttribute("role", "img");
         element.setAttribute("aria-label", o.ariaLabel);
@@ -100,7 +109,7 @@ export async function createChart(element, options) {
 
     const chart = new (apex())(element, config);
     const id = `chart-${nextId++}`;
-    const entry = { chart, element, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, rendered: chart.render() };
+    const entry = { chart, element, windows, names: seriesDefs.map(s => s.name), maxPoints, windowMs: o.windowMs || null, thresholds, mode: o.mode, yaxisBase, rendered: chart.render() };
     describe(entry);
     charts.set(id, entry);
     // Surface a failed first render to .NET (as a JSException) instead of an unhandled rejection.
@@ -181,6 +190,58 @@ export async function resetPoints(id, seriesPoints, windowMs) {
     return kept;
 }
 
+function normalizeThresholds(thresholds) {
+    return (Array.isArray(thresholds) ? thresholds : [])
+        .filter(t => t && t.value !== null && t.value !== undefined && Number.isFinite(Number(t.value)))
+        .map(t => ({ value: Number(t.value), label: t.label || "", color: t.color || "#fa5252" }));
+}
+
+function thresholdAnnotations(thresholds, mode) {
+    const dark = mode === "dark";
+    return {
+        yaxis: thresholds.map(t => ({
+            y: t.value,
+            borderColor: t.color,
+            strokeDashArray: 6,
+            label: t.label
+                ? {
+                    text: t.label,
+                    position: "left",
+                    textAnchor: "start",
+                    borderColor: t.color,
+                    style: { color: dark ? "#1e1e2d" : "#fff", background: t.color },
+                }
+                : undefined,
+        })),
+    };
+}
+
+// A threshold above every point would sit outside the axis and vanish: stretch the axis to show it with some room.
+function thresholdAxisMax(thresholds) {
+    if (!thresholds.length) {
+        return max => max;
+    }
+    const highest = Math.max(...thresholds.map(t => t.value));
+    return max => Math.max(max, highest > 0 ? highest * 1.1 : highest);
+}
+
+/**
+ * Replaces a chart's threshold lines (same shape as the thresholds option of createChart; empty removes them).
+ */
+export async function setThresholds(id, thresholds) {
+    const entry = charts.get(id);
+    if (!entry || entry.donut) {
+        return;
+    }
+    await entry.rendered;
+    entry.thresholds = normalizeThresholds(thresholds);
+    describe(entry);
+    await entry.chart.updateOptions({
+        annotations: thresholdAnnotations(entry.thresholds, entry.mode),
+        yaxis: { ...entry.yaxisBase, max: thresholdAxisMax(entry.thresholds) },
+    }, false, false);
+}
+
 /**
  * Creates a donut in `element`. options: { height, mode, labels, values, unit, decimals, ariaLabel }.
  * Resolves to the chart id; setDonut replaces labels and values (a breakdown has no time axis to append to).
@@ -259,6 +320,9 @@ function describe(entry) {
     entry.element.dataset.points = String(first.length);
     entry.element.dataset.rangeMs = String(entry.windowMs || "");
     entry.element.dataset.total = String(first.reduce((sum, p) => sum + (p[1] || 0), 0));
+    if (entry.thresholds) {
+        entry.element.dataset.thresholds = entry.thresholds.map(t => t.value).join(",");
+    }
 }
 
 /** Switches a chart between "light" and "dark". */
@@ -269,7 +333,13 @@ export async function setTheme(id, mode) {
     }
     await entry.rendered;
     const theme = themeOptions(mode);
-    await entry.chart.updateOptions({ theme: theme.theme, chart: theme.chart, grid: theme.grid, tooltip: theme.tooltip }, false, false);
+    entry.mode = mode;
+    const update = { theme: theme.theme, chart: theme.chart, grid: theme.grid, tooltip: theme.tooltip };
+    if (entry.thresholds && entry.thresholds.length) {
+        // Threshold labels take the theme's text colour too.
+        update.annotations = thresholdAnnotations(entry.thresholds, mode);
+    }
+    await entry.chart.updateOptions(update, false, false);
 }
 
 /** Destroys a chart and forgets its points. Safe to call twice. */

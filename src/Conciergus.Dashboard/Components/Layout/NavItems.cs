@@ -20,7 +20,7 @@ internal static class NavItems
         new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: true),
         new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: true),
         new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: true),
-        new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: false),
+        new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: true),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: true),
         new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: true),
         new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: true, Security.ConciergusRole.Admin),
