@@ -1,3 +1,4 @@
+using Conciergus.Core.Alerts.Channels;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
@@ -6,6 +7,7 @@ using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Pricing;
+using Conciergus.Core.Resilience;
 using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
@@ -33,7 +35,9 @@ builder.Services
     .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
-    .AddConciergusExperiments(builder.Configuration);
+    .AddConciergusExperiments(builder.Configuration)
+    .AddConciergusResilience(builder.Configuration)
+    .AddConciergusAlertChannels(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services
