@@ -31,10 +31,6 @@ public sealed partial class CircuitStateTable : IDisposable
     [Inject]
     public required TimeProvider Time { get; init; }
 
-    /// <summary>Audit trail for operator actions.</summary>
-    [Inject]
-    public required AuditRecorder Audit { get; init; }
-
     /// <summary>Who is signed in.</summary>
     [Inject]
     public required AuthenticationStateProvider Auth { get; init; }
@@ -115,7 +111,7 @@ public sealed partial class CircuitStateTable : IDisposable
                 "circuit.force_close" => await Registry.ForceCloseAsync(circuit.Provider, circuit.Model, actor),
                 _ => await Registry.ResetAsync(circuit.Provider, circuit.Model, actor),
             };
-            await Audit.RecordAsync(
+            await Services.GetRequiredService<AuditRecorder>().RecordAsync(
                 user,
                 action,
                 $"{after.Provider}/{after.Model}",
