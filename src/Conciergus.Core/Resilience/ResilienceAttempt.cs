@@ -35,7 +35,13 @@ public static class ResilienceAttempt
     internal static ChatOptions Stamp(ChatOptions? options, string model, int retryCount, bool fallbackUsed, string originalModel)
     {
         var copy = options?.Clone() ?? new ChatOptions();
-        copy.ModelId = model;
+
+        // A first-choice attempt without a model id keeps it that way (the inner client's default model).
+        if (fallbackUsed || copy.ModelId is not null)
+        {
+            copy.ModelId = model;
+        }
+
         copy.AdditionalProperties ??= [];
         copy.AdditionalProperties[RetryCountKey] = retryCount;
         copy.AdditionalProperties[FallbackUsedKey] = fallbackUsed;

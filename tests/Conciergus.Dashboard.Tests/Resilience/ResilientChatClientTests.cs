@@ -6,6 +6,7 @@ using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 
 using Polly.CircuitBreaker;
 
@@ -309,6 +310,39 @@ public sealed class ResilientChatClientTests
         var response = await host.AskAsync();
 
         Assert.Equal("ok from o4-mini", response.Text);
+    }
+
+    [Fact]
+    public async Task GetResponse_NoModelId_LeavesTheDefaultModelToTheProviderAndStampsTheAttempt()
+    {
+        var host = new ResilienceTestHost();
+        ChatOptions? seen = null;
+        var client = new ChatClientBuilder(new CapturingClient(o => seen = o)).UseConciergusResilience().Build(
+            new ServiceCollection().AddSingleton(host.Registry).BuildServiceProvider());
+
+        await client.GetResponseAsync("hi");
+
+        Assert.Null(seen!.ModelId);
+        Assert.Equal((0, false, "gpt-4o"), ResilienceAttempt.Read(seen.AdditionalProperties));
+    }
+
+    private sealed class CapturingClient(Action<ChatOptions?> capture) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            capture(options);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("openai", null, "gpt-4o") : null;
+
+        public void Dispose()
+        {
+        }
     }
 
     private static async Task<string> ReadAllAsync(IAsyncEnumerable<ChatResponseUpdate> updates)
