@@ -6,7 +6,8 @@ namespace Conciergus.Core.Alerts.Channels;
 /// The auto-recovery hook: while an alert fires, holds open the circuit of its model (labels "provider" and
 /// "model"; the common labels, then Settings "provider" as defaults), so resilient clients move to the fallback
 /// chain at once; on "resolved" the alert's hold is released and the breaker decides again. Alerts below
-/// Settings "minSeverity" (default critical) are ignored. An alert without a model label fails the delivery
+/// Settings "minSeverity" (default critical) are ignored; an alert labelled test="true" (a test delivery) is checked
+/// but holds nothing. An alert without a model label fails the delivery
 /// with a message (so a rule wired to this action without a model group-by is visible in the delivery log).
 /// </summary>
 public sealed class OpenCircuitAlertChannel(CircuitRegistry registry) : IAlertChannel
@@ -47,6 +48,17 @@ public sealed class OpenCircuitAlertChannel(CircuitRegistry registry) : IAlertCh
             }
 
             var provider = Label(alert, notification, "provider") ?? receiver.Settings.GetValueOrDefault("provider");
+            if (provider is null && model.Contains('/', StringComparison.Ordinal))
+            {
+                (provider, model) = ModelTarget.Parse(model, null);
+            }
+
+            // A test delivery (label test="true") checks the labels but must not reroute real traffic.
+            if (Label(alert, notification, "test") is "true")
+            {
+                continue;
+            }
+
             var targets = provider is { Length: > 0 } ? [new ModelTarget(provider.ToLowerInvariant(), model)] : registry.TargetsFor(model);
             if (targets.Count == 0)
             {

@@ -93,6 +93,31 @@ public sealed class LogAndOpenCircuitChannelTests
     }
 
     [Fact]
+    public async Task OpenCircuit_TestDelivery_HoldsNothing()
+    {
+        var host = new ResilienceTestHost();
+        var channel = new OpenCircuitAlertChannel(host.Registry);
+        var alert = Notifications.Alert();
+        alert = alert with { Labels = new Dictionary<string, string>(alert.Labels) { ["test"] = "true" } };
+
+        var result = await channel.SendAsync(new AlertReceiver { Name = "r", Kind = "open_circuit", Url = "x" }, Notifications.Of(alert), CancellationToken.None);
+
+        Assert.True(result.Succeeded);
+        Assert.Null(host.Registry.Find("openai", "gpt-4o"));
+    }
+
+    [Fact]
+    public async Task OpenCircuit_ProviderInTheModelLabel_HoldsThatCircuit()
+    {
+        var host = new ResilienceTestHost();
+        var channel = new OpenCircuitAlertChannel(host.Registry);
+
+        await channel.SendAsync(new AlertReceiver { Name = "r", Kind = "open_circuit", Url = "x" }, Notifications.Of(Notifications.Alert(model: "anthropic/claude-sonnet-4-5", provider: null)), CancellationToken.None);
+
+        Assert.Equal(CircuitStatus.Open, host.Registry.StateOf(new ModelTarget("anthropic", "claude-sonnet-4-5")));
+    }
+
+    [Fact]
     public async Task OpenCircuit_NoModelLabel_FailsWithAReason()
     {
         var host = new ResilienceTestHost();
