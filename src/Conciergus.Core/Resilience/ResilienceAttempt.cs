@@ -42,7 +42,8 @@ public static class ResilienceAttempt
             copy.ModelId = model;
         }
 
-        copy.AdditionalProperties ??= [];
+        // Our own dictionary: the caller's options (and their properties) stay untouched across attempts.
+        copy.AdditionalProperties = copy.AdditionalProperties is { } properties ? new AdditionalPropertiesDictionary(properties) : [];
         copy.AdditionalProperties[RetryCountKey] = retryCount;
         copy.AdditionalProperties[FallbackUsedKey] = fallbackUsed;
         copy.AdditionalProperties[OriginalModelKey] = originalModel;

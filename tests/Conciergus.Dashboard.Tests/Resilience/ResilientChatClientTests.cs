@@ -320,9 +320,13 @@ public sealed class ResilientChatClientTests
         var client = new ChatClientBuilder(new CapturingClient(o => seen = o)).UseConciergusResilience().Build(
             new ServiceCollection().AddSingleton(host.Registry).BuildServiceProvider());
 
-        await client.GetResponseAsync("hi");
+        var callerOptions = new ChatOptions { AdditionalProperties = new() { ["conciergus.user_id"] = "u-1" } };
 
-        Assert.Null(seen!.ModelId);
+        await client.GetResponseAsync("hi", callerOptions);
+
+        Assert.Equal(["conciergus.user_id"], callerOptions.AdditionalProperties.Keys); // the caller's options are not stamped
+        Assert.Equal("u-1", seen!.AdditionalProperties!["conciergus.user_id"]);
+        Assert.Null(seen.ModelId);
         Assert.Equal((0, false, "gpt-4o"), ResilienceAttempt.Read(seen.AdditionalProperties));
     }
 
