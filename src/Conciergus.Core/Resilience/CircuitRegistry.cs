@@ -126,7 +126,9 @@ public sealed class CircuitRegistry
     public bool IsRetryable(Exception exception, string provider)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (exception is BrokenCircuitException or OperationCanceledException)
+        // OperationCanceledException is left to the categorizer: HttpClient's timeout is one (timeout, retried),
+        // the caller's own cancellation is "cancelled" (not retried).
+        if (exception is BrokenCircuitException)
         {
             return false;
         }

@@ -133,6 +133,19 @@ public sealed class ResilientChatClientTests
     }
 
     [Fact]
+    public async Task GetResponse_HttpClientTimeout_IsRetried()
+    {
+        var host = new ResilienceTestHost();
+        host.Provider.Script("gpt-4o", new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.", new TimeoutException()), null);
+
+        var call = host.AskAsync();
+        await host.Time.FireNextTimerAsync();
+
+        Assert.Equal("ok from gpt-4o", (await call).Text);
+        Assert.Equal(2, host.Provider.Calls.Count);
+    }
+
+    [Fact]
     public async Task GetResponse_RetriesExhausted_WalksTheFallbackChainInOrder()
     {
         var host = new ResilienceTestHost(o =>
