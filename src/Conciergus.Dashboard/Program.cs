@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Alerts.Channels;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
@@ -7,6 +8,7 @@ using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Pricing;
+using Conciergus.Core.Resilience;
 using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
@@ -35,7 +37,9 @@ builder.Services
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
     .AddConciergusExperiments(builder.Configuration)
-    .AddConciergusAlerts(builder.Configuration);
+    .AddConciergusAlerts(builder.Configuration)
+    .AddConciergusResilience(builder.Configuration)
+    .AddConciergusAlertChannels(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

@@ -87,7 +87,7 @@ public sealed partial class AlertService
         ArgumentNullException.ThrowIfNull(actor);
         var receiver = ReceiverByName(name) ?? throw new AlertException(AlertErrorKind.NotFound, $"No receiver '{name}'.");
         var now = _time.GetUtcNow();
-        var labels = new Dictionary<string, string> { ["alertname"] = "ConciergusTest", ["severity"] = "low" };
+        var labels = new Dictionary<string, string> { ["alertname"] = "ConciergusTest", ["severity"] = "low", ["test"] = "true" };
         var annotations = new Dictionary<string, string> { ["summary"] = $"Test notification from Conciergus, sent by {actor.Name}" };
         var notification = new AlertNotification
         {

@@ -22,6 +22,12 @@ internal sealed record CallDescription
     public string? ExperimentVariant { get; init; }
 
     public bool Streaming { get; init; }
+
+    public int RetryCount { get; init; }
+
+    public bool FallbackUsed { get; init; }
+
+    public string? OriginalModel { get; init; }
 }
 
 /// <summary>What the response said (filled in as a stream goes by, or at once from a response).</summary>
@@ -149,6 +155,12 @@ internal sealed class AiCallTracker
             activity.SetTag(GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
             activity.SetTag(GenAiAttributes.ExperimentKey, call.ExperimentKey);
             activity.SetTag(GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
+            if (call.OriginalModel is not null)
+            {
+                activity.SetTag(Resilience.ResilienceAttempt.RetryCountKey, call.RetryCount);
+                activity.SetTag(Resilience.ResilienceAttempt.FallbackUsedKey, call.FallbackUsed);
+                activity.SetTag(Resilience.ResilienceAttempt.OriginalModelKey, call.OriginalModel);
+            }
         }
 
         (_traceId, _spanId, _parentSpanId) = ResolveIds(_activity);
@@ -212,6 +224,9 @@ internal sealed class AiCallTracker
             Environment = _call.Dimensions.Environment,
             ExperimentKey = _call.ExperimentKey,
             ExperimentVariant = _call.ExperimentVariant,
+            RetryCount = _call.RetryCount,
+            FallbackUsed = _call.FallbackUsed,
+            OriginalModel = _call.OriginalModel,
             FinishReasons = outcome?.FinishReasons,
             Metadata = BuildMetadata(abandoned),
         };

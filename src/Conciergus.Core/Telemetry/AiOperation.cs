@@ -104,6 +104,9 @@ public sealed record AiOperation
     /// <summary>Whether a fallback model answered.</summary>
     public bool FallbackUsed { get; init; }
 
+    /// <summary>The model the caller first asked for, when a resilience layer may have moved the call (retries, fallbacks).</summary>
+    public string? OriginalModel { get; init; }
+
     /// <summary>Finish reasons reported by the provider (stop, length, content_filter, tool_calls ...).</summary>
     public IReadOnlyList<string>? FinishReasons { get; init; }
 

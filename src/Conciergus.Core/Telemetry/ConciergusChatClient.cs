@@ -151,6 +151,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
             request = await InterceptAsync(request, provider, ModelOf(options, metadata), dimensions, cancellationToken).ConfigureAwait(false);
         }
 
+        var (retryCount, fallbackUsed, originalModel) = Resilience.ResilienceAttempt.Read(request.Options?.AdditionalProperties);
         var call = new CallDescription
         {
             Operation = AiOperationKinds.Chat,
@@ -160,6 +161,9 @@ public sealed class ConciergusChatClient : DelegatingChatClient
             ExperimentKey = request.ExperimentKey,
             ExperimentVariant = request.ExperimentVariant,
             Streaming = streaming,
+            RetryCount = retryCount,
+            FallbackUsed = fallbackUsed,
+            OriginalModel = originalModel,
         };
 
         return (request, AiCallTracker.Start(_recorder, _categorizer, _timeProvider, call));

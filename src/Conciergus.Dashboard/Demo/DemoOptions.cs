@@ -19,6 +19,9 @@ public sealed class DemoOptions
 
     /// <summary>Seed for a reproducible run; null seeds from the clock.</summary>
     public int? Seed { get; set; }
+
+    /// <summary>A model that fails in cycles (circuits and fallbacks in action; needs AddConciergusResilience).</summary>
+    public DemoFailingProviderOptions FailingProvider { get; set; } = new();
 }
 
 /// <summary>Says in words what is wrong with <see cref="DemoOptions"/>.</summary>
@@ -35,6 +38,12 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
         if (options.MaxConcurrency is < 1 or > 10_000)
         {
             failures.Add($"Conciergus:Demo:MaxConcurrency must be between 1 and 10000 (was {options.MaxConcurrency}).");
+        }
+
+        if (options.FailingProvider is { Enabled: true } failing
+            && (failing.HealthyFor < TimeSpan.Zero || failing.FailingFor <= TimeSpan.Zero || !DemoModelProfile.Catalog.Any(p => p.Model == failing.Model)))
+        {
+            failures.Add("Conciergus:Demo:FailingProvider needs a demo model (gpt-4o, claude-sonnet-4-5, ...), HealthyFor >= 0 and FailingFor > 0.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

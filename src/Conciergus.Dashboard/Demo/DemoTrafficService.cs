@@ -69,12 +69,7 @@ public sealed partial class DemoTrafficService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var random = _options.Seed is { } seed ? new Random(seed) : new Random();
-        var clients = DemoModelProfile.Catalog.ToDictionary(
-            p => p.Model,
-            p => new ChatClientBuilder(new DemoChatClient(p.Provider, p.Model, _timeProvider, new Random(random.Next()), p))
-                .UseConciergus(Tag)
-                .Build(_services),
-            StringComparer.Ordinal);
+        var clients = DemoClients.Build(_services, _timeProvider, random, _options.FailingProvider, Tag);
         using var embeddings = new EmbeddingGeneratorBuilder<string, Embedding<float>>(
                 new DemoEmbeddingGenerator("openai", "text-embedding-3-small", _timeProvider, new Random(random.Next())))
             .UseConciergus(Tag)

@@ -112,6 +112,11 @@ public sealed class PrometheusExposition
 
     private void WriteHealth(PrometheusTextWriter w)
     {
+        if (_services.GetService<Core.Resilience.ScalingSignals>() is { } signals)
+        {
+            ResilienceMetrics.Write(w, signals, _services.GetService<Core.Resilience.CircuitRegistry>());
+        }
+
         if (_services.GetService<AiOperationCollector>() is { } collector)
         {
             var stats = collector.Stats;
