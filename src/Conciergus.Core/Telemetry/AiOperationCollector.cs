@@ -17,6 +17,7 @@ public sealed class AiOperationCollector : IAiOperationRecorder
     private readonly ICostCalculator _costCalculator;
     private readonly IErrorCategorizer _categorizer;
     private readonly IAiOperationSink[] _sinks;
+    private readonly IAiOperationPreprocessor[] _preprocessors;
     private readonly TimeProvider _timeProvider;
     private long _recorded;
     private long _dropped;
@@ -31,8 +32,10 @@ public sealed class AiOperationCollector : IAiOperationRecorder
         ICostCalculator costCalculator,
         IErrorCategorizer categorizer,
         IEnumerable<IAiOperationSink> sinks,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        IEnumerable<IAiOperationPreprocessor>? preprocessors = null)
     {
+        _preprocessors = preprocessors?.ToArray() ?? [];
         _cache = cache;
         _ledger = ledger;
         _recentErrors = recentErrors;
@@ -67,6 +70,11 @@ public sealed class AiOperationCollector : IAiOperationRecorder
         try
         {
             enriched = Enrich(operation);
+            foreach (var preprocessor in _preprocessors)
+            {
+                enriched = preprocessor.Process(enriched);
+            }
+
             _cache.Record(enriched);
             if (enriched.UserId is { Length: > 0 } userId)
             {
