@@ -1,5 +1,6 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Experiments;
 using Conciergus.Core.Health;
@@ -33,7 +34,8 @@ builder.Services
     .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
-    .AddConciergusExperiments(builder.Configuration);
+    .AddConciergusExperiments(builder.Configuration)
+    .AddConciergusCompliance(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

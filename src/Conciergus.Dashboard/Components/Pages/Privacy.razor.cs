@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -18,9 +19,14 @@ public sealed partial class Privacy
     private string? _error;
     private bool _busy;
     private bool _confirmOpen;
+    private int _revision;
 
     [Inject]
     public required SubjectRequests Requests { get; init; }
+
+    /// <summary>The data-subject request workflow (due dates and evidence).</summary>
+    [Inject]
+    public required SubjectRequestWorkflow Workflow { get; init; }
 
     /// <summary>The signed-in user, when the app has authentication (cascaded by the sign-in feature).</summary>
     [CascadingParameter]
@@ -55,6 +61,8 @@ public sealed partial class Privacy
         {
             ClaimsPrincipal? user = AuthenticationState is null ? null : (await AuthenticationState).User;
             _erasure = await Requests.EraseAsync(UserId!.Trim(), user, sourceIp: null);
+            await Workflow.CompleteErasureAsync(UserId!.Trim(), _erasure, user, sourceIp: null);
+            _revision++;
         }
 #pragma warning disable CA1031 // shown to the operator
         catch (Exception e)
