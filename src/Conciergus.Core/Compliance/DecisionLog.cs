@@ -159,6 +159,9 @@ public sealed partial class DecisionLog : IAiOperationSink, IDisposable
     /// <inheritdoc />
     public void Dispose() => ShutdownAsync().GetAwaiter().GetResult();
 
+    /// <summary>Tests: holds the chain gate so the writer stops after its current batch (the queue then fills up).</summary>
+    internal Lock.Scope PauseWriter() => _chainGate.EnterScope();
+
     private (long Sequence, string Hash) LoadHead()
     {
         var last = Records.Query().OrderByDescending("_id").Limit(1).FirstOrDefault();
