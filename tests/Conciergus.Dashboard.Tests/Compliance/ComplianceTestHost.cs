@@ -75,6 +75,8 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
 
     public AiOperationCollector Collector { get; private set; } = null!;
 
+    public ConciergusDatabase Database => _database;
+
     public string DatabaseFile => Path.Combine(DataPath, ConciergusDatabase.FileName);
 
     /// <summary>Stops everything (shutdown checkpoints) and opens it again on the same files.</summary>
