@@ -24,9 +24,11 @@ public sealed partial class Privacy
     [Inject]
     public required SubjectRequests Requests { get; init; }
 
-    /// <summary>The data-subject request workflow (due dates and evidence).</summary>
+    /// <summary>Services, for the optional compliance feature (the data-subject request workflow, when registered).</summary>
     [Inject]
-    public required SubjectRequestWorkflow Workflow { get; init; }
+    public required IServiceProvider Services { get; init; }
+
+    private SubjectRequestWorkflow? Workflow => Services.GetService(typeof(SubjectRequestWorkflow)) as SubjectRequestWorkflow;
 
     /// <summary>The signed-in user, when the app has authentication (cascaded by the sign-in feature).</summary>
     [CascadingParameter]
@@ -61,8 +63,11 @@ public sealed partial class Privacy
         {
             ClaimsPrincipal? user = AuthenticationState is null ? null : (await AuthenticationState).User;
             _erasure = await Requests.EraseAsync(UserId!.Trim(), user, sourceIp: null);
-            await Workflow.CompleteErasureAsync(UserId!.Trim(), _erasure, user, sourceIp: null);
-            _revision++;
+            if (Workflow is { } workflow)
+            {
+                await workflow.CompleteErasureAsync(UserId!.Trim(), _erasure, user, sourceIp: null);
+                _revision++;
+            }
         }
 #pragma warning disable CA1031 // shown to the operator
         catch (Exception e)
