@@ -50,6 +50,7 @@ public sealed partial class DecisionLog : IAiOperationSink, IDisposable
     private readonly Lock _chainGate = new();
     private readonly Task _writer;
     private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _resume = Completed();
     private long _headSequence;
     private string _headHash;
     private long _accepted;
@@ -146,6 +147,7 @@ public sealed partial class DecisionLog : IAiOperationSink, IDisposable
         }
 
         _queue.Writer.TryComplete();
+        ResumeWriter();
         await _writer.ConfigureAwait(false);
         lock (_chainGate)
         {
@@ -158,6 +160,19 @@ public sealed partial class DecisionLog : IAiOperationSink, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => ShutdownAsync().GetAwaiter().GetResult();
+
+    /// <summary>Benchmarks: the writer stops taking batches until <see cref="ResumeWriter"/> (isolates the cost of <see cref="Accept"/>).</summary>
+    internal void SuspendWriter() => Volatile.Write(ref _resume, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+
+    /// <summary>Benchmarks: lets the writer go on.</summary>
+    internal void ResumeWriter() => Volatile.Read(ref _resume).TrySetResult();
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource();
+        done.SetResult();
+        return done;
+    }
 
     /// <summary>Tests: holds the chain gate so the writer stops after its current batch (the queue then fills up).</summary>
     internal Lock.Scope PauseWriter() => _chainGate.EnterScope();
@@ -179,6 +194,7 @@ public sealed partial class DecisionLog : IAiOperationSink, IDisposable
         var batch = new List<AiOperation>(Math.Min(_options.DecisionBatchSize, 4096));
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            await Volatile.Read(ref _resume).Task.ConfigureAwait(false);
             while (batch.Count < _options.DecisionBatchSize && _queue.Reader.TryRead(out var operation))
             {
                 batch.Add(operation);
