@@ -16,15 +16,35 @@ public sealed class RetentionPolicyStore : IAuditRetentionSource
     private const string PolicyId = "retention";
     private readonly ConciergusDatabase _database;
     private readonly Lock _gate = new();
+    private readonly bool _auditConfigured;
     private RetentionPolicy _policy;
 
-    /// <summary>Loads the saved policy, else the configured preset.</summary>
-    public RetentionPolicyStore(ConciergusDatabase database, IOptions<ComplianceOptions> options)
+    /// <summary>
+    /// Loads the saved policy, else the configured preset; until an Admin saves a policy, an explicitly configured
+    /// <c>Conciergus:Audit:Retention</c> keeps governing the audit trail (and its "default" is the policy's audit value).
+    /// </summary>
+    public RetentionPolicyStore(ConciergusDatabase database, IOptions<ComplianceOptions> options, IOptions<AuditOptions>? auditOptions = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(options);
         _database = database;
-        _policy = Load() ?? RetentionPresets.PolicyOf(RetentionPresets.Find(options.Value.Framework) ?? RetentionPresets.All[0]);
+        var audit = auditOptions?.Value;
+        _auditConfigured = audit is not null && audit.Retention.Count > 0;
+        var policy = Load();
+        if (policy is null)
+        {
+            policy = RetentionPresets.PolicyOf(RetentionPresets.Find(options.Value.Framework) ?? RetentionPresets.All[0]);
+            if (_auditConfigured && audit!.Retention.ContainsKey(AuditOptions.DefaultCategory))
+            {
+                var days = new Dictionary<string, int>(policy.Days, StringComparer.Ordinal)
+                {
+                    [DataClasses.Audit] = Math.Max(1, (int)Math.Ceiling(audit.ParsedRetention()[AuditOptions.DefaultCategory].TotalDays)),
+                };
+                policy = policy with { Days = days };
+            }
+        }
+
+        _policy = policy;
     }
 
     /// <summary>The policy in force.</summary>
@@ -64,9 +84,17 @@ public sealed class RetentionPolicyStore : IAuditRetentionSource
     }
 
     /// <inheritdoc />
-    /// <remarks>One retention for every audit category: the policy's "audit" class.</remarks>
-    public IReadOnlyDictionary<string, TimeSpan>? AuditRetention() =>
-        new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase) { [AuditOptions.DefaultCategory] = Current.For(DataClasses.Audit) };
+    /// <remarks>
+    /// One retention for every audit category: the policy's "audit" class. Null (the audit configuration applies) while
+    /// no policy was saved and <c>Conciergus:Audit:Retention</c> is configured explicitly.
+    /// </remarks>
+    public IReadOnlyDictionary<string, TimeSpan>? AuditRetention()
+    {
+        var policy = Current;
+        return policy.UpdatedAt is null && _auditConfigured
+            ? null
+            : new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase) { [AuditOptions.DefaultCategory] = policy.For(DataClasses.Audit) };
+    }
 
     private RetentionPolicy? Load()
     {

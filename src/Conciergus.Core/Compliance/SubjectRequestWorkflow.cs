@@ -63,7 +63,8 @@ public sealed record SubjectRequest
 /// <summary>
 /// The data-subject request workflow (LiteDB collection "subject_requests"): received, due in one month, completed
 /// with evidence. An export or erasure completes the oldest open request of its kind for the same subject, or logs
-/// one received and completed at once. Every step is audited ("subject.request_received", "subject.request_completed").
+/// one received and completed at once. Every step is audited ("subject.request_received", "subject.request_completed")
+/// with the request id as target: the subject's pseudonym is in the request, and the export/erasure entry itself.
 /// </summary>
 public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRecorder recorder, SubjectPseudonymizer pseudonymizer, TimeProvider timeProvider)
 {
@@ -88,8 +89,8 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
         var request = New(kind, pseudonymizer.Pseudonym(userId), actor);
         Requests.Insert(ToDocument(request));
-        await recorder.RecordAsync(actor, ReceivedAction, request.Subject,
-            new Dictionary<string, string> { ["request"] = request.Id, ["kind"] = kind, ["due"] = Format(request.DueAt) }, sourceIp, cancellationToken).ConfigureAwait(false);
+        await recorder.RecordAsync(actor, ReceivedAction, request.Id,
+            new Dictionary<string, string> { ["kind"] = kind, ["due"] = Format(request.DueAt) }, sourceIp, cancellationToken).ConfigureAwait(false);
         return request;
     }
 
@@ -143,8 +144,8 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
             Requests.Upsert(ToDocument(completed));
         }
 
-        await recorder.RecordAsync(actor, CompletedAction, subject,
-            new Dictionary<string, string> { ["request"] = completed.Id, ["kind"] = kind, ["evidence"] = evidence }, sourceIp, cancellationToken).ConfigureAwait(false);
+        await recorder.RecordAsync(actor, CompletedAction, completed.Id,
+            new Dictionary<string, string> { ["kind"] = kind, ["evidence"] = evidence }, sourceIp, cancellationToken).ConfigureAwait(false);
         return completed;
     }
 

@@ -36,6 +36,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
         Services.AddSingleton(host.Retention);
         Services.AddSingleton(host.Reports);
         Services.AddSingleton(host.Requests);
+        Services.AddSingleton(host.Consent);
         Services.AddSingleton(new SubjectRequests(
             [new UserCostSubjectStore(new UserCostLedger(new TimeSeriesOptions(), host.Time)), new RecentErrorsSubjectStore(new RecentErrors()), host.Consent],
             recorder, host.Pseudonymizer, host.Time));
@@ -71,6 +72,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
     {
         await _host.RecordAsync(3, "alice");
         await _host.RecordAsync(2, "bob");
+        await _host.Consent.SetAsync("bob", analytics: true, experimentation: false, "api", "Ingestion", null, _host.Time.GetUtcNow());
         var cut = Render<CompliancePage>();
         cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=decision-row]").Count), Wait);
 
@@ -78,6 +80,8 @@ public sealed class CompliancePagesTests : DashboardTestContext
         cut.Find("[data-testid=decision-search-button]").Click();
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=decision-row]").Count), Wait);
+        Assert.Contains("analytics granted, experimentation refused (sent 2026-11-27 12:00:00 UTC",
+            string.Join(' ', cut.Find("[data-testid=decision-consent]").TextContent.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
         Assert.Contains("userId=bob", cut.Find("[data-testid=decision-export-csv]").GetAttribute("href"), StringComparison.Ordinal);
     }
 

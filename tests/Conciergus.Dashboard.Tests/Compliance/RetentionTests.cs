@@ -93,6 +93,21 @@ public sealed class RetentionTests
     }
 
     [Fact]
+    public async Task AuditRetention_ConfiguredAndNoPolicySaved_ConfigurationApplies_UntilAnAdminSavesOne()
+    {
+        await using var host = new ComplianceTestHost();
+        var auditOptions = MsOptions.Create(new AuditOptions { Retention = new(StringComparer.OrdinalIgnoreCase) { ["default"] = "30d" } });
+        var store = new RetentionPolicyStore(host.Database, MsOptions.Create(host.Options), auditOptions);
+
+        Assert.Null(store.AuditRetention());
+        Assert.Equal(30, store.Current.Days[DataClasses.Audit]); // the report shows what applies
+
+        store.Save(RetentionPresets.Gdpr, RetentionPresets.Find(RetentionPresets.Gdpr)!.Days, "alice", host.Time.GetUtcNow());
+
+        Assert.Equal(TimeSpan.FromDays(365), store.AuditRetention()![AuditOptions.DefaultCategory]);
+    }
+
+    [Fact]
     public async Task Save_BelowTheFrameworkFloor_Refused()
     {
         await using var host = new ComplianceTestHost();

@@ -16,6 +16,7 @@ public sealed partial class Compliance
     private CompliancePurgeResult? _purge;
     private DecisionPage? _page;
     private string? _searched;
+    private (bool Stored, bool Analytics, bool Experimentation, DateTimeOffset? UpdatedAt)? _consent;
     private string? _error;
     private bool _busy;
 
@@ -27,6 +28,9 @@ public sealed partial class Compliance
 
     [Inject]
     public required DecisionLog Decisions { get; init; }
+
+    [Inject]
+    public required ConsentStore Consent { get; init; }
 
     /// <summary>The signed-in user.</summary>
     [CascadingParameter]
@@ -91,6 +95,11 @@ public sealed partial class Compliance
         try
         {
             _page = Decisions.Search(string.IsNullOrEmpty(_searched) ? null : _searched, null, null, limit: 50);
+            _consent = string.IsNullOrEmpty(_searched)
+                ? null
+                : Consent.Get(_searched) is { } state
+                    ? (true, state.Analytics, state.Experimentation, state.UpdatedAt)
+                    : (false, Consent.Allows(_searched, ConsentPurposes.Analytics), Consent.Allows(_searched, ConsentPurposes.Experimentation), null);
         }
 #pragma warning disable CA1031 // shown to the operator
         catch (Exception e)
@@ -102,6 +111,8 @@ public sealed partial class Compliance
 
     private string ExportHref(string format) =>
         $"/api/v1/decisions/export?format={format}" + (string.IsNullOrWhiteSpace(SearchUserId) ? "" : "&userId=" + Uri.EscapeDataString(SearchUserId.Trim()));
+
+    private static string Word(bool granted) => granted ? "granted" : "refused";
 
     private static Color ColorOf(ControlStatus status) => status switch
     {
