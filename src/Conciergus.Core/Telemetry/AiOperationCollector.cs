@@ -6,8 +6,9 @@ namespace Conciergus.Core.Telemetry;
 
 /// <summary>
 /// The single entry point of every AI operation (middleware, OTLP, JSON API). <see cref="Record"/> never
-/// throws and never blocks: it prices and categorises the operation, then feeds the time-series cache,
-/// the per-user cost ledger, recent errors and every registered <see cref="IAiOperationSink"/>.
+/// throws and never blocks: it prices and categorises the operation, applies every registered
+/// <see cref="IAiOperationPreprocessor"/> (consent), then feeds the time-series cache, the per-user cost ledger,
+/// recent errors and every registered <see cref="IAiOperationSink"/>.
 /// </summary>
 public sealed class AiOperationCollector : IAiOperationRecorder
 {
