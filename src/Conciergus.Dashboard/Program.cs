@@ -2,6 +2,7 @@ using Conciergus.Core.Alerts;
 using Conciergus.Core.Alerts.Channels;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Experiments;
 using Conciergus.Core.Health;
@@ -39,7 +40,8 @@ builder.Services
     .AddConciergusExperiments(builder.Configuration)
     .AddConciergusAlerts(builder.Configuration)
     .AddConciergusResilience(builder.Configuration)
-    .AddConciergusAlertChannels(builder.Configuration);
+    .AddConciergusAlertChannels(builder.Configuration)
+    .AddConciergusCompliance(builder.Configuration);
 
 // Dashboard features: sign-in and roles, the HTTP API, live push, demo traffic, the Blazor UI.
 builder.Services

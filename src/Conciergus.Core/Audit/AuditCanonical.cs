@@ -82,7 +82,7 @@ public static class AuditCanonical
     public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 
     /// <summary>A JSON string with RFC 8785 (JCS) escaping: \" \\ \b \f \n \r \t, other controls as \u00xx, everything else literal; null as null.</summary>
-    private static StringBuilder AppendString(StringBuilder sb, string? value)
+    internal static StringBuilder AppendString(StringBuilder sb, string? value)
     {
         if (value is null)
         {

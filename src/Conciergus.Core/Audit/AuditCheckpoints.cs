@@ -89,13 +89,24 @@ public sealed class AuditCheckpointFile
     private readonly AuditKey _key;
     private readonly Lock _gate = new();
 
+    private readonly string _purpose;
+
     /// <summary>Creates it over the data directory.</summary>
     public AuditCheckpointFile(AuditKey key, DataDirectory dataDirectory)
+        : this(key, dataDirectory, FileName, Purpose)
+    {
+    }
+
+    /// <summary>A checkpoint file of another chain (the AI decision records): its own file name and HMAC sub-key purpose.</summary>
+    public AuditCheckpointFile(AuditKey key, DataDirectory dataDirectory, string fileName, string purpose)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(dataDirectory);
+        ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
         _key = key;
-        FilePath = dataDirectory.FileIn(FileName);
+        _purpose = purpose;
+        FilePath = dataDirectory.FileIn(fileName);
     }
 
     /// <summary>Absolute path of the file.</summary>
@@ -104,7 +115,7 @@ public sealed class AuditCheckpointFile
     /// <summary>Signs and appends a checkpoint, flushed to disk before returning.</summary>
     public AuditCheckpoint Write(long sequence, string hash, DateTimeOffset at, string kind)
     {
-        var checkpoint = new AuditCheckpoint(sequence, hash, at.ToUniversalTime(), kind, _key.Sign(Purpose, Payload(sequence, hash, at, kind)));
+        var checkpoint = new AuditCheckpoint(sequence, hash, at.ToUniversalTime(), kind, _key.Sign(_purpose, Payload(sequence, hash, at, kind)));
         var line = JsonSerializer.Serialize(new Line(checkpoint.Sequence, checkpoint.Hash, AuditCanonical.FormatTimestamp(checkpoint.At), checkpoint.Kind, checkpoint.Hmac), LineContext.Options) + "\n";
         lock (_gate)
         {
@@ -143,7 +154,7 @@ public sealed class AuditCheckpointFile
             {
                 var line = JsonSerializer.Deserialize<Line>(lines[i], LineContext.Options)!;
                 var at = DateTimeOffset.Parse(line.At, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-                var expected = _key.Sign(Purpose, Payload(line.Sequence, line.Hash, at, line.Kind));
+                var expected = _key.Sign(_purpose, Payload(line.Sequence, line.Hash, at, line.Kind));
                 var valid = CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(line.Hmac ?? ""));
                 result.Add((new AuditCheckpoint(line.Sequence, line.Hash, at, line.Kind, line.Hmac ?? ""), valid, i + 1));
             }
@@ -164,5 +175,55 @@ public sealed class AuditCheckpointFile
     private static class LineContext
     {
         public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    }
+}
+
+/// <summary>The checkpoint checks shared by the audit chain and the AI decision chain.</summary>
+internal static class ChainCheckpoints
+{
+    /// <summary>
+    /// Checks every signed checkpoint against the walked chain: signature, truncation (a checkpoint past the end),
+    /// rollback or rewrite (hash differs at the checkpoint's sequence), entries appended while stopped (a shutdown
+    /// checkpoint not followed by a startup at the same sequence). Null when all hold.
+    /// </summary>
+    public static (long? Sequence, string Reason)? Check(
+        IReadOnlyList<(AuditCheckpoint? Checkpoint, bool SignatureValid, int LineNumber)> checkpoints,
+        Dictionary<long, string> hashes, long firstSequence, long last, int interval, string fileName, string chainName)
+    {
+        if (checkpoints.Count == 0)
+        {
+            return last >= interval
+                ? (null, $"the checkpoint file {fileName} is missing or empty, but the log holds {last} entries")
+                : null;
+        }
+
+        AuditCheckpoint? previous = null;
+        foreach (var (checkpoint, signatureValid, line) in checkpoints)
+        {
+            if (checkpoint is null || !signatureValid)
+            {
+                return (checkpoint?.Sequence, $"checkpoint on line {line} of {fileName} has an invalid signature (checkpoint file tampered)");
+            }
+
+            if (checkpoint.Sequence > last)
+            {
+                return (last + 1, $"log truncated: a signed checkpoint covers entry {checkpoint.Sequence} but the log ends at {last}");
+            }
+
+            if (checkpoint.Sequence >= firstSequence
+                && (!hashes.TryGetValue(checkpoint.Sequence, out var hash) || !string.Equals(hash, checkpoint.Hash, StringComparison.Ordinal)))
+            {
+                return (checkpoint.Sequence, $"entry {checkpoint.Sequence} differs from the signed checkpoint of {AuditCanonical.FormatTimestamp(checkpoint.At)} (log rolled back or rewritten)");
+            }
+
+            if (previous is { Kind: CheckpointKinds.Shutdown } && (checkpoint.Kind != CheckpointKinds.Startup || checkpoint.Sequence != previous.Sequence))
+            {
+                return (previous.Sequence + 1, $"entries after {previous.Sequence} were added while the {chainName} was stopped (forged append)");
+            }
+
+            previous = checkpoint;
+        }
+
+        return null;
     }
 }

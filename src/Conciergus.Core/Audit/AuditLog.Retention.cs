@@ -10,6 +10,16 @@ namespace Conciergus.Core.Audit;
 /// <param name="PurgeEntry">The audit entry recording the purge; null when nothing had expired.</param>
 public sealed record RetentionResult(long Deleted, long Redacted, long FirstSequence, AuditEntry? PurgeEntry);
 
+/// <summary>
+/// Where retention per category comes from when something other than configuration owns it (the compliance
+/// feature's retention policy, editable by Admins). Must contain <see cref="AuditOptions.DefaultCategory"/>.
+/// </summary>
+public interface IAuditRetentionSource
+{
+    /// <summary>Retention per action category; null to use <see cref="AuditOptions.Retention"/>.</summary>
+    IReadOnlyDictionary<string, TimeSpan>? AuditRetention();
+}
+
 public sealed partial class AuditLog
 {
     /// <summary>
@@ -32,7 +42,7 @@ public sealed partial class AuditLog
     private RetentionResult Purge()
     {
         var now = _time.GetUtcNow().ToUniversalTime();
-        var retention = _options.ParsedRetention();
+        var retention = _retentionSource?.AuditRetention() ?? _options.ParsedRetention();
         var cutoffs = retention.ToDictionary(p => p.Key, p => now - p.Value, StringComparer.OrdinalIgnoreCase);
         var latestCutoff = cutoffs.Values.Max();
         DateTimeOffset CutoffFor(string action) =>

@@ -154,44 +154,8 @@ public sealed partial class AuditLog
 
     private (long? Sequence, string Reason)? Checkpoints(
         IReadOnlyList<(AuditCheckpoint? Checkpoint, bool SignatureValid, int LineNumber)> checkpoints,
-        Dictionary<long, string> hashes, long firstSequence, long last)
-    {
-        if (checkpoints.Count == 0)
-        {
-            return last >= _options.CheckpointInterval
-                ? (null, $"the checkpoint file {AuditCheckpointFile.FileName} is missing or empty, but the log holds {last} entries")
-                : null;
-        }
-
-        AuditCheckpoint? previous = null;
-        foreach (var (checkpoint, signatureValid, line) in checkpoints)
-        {
-            if (checkpoint is null || !signatureValid)
-            {
-                return (checkpoint?.Sequence, $"checkpoint on line {line} of {AuditCheckpointFile.FileName} has an invalid signature (checkpoint file tampered)");
-            }
-
-            if (checkpoint.Sequence > last)
-            {
-                return (last + 1, $"log truncated: a signed checkpoint covers entry {checkpoint.Sequence} but the log ends at {last}");
-            }
-
-            if (checkpoint.Sequence >= firstSequence
-                && (!hashes.TryGetValue(checkpoint.Sequence, out var hash) || !string.Equals(hash, checkpoint.Hash, StringComparison.Ordinal)))
-            {
-                return (checkpoint.Sequence, $"entry {checkpoint.Sequence} differs from the signed checkpoint of {AuditCanonical.FormatTimestamp(checkpoint.At)} (log rolled back or rewritten)");
-            }
-
-            if (previous is { Kind: CheckpointKinds.Shutdown } && (checkpoint.Kind != CheckpointKinds.Startup || checkpoint.Sequence != previous.Sequence))
-            {
-                return (previous.Sequence + 1, $"entries after {previous.Sequence} were added while the audit log was stopped (forged append)");
-            }
-
-            previous = checkpoint;
-        }
-
-        return null;
-    }
+        Dictionary<long, string> hashes, long firstSequence, long last) =>
+        ChainCheckpoints.Check(checkpoints, hashes, firstSequence, last, _options.CheckpointInterval, AuditCheckpointFile.FileName, "audit log");
 
     /// <summary>
     /// All documents in sequence order, read in pages: each page is a short read, so a long verification never keeps

@@ -28,6 +28,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private readonly AuditOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly IAuditRetentionSource? _retentionSource;
     private readonly Channel<WorkItem> _work = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _headSequence;
@@ -35,8 +36,10 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private int _stopped;
 
     /// <summary>Opens the log: loads the chain head from the database, writes a startup checkpoint and starts the writer.</summary>
-    public AuditLog(ConciergusDatabase database, AuditCheckpointFile checkpoints, IOptions<AuditOptions> options, TimeProvider timeProvider, ILogger<AuditLog>? logger = null)
+    public AuditLog(ConciergusDatabase database, AuditCheckpointFile checkpoints, IOptions<AuditOptions> options, TimeProvider timeProvider, ILogger<AuditLog>? logger = null,
+        IAuditRetentionSource? retentionSource = null)
     {
+        _retentionSource = retentionSource;
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(checkpoints);
         ArgumentNullException.ThrowIfNull(options);

@@ -77,6 +77,7 @@ public sealed class ExperimentService
     private readonly ExperimentOutcomes _outcomes;
     private readonly TimeProvider _time;
     private readonly IAuditLog? _audit;
+    private readonly Compliance.IConsentLookup? _consent;
     private readonly ExperimentOptions _options;
     private readonly Lock _writeGate = new();
 
@@ -92,8 +93,10 @@ public sealed class ExperimentService
         ExperimentOutcomes outcomes,
         TimeProvider timeProvider,
         IEnumerable<IAuditLog> auditLogs,
-        IOptions<ExperimentOptions>? options = null)
+        IOptions<ExperimentOptions>? options = null,
+        Compliance.IConsentLookup? consent = null)
     {
+        _consent = consent;
         ArgumentNullException.ThrowIfNull(auditLogs);
         _store = new ExperimentStore(database);
         _outcomes = outcomes;
@@ -326,6 +329,13 @@ public sealed class ExperimentService
     internal ExperimentAssignment Assign(Experiment experiment, string? userId)
     {
         if (string.IsNullOrEmpty(userId))
+        {
+            return new ExperimentAssignment(false, null, null);
+        }
+
+        // Without experimentation consent the user is served control (the unchanged request) and never counted:
+        // not in the experiment, so the interceptor does not tag the call and events are not tallied.
+        if (_consent is not null && !_consent.Allows(userId, Compliance.ConsentPurposes.Experimentation))
         {
             return new ExperimentAssignment(false, null, null);
         }

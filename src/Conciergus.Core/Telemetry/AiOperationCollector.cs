@@ -6,8 +6,9 @@ namespace Conciergus.Core.Telemetry;
 
 /// <summary>
 /// The single entry point of every AI operation (middleware, OTLP, JSON API). <see cref="Record"/> never
-/// throws and never blocks: it prices and categorises the operation, then feeds the time-series cache,
-/// the per-user cost ledger, recent errors and every registered <see cref="IAiOperationSink"/>.
+/// throws and never blocks: it prices and categorises the operation, applies every registered
+/// <see cref="IAiOperationPreprocessor"/> (consent), then feeds the time-series cache, the per-user cost ledger,
+/// recent errors and every registered <see cref="IAiOperationSink"/>.
 /// </summary>
 public sealed class AiOperationCollector : IAiOperationRecorder
 {
@@ -17,6 +18,7 @@ public sealed class AiOperationCollector : IAiOperationRecorder
     private readonly ICostCalculator _costCalculator;
     private readonly IErrorCategorizer _categorizer;
     private readonly IAiOperationSink[] _sinks;
+    private readonly IAiOperationPreprocessor[] _preprocessors;
     private readonly TimeProvider _timeProvider;
     private long _recorded;
     private long _dropped;
@@ -31,8 +33,10 @@ public sealed class AiOperationCollector : IAiOperationRecorder
         ICostCalculator costCalculator,
         IErrorCategorizer categorizer,
         IEnumerable<IAiOperationSink> sinks,
-        TimeProvider timeProvider)
+        TimeProvider timeProvider,
+        IEnumerable<IAiOperationPreprocessor>? preprocessors = null)
     {
+        _preprocessors = preprocessors?.ToArray() ?? [];
         _cache = cache;
         _ledger = ledger;
         _recentErrors = recentErrors;
@@ -67,6 +71,11 @@ public sealed class AiOperationCollector : IAiOperationRecorder
         try
         {
             enriched = Enrich(operation);
+            foreach (var preprocessor in _preprocessors)
+            {
+                enriched = preprocessor.Process(enriched);
+            }
+
             _cache.Record(enriched);
             if (enriched.UserId is { Length: > 0 } userId)
             {

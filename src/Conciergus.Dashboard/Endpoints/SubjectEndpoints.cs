@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
 using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.Options;
 
@@ -17,7 +18,7 @@ public static class SubjectEndpoints
         return app;
     }
 
-    private static async Task<IResult> Export(string userId, HttpContext context, SubjectRequests requests,
+    private static async Task<IResult> Export(string userId, HttpContext context, SubjectRequests requests, SubjectRequestWorkflow workflow,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         if (Invalid(userId) is { } problem)
@@ -30,11 +31,14 @@ public static class SubjectEndpoints
             new { userId = export.UserId, exportedAt = export.ExportedAt, stores = export.Stores },
             json.Value.SerializerOptions);
 
+        // The request workflow keeps the file's SHA-256 as completion evidence.
+        await workflow.CompleteExportAsync(userId, body, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+
         // The file name carries the pseudonym, not the id: download folders and proxies log file names.
         return Results.File(body, "application/json", $"subject-export-{export.Reference["subject:".Length..]}.json");
     }
 
-    private static async Task<IResult> Erase(string userId, HttpContext context, SubjectRequests requests)
+    private static async Task<IResult> Erase(string userId, HttpContext context, SubjectRequests requests, SubjectRequestWorkflow workflow)
     {
         if (Invalid(userId) is { } problem)
         {
@@ -42,7 +46,8 @@ public static class SubjectEndpoints
         }
 
         var erasure = await requests.EraseAsync(userId, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
-        return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, total = erasure.Total, auditSequence = erasure.Entry.Sequence });
+        var request = await workflow.CompleteErasureAsync(userId, erasure, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+        return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, total = erasure.Total, auditSequence = erasure.Entry.Sequence, request = request.Id });
     }
 
     private static IResult? Invalid(string userId) =>

@@ -23,6 +23,7 @@ internal static class NavItems
         new("/alerts", "Alerts", MudBlazor.Icons.Material.Filled.NotificationsActive, Available: true),
         new("/experiments", "Experiments", MudBlazor.Icons.Material.Filled.Science, Available: true),
         new("/audit", "Audit", MudBlazor.Icons.Material.Filled.FactCheck, Available: true),
+        new("/compliance", "Compliance", MudBlazor.Icons.Material.Filled.Policy, Available: true, Security.ConciergusRole.Admin),
         new("/privacy", "Privacy", MudBlazor.Icons.Material.Filled.PrivacyTip, Available: true, Security.ConciergusRole.Admin),
         new("/admin", "Admin", MudBlazor.Icons.Material.Filled.AdminPanelSettings, Available: true, Security.ConciergusRole.Admin),
     ];

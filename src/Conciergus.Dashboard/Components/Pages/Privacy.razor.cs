@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -18,9 +19,16 @@ public sealed partial class Privacy
     private string? _error;
     private bool _busy;
     private bool _confirmOpen;
+    private int _revision;
 
     [Inject]
     public required SubjectRequests Requests { get; init; }
+
+    /// <summary>Services, for the optional compliance feature (the data-subject request workflow, when registered).</summary>
+    [Inject]
+    public required IServiceProvider Services { get; init; }
+
+    private SubjectRequestWorkflow? Workflow => Services.GetService(typeof(SubjectRequestWorkflow)) as SubjectRequestWorkflow;
 
     /// <summary>The signed-in user, when the app has authentication (cascaded by the sign-in feature).</summary>
     [CascadingParameter]
@@ -55,6 +63,11 @@ public sealed partial class Privacy
         {
             ClaimsPrincipal? user = AuthenticationState is null ? null : (await AuthenticationState).User;
             _erasure = await Requests.EraseAsync(UserId!.Trim(), user, sourceIp: null);
+            if (Workflow is { } workflow)
+            {
+                await workflow.CompleteErasureAsync(UserId!.Trim(), _erasure, user, sourceIp: null);
+                _revision++;
+            }
         }
 #pragma warning disable CA1031 // shown to the operator
         catch (Exception e)

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Core.Compliance;
+
+/// <summary>Compliance options (section "Conciergus:Compliance").</summary>
+public sealed class ComplianceOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Conciergus:Compliance";
+
+    /// <summary>Write an AI decision record (hash-chained, in LiteDB) for every operation the collector records.</summary>
+    public bool RecordAiDecisions { get; set; }
+
+    /// <summary>Operations waiting for the decision writer; beyond this they are dropped and counted.</summary>
+    public int DecisionQueueCapacity { get; set; } = 100_000;
+
+    /// <summary>Most records the writer inserts in one LiteDB transaction.</summary>
+    public int DecisionBatchSize { get; set; } = 2_000;
+
+    /// <summary>A signed checkpoint of the decision chain every this many records (and at start and shutdown).</summary>
+    public int DecisionCheckpointInterval { get; set; } = 10_000;
+
+    /// <summary>Framework preset applied until an Admin saves a policy: GDPR, CCPA, HIPAA, SOX or EU_AI_ACT.</summary>
+    public string Framework { get; set; } = RetentionPresets.Gdpr;
+
+    /// <summary>How often the retention purge runs.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Consent for users the apps never sent a consent state for. False (default): treated as granted (opt-out, as
+    /// under CCPA); true: treated as refused for every purpose until granted (opt-in, as GDPR consent requires).
+    /// </summary>
+    public bool RequireConsent { get; set; }
+}
+
+/// <summary>Validates <see cref="ComplianceOptions"/> at start.</summary>
+public sealed class ComplianceOptionsValidator : IValidateOptions<ComplianceOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ComplianceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.DecisionQueueCapacity is < 1_000 or > 10_000_000)
+        {
+            errors.Add($"Conciergus:Compliance:DecisionQueueCapacity must be between 1000 and 10000000 (got {options.DecisionQueueCapacity}).");
+        }
+
+        if (options.DecisionBatchSize is < 1 or > 100_000)
+        {
+            errors.Add($"Conciergus:Compliance:DecisionBatchSize must be between 1 and 100000 (got {options.DecisionBatchSize}).");
+        }
+
+        if (options.DecisionCheckpointInterval is < 1 or > 10_000_000)
+        {
+            errors.Add($"Conciergus:Compliance:DecisionCheckpointInterval must be between 1 and 10000000 (got {options.DecisionCheckpointInterval}).");
+        }
+
+        if (RetentionPresets.Find(options.Framework) is null)
+        {
+            errors.Add($"Conciergus:Compliance:Framework '{options.Framework}' is not one of {string.Join(", ", RetentionPresets.All.Select(p => p.Framework))}.");
+        }
+
+        if (options.PurgeInterval < TimeSpan.FromMinutes(1))
+        {
+            errors.Add("Conciergus:Compliance:PurgeInterval must be at least one minute.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,44 @@
+using Conciergus.Core.Audit;
+using Conciergus.Core.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Core.Compliance;
+
+/// <summary>Registers the compliance feature.</summary>
+public static class ComplianceServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds AI decision records (<see cref="DecisionLog"/> as an <see cref="IAiOperationSink"/>), the retention policy
+    /// (also the audit log's <see cref="IAuditRetentionSource"/>) and its scheduled purge, consent (<see cref="IConsentLookup"/>
+    /// for experiments, <see cref="ConsentOperationPreprocessor"/> for the collector), the data-subject request workflow,
+    /// the subject stores "consent" and "decisions", and the report builder. Needs storage and audit.
+    /// </summary>
+    public static IServiceCollection AddConciergusCompliance(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ComplianceOptions>().Bind(configuration.GetSection(ComplianceOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ComplianceOptions>, ComplianceOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<RetentionPolicyStore>();
+        services.TryAddSingleton<IAuditRetentionSource>(sp => sp.GetRequiredService<RetentionPolicyStore>());
+        services.TryAddSingleton<DecisionSubjects>();
+        services.TryAddSingleton<DecisionLog>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAiOperationSink, DecisionLog>(sp => sp.GetRequiredService<DecisionLog>()));
+        services.TryAddSingleton<ConsentStore>();
+        services.TryAddSingleton<IConsentLookup>(sp => sp.GetRequiredService<ConsentStore>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAiOperationPreprocessor, ConsentOperationPreprocessor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, ConsentStore>(sp => sp.GetRequiredService<ConsentStore>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, DecisionSubjectStore>());
+        services.TryAddSingleton<SubjectRequestWorkflow>();
+        services.TryAddSingleton<ComplianceRetention>();
+        services.TryAddSingleton<ComplianceReportBuilder>();
+        services.TryAddSingleton<ComplianceHostedService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ComplianceHostedService>());
+        return services;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Conciergus.Core.Audit;
+using Conciergus.Core.Storage;
+using LiteDB;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Core.Compliance;
+
+/// <summary>Purposes an end user can consent to.</summary>
+[Flags]
+public enum ConsentPurposes
+{
+    /// <summary>No purpose.</summary>
+    None = 0,
+
+    /// <summary>Per-user analytics: the user id is kept in aggregates, the cost ledger and read models.</summary>
+    Analytics = 1,
+
+    /// <summary>Taking part in experiments (A/B tests).</summary>
+    Experimentation = 2,
+}
+
+/// <summary>
+/// Whether a user consented to a purpose. Called on the hot path (every recorded operation, every experiment
+/// assignment): must be an in-memory lookup that neither allocates nor throws.
+/// </summary>
+public interface IConsentLookup
+{
+    /// <summary>True when <paramref name="userId"/> may be processed for <paramref name="purpose"/>.</summary>
+    bool Allows(string userId, ConsentPurposes purpose);
+}
+
+/// <summary>One user's consent state.</summary>
+/// <param name="UserId">The user id the apps send.</param>
+/// <param name="Analytics">Consent to per-user analytics.</param>
+/// <param name="Experimentation">Consent to experiments.</param>
+/// <param name="UpdatedAt">When it was last changed (UTC).</param>
+/// <param name="Source">Who changed it: "api" (an application) or the operator's name.</param>
+public sealed record ConsentState(string UserId, bool Analytics, bool Experimentation, DateTimeOffset UpdatedAt, string Source);
+
+/// <summary>
+/// Consent per user, persisted in LiteDB (collection "consent") and mirrored in memory for the hot path. Every change
+/// is audited ("consent.update", target = the subject's pseudonym, details = the new state). Users without a record
+/// get the configured default (<see cref="ComplianceOptions.RequireConsent"/>).
+/// </summary>
+public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
+{
+    /// <summary>Audit action of a consent change.</summary>
+    public const string UpdateAction = "consent.update";
+
+    private const string Collection = "consent";
+    private readonly ConciergusDatabase _database;
+    private readonly IAuditLog _audit;
+    private readonly SubjectPseudonymizer _pseudonymizer;
+    private readonly bool _defaultAllowed;
+
+    // Users with a record, by user id (ordinal): a lock-free read on every operation; written only by Set/Erase.
+    private readonly ConcurrentDictionary<string, ConsentPurposes> _granted = new(StringComparer.Ordinal);
+
+    /// <summary>Loads every stored consent state into memory.</summary>
+    public ConsentStore(ConciergusDatabase database, IAuditLog audit, SubjectPseudonymizer pseudonymizer, IOptions<ComplianceOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        ArgumentNullException.ThrowIfNull(options);
+        _database = database;
+        _audit = audit;
+        _pseudonymizer = pseudonymizer;
+        _defaultAllowed = !options.Value.RequireConsent;
+        foreach (var doc in Records.FindAll())
+        {
+            var state = FromDocument(doc);
+            _granted[state.UserId] = Purposes(state);
+        }
+    }
+
+    /// <summary>Whether consent is enforced as opt-in (users without a record are refused every purpose).</summary>
+    public bool RequireConsent => !_defaultAllowed;
+
+    /// <summary>Users with a stored consent state.</summary>
+    public int Count => _granted.Count;
+
+    /// <inheritdoc />
+    public string Name => "consent";
+
+    private ILiteCollection<BsonDocument> Records => _database.Database.GetCollection(Collection);
+
+    /// <inheritdoc />
+    public bool Allows(string userId, ConsentPurposes purpose) =>
+        userId is null || (_granted.TryGetValue(userId, out var granted) ? (granted & purpose) == purpose : _defaultAllowed);
+
+    /// <summary>The stored state of a user, or null (the default applies).</summary>
+    public ConsentState? Get(string userId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        var doc = Records.FindById(userId);
+        return doc is null ? null : FromDocument(doc);
+    }
+
+    /// <summary>How many stored users refuse each purpose.</summary>
+    public (int Users, int AnalyticsRefused, int ExperimentationRefused) Summary()
+    {
+        int analytics = 0, experimentation = 0, users = 0;
+        foreach (var (_, granted) in _granted)
+        {
+            users++;
+            analytics += (granted & ConsentPurposes.Analytics) == 0 ? 1 : 0;
+            experimentation += (granted & ConsentPurposes.Experimentation) == 0 ? 1 : 0;
+        }
+
+        return (users, analytics, experimentation);
+    }
+
+    /// <summary>Stores a user's consent and audits the change (also when unchanged: the app re-confirmed it).</summary>
+    public async Task<ConsentState> SetAsync(string userId, bool analytics, bool experimentation, string actor, string role, string? sourceIp, DateTimeOffset now,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        if (userId.Length > 256)
+        {
+            throw new ArgumentException("A user id is at most 256 characters.", nameof(userId));
+        }
+
+        var state = new ConsentState(userId, analytics, experimentation, now.ToUniversalTime(), actor);
+        Records.Upsert(new BsonDocument
+        {
+            ["_id"] = userId,
+            ["analytics"] = analytics,
+            ["experimentation"] = experimentation,
+            ["updatedAt"] = AuditCanonical.FormatTimestamp(state.UpdatedAt),
+            ["source"] = actor,
+        });
+        _granted[userId] = Purposes(state);
+        await _audit.AppendAsync(new AuditEvent
+        {
+            Actor = actor,
+            Role = role,
+            Action = UpdateAction,
+            Target = _pseudonymizer.Pseudonym(userId),
+            SourceIp = sourceIp,
+            Details = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["analytics"] = analytics ? "granted" : "refused",
+                ["experimentation"] = experimentation ? "granted" : "refused",
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        return state;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<object?>(Get(userId));
+
+    /// <inheritdoc />
+    /// <remarks>The record goes; the user falls back to the default. The audit trail keeps the history by pseudonym only.</remarks>
+    public ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var removed = Records.Delete(userId);
+        _granted.TryRemove(userId, out _);
+        return ValueTask.FromResult(removed ? 1L : 0L);
+    }
+
+    private static ConsentPurposes Purposes(ConsentState state) =>
+        (state.Analytics ? ConsentPurposes.Analytics : ConsentPurposes.None) | (state.Experimentation ? ConsentPurposes.Experimentation : ConsentPurposes.None);
+
+    private static ConsentState FromDocument(BsonDocument doc) => new(
+        doc["_id"].AsString,
+        doc["analytics"].AsBoolean,
+        doc["experimentation"].AsBoolean,
+        DateTimeOffset.Parse(doc["updatedAt"].AsString, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+        doc["source"].AsString);
+}
+
+/// <summary>
+/// Applies consent before an operation reaches the cache, the ledger and the sinks: without analytics consent the
+/// user and session ids are removed (the call is still counted in aggregates); without experimentation consent the
+/// experiment tags are removed (not counted in any experiment). Same instance when nothing changes.
+/// </summary>
+public sealed class ConsentOperationPreprocessor(IConsentLookup consent) : Telemetry.IAiOperationPreprocessor
+{
+    /// <inheritdoc />
+    public Telemetry.AiOperation Process(Telemetry.AiOperation operation)
+    {
+        if (operation.UserId is not { Length: > 0 } userId)
+        {
+            return operation;
+        }
+
+        var analytics = consent.Allows(userId, ConsentPurposes.Analytics);
+        var experiments = operation.ExperimentKey is null && operation.ExperimentVariant is null || consent.Allows(userId, ConsentPurposes.Experimentation);
+        if (analytics && experiments)
+        {
+            return operation;
+        }
+
+        return operation with
+        {
+            UserId = analytics ? operation.UserId : null,
+            SessionId = analytics ? operation.SessionId : null,
+            ExperimentKey = experiments ? operation.ExperimentKey : null,
+            ExperimentVariant = experiments ? operation.ExperimentVariant : null,
+        };
+    }
+}

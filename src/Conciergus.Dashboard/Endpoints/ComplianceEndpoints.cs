@@ -1,0 +1,333 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Conciergus.Core.Audit;
+using Conciergus.Core.Compliance;
+using Conciergus.Dashboard.Security;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Conciergus.Dashboard.Endpoints;
+
+/// <summary>
+/// Consent (POST from apps with the ingestion key, GET Admin), AI decision records (search and export Admin, verify
+/// Viewer), retention policy (GET Viewer, PUT and purge Admin), data-subject requests and the report (Admin).
+/// </summary>
+public static class ComplianceEndpoints
+{
+    /// <summary>Audit action of a decision export.</summary>
+    public const string DecisionExportAction = "decisions.export";
+
+    /// <summary>Audit action of a retention policy change.</summary>
+    public const string RetentionUpdateAction = "compliance.retention_update";
+
+    /// <summary>Audit action of a report download.</summary>
+    public const string ReportAction = "compliance.report";
+
+    private const int MaxBodyBytes = 16 * 1024;
+
+    /// <summary>Maps the endpoints (roles enforced centrally by the security feature).</summary>
+    public static IEndpointRouteBuilder MapComplianceApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/v1/subjects/{userId}/consent", SetConsent)
+            .AddEndpointFilter<IngestionKeyFilter>()
+            .AsIngestionEndpoint()
+            .DisableAntiforgery();
+        app.MapGet("/api/v1/subjects/{userId}/consent", GetConsent).RequireConciergusRole(ConciergusRole.Admin);
+
+        var decisions = app.MapGroup("/api/v1/decisions");
+        decisions.MapGet("", Search).RequireConciergusRole(ConciergusRole.Admin);
+        decisions.MapGet("/verify", async (DecisionLog log, CancellationToken ct) => Results.Ok(await log.VerifyAsync(ct)))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        decisions.MapGet("/export", Export).RequireConciergusRole(ConciergusRole.Admin);
+
+        var compliance = app.MapGroup("/api/v1/compliance");
+        compliance.MapGet("/retention", (RetentionPolicyStore store) => Results.Ok(RetentionView(store.Current)))
+            .RequireConciergusRole(ConciergusRole.Viewer);
+        compliance.MapPut("/retention", UpdateRetention).RequireConciergusRole(ConciergusRole.Admin);
+        compliance.MapPost("/retention/purge", async (HttpContext http, ComplianceRetention retention) =>
+                Results.Ok(await retention.PurgeAsync(ActorName(http.User), RoleName(http.User), AuditEndpoints.SourceIp(http), http.RequestAborted)))
+            .RequireConciergusRole(ConciergusRole.Admin);
+        compliance.MapGet("/requests", (SubjectRequestWorkflow requests, TimeProvider time) =>
+                Results.Ok(new { requests = requests.List().Select(r => RequestView(r, time.GetUtcNow())) }))
+            .RequireConciergusRole(ConciergusRole.Admin);
+        compliance.MapPost("/requests", ReceiveRequest).RequireConciergusRole(ConciergusRole.Admin);
+        compliance.MapGet("/report", Report).RequireConciergusRole(ConciergusRole.Admin);
+        return app;
+    }
+
+    /// <summary>The API view of a request, with whether it is overdue.</summary>
+    internal static object RequestView(SubjectRequest r, DateTimeOffset now) => new
+    {
+        id = r.Id,
+        kind = r.Kind,
+        subject = r.Subject,
+        receivedAt = r.ReceivedAt,
+        dueAt = r.DueAt,
+        status = r.Status,
+        overdue = r.IsOverdue(now),
+        completedAt = r.CompletedAt,
+        evidence = r.Evidence,
+        actor = r.Actor,
+    };
+
+    private static object RetentionView(RetentionPolicy policy) => new
+    {
+        framework = policy.Framework,
+        days = policy.Days,
+        updatedAt = policy.UpdatedAt,
+        updatedBy = policy.UpdatedBy,
+        presets = RetentionPresets.All.Select(p => new { framework = p.Framework, title = p.Title, basis = p.Basis, days = p.Days, minimumDays = p.MinimumDays }),
+    };
+
+    private static async Task<IResult> SetConsent(string userId, HttpContext http, ConsentStore consent, TimeProvider time, IOptions<JsonOptions> json)
+    {
+        if (InvalidUser(userId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (body, problem) = await ReadAsync<ConsentRequest>(http, json.Value.SerializerOptions);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Purposes is null)
+        {
+            return AuditEndpoints.Problem400("purposes", "send {\"purposes\": {\"analytics\": true|false, \"experimentation\": true|false}}");
+        }
+
+        var unknown = body.Purposes.Keys.Where(k => k is not ("analytics" or "experimentation")).ToList();
+        if (unknown.Count > 0 || body.Purposes.Count == 0)
+        {
+            return AuditEndpoints.Problem400("purposes", $"purposes are analytics and experimentation{(unknown.Count > 0 ? $" (unknown: {string.Join(", ", unknown)})" : "")}");
+        }
+
+        // A purpose left out keeps its current value (or the default when the user has no state yet).
+        var current = consent.Get(userId);
+        var analytics = body.Purposes.TryGetValue("analytics", out var a) ? a : current?.Analytics ?? !consent.RequireConsent;
+        var experimentation = body.Purposes.TryGetValue("experimentation", out var e) ? e : current?.Experimentation ?? !consent.RequireConsent;
+        var state = await consent.SetAsync(userId, analytics, experimentation, "api", "Ingestion", AuditEndpoints.SourceIp(http), time.GetUtcNow(), http.RequestAborted);
+        return Results.Ok(ConsentView(state));
+    }
+
+    private static IResult GetConsent(string userId, ConsentStore consent)
+    {
+        if (InvalidUser(userId) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var state = consent.Get(userId);
+        return Results.Ok(state is null
+            ? new ConsentResponse(userId, false, new ConsentPurposesView(consent.Allows(userId, ConsentPurposes.Analytics), consent.Allows(userId, ConsentPurposes.Experimentation)), null, null)
+            : ConsentView(state));
+    }
+
+    private static ConsentResponse ConsentView(ConsentState state) =>
+        new(state.UserId, true, new ConsentPurposesView(state.Analytics, state.Experimentation), state.UpdatedAt, state.Source);
+
+    private static IResult Search(DecisionLog log, string? userId, string? from, string? to, int? limit, int? offset)
+    {
+        if (!TryParseTime(from, out var fromTime))
+        {
+            return AuditEndpoints.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
+        }
+
+        if (!TryParseTime(to, out var toTime))
+        {
+            return AuditEndpoints.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
+        }
+
+        if (limit is < 1 or > DecisionLog.MaxPageSize)
+        {
+            return AuditEndpoints.Problem400("limit", $"must be between 1 and {DecisionLog.MaxPageSize}");
+        }
+
+        if (offset is < 0)
+        {
+            return AuditEndpoints.Problem400("offset", "must be 0 or more");
+        }
+
+        if (userId is { Length: > 256 })
+        {
+            return AuditEndpoints.Problem400("userId", "a user id is at most 256 characters");
+        }
+
+        var page = log.Search(userId, fromTime, toTime, limit ?? 100, offset ?? 0);
+        return Results.Ok(new { total = page.Total, subject = page.Subject, limit = limit ?? 100, offset = offset ?? 0, enabled = log.Enabled, records = page.Records });
+    }
+
+    private static async Task<IResult> Export(HttpContext http, DecisionLog log, AuditRecorder recorder, string? format, string? userId, string? from, string? to)
+    {
+        var f = (format ?? "jsonl").Trim().ToUpperInvariant();
+        if (f is not ("JSONL" or "CSV"))
+        {
+            return AuditEndpoints.Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
+        }
+
+        if (!TryParseTime(from, out var fromTime) || !TryParseTime(to, out var toTime))
+        {
+            return AuditEndpoints.Problem400(TryParseTime(from, out _) ? "to" : "from", "expected an ISO 8601 date or time");
+        }
+
+        var csv = f == "CSV";
+        var entry = await recorder.RecordAsync(http, DecisionExportAction, null, new Dictionary<string, string>
+        {
+            ["format"] = csv ? "csv" : "jsonl",
+            ["filtered"] = string.IsNullOrEmpty(userId) ? "false" : "true",
+        });
+        var name = $"conciergus-decisions-{entry.Timestamp.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{(csv ? "csv" : "jsonl")}";
+        return Results.Stream(stream => log.ExportAsync(stream, csv ? "csv" : "jsonl", userId, fromTime, toTime, http.RequestAborted),
+            csv ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8", name);
+    }
+
+    private static async Task<IResult> UpdateRetention(HttpContext http, RetentionPolicyStore store, AuditRecorder recorder, TimeProvider time, IOptions<JsonOptions> json)
+    {
+        var (body, problem) = await ReadAsync<RetentionRequest>(http, json.Value.SerializerOptions);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var preset = RetentionPresets.Find(body!.Framework ?? store.Current.Framework);
+        if (preset is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["framework"] = [$"'{body.Framework}' is not one of {string.Join(", ", RetentionPresets.All.Select(p => p.Framework))}"] },
+                title: "Invalid retention policy");
+        }
+
+        // Days not sent come from the preset when the framework changes, else from the policy in force.
+        var days = new Dictionary<string, int>(body.Framework is not null && !string.Equals(preset.Framework, store.Current.Framework, StringComparison.Ordinal)
+            ? preset.Days : store.Current.Days, StringComparer.Ordinal);
+        foreach (var (key, value) in body.Days ?? [])
+        {
+            days[key] = value;
+        }
+
+        var errors = RetentionPresets.Validate(preset.Framework, days);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [.. errors] }, title: "Invalid retention policy");
+        }
+
+        var saved = store.Save(preset.Framework, days, ActorName(http.User), time.GetUtcNow());
+        var details = saved.Days.ToDictionary(p => "days." + p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        details["framework"] = saved.Framework;
+        await recorder.RecordAsync(http, RetentionUpdateAction, saved.Framework, details);
+        return Results.Ok(RetentionView(saved));
+    }
+
+    private static async Task<IResult> ReceiveRequest(HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json)
+    {
+        var (body, problem) = await ReadAsync<ReceiveRequestBody>(http, json.Value.SerializerOptions);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body!.Kind is not (SubjectRequestKinds.Export or SubjectRequestKinds.Erasure))
+        {
+            return AuditEndpoints.Problem400("kind", "kind is export or erasure");
+        }
+
+        if (InvalidUser(body.UserId ?? "") is { } invalid)
+        {
+            return invalid;
+        }
+
+        var request = await workflow.ReceiveAsync(body.Kind, body.UserId!, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
+        return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
+    }
+
+    private static async Task<IResult> Report(HttpContext http, ComplianceReportBuilder builder, AuditRecorder recorder, string? format)
+    {
+        var f = (format ?? "html").Trim().ToUpperInvariant();
+        if (f is not ("HTML" or "JSON"))
+        {
+            return AuditEndpoints.Problem400("format", $"'{format}' is not allowed; use one of: html, json");
+        }
+
+        var report = await builder.BuildAsync(http.RequestAborted);
+        await recorder.RecordAsync(http, ReportAction, null, new Dictionary<string, string> { ["format"] = f.ToLowerInvariant() });
+        if (f == "JSON")
+        {
+            return Results.Ok(new
+            {
+                report.GeneratedAt,
+                framework = report.Preset.Framework,
+                report.Controls,
+                report.Audit,
+                report.AuditVerifiedAt,
+                report.Decisions,
+                report.DecisionStats,
+                retention = report.Retention,
+                report.LastPurge,
+                report.RequireConsent,
+                consent = new { users = report.Consent.Users, analyticsRefused = report.Consent.AnalyticsRefused, experimentationRefused = report.Consent.ExperimentationRefused },
+                openRequests = report.OpenRequests.Select(r => RequestView(r, report.GeneratedAt)),
+            });
+        }
+
+        var name = $"conciergus-compliance-{report.GeneratedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.html";
+        return Results.File(Encoding.UTF8.GetBytes(ComplianceReportHtml.Render(report)), "text/html; charset=utf-8", name);
+    }
+
+    internal static string ActorName(ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "anonymous";
+
+    internal static string RoleName(ClaimsPrincipal user) =>
+        user.IsInRole(nameof(ConciergusRole.Admin)) ? "Admin" : user.IsInRole(nameof(ConciergusRole.Operator)) ? "Operator" : user.IsInRole(nameof(ConciergusRole.Viewer)) ? "Viewer" : "None";
+
+    private static IResult? InvalidUser(string userId) =>
+        string.IsNullOrWhiteSpace(userId) || userId.Length > 256 ? AuditEndpoints.Problem400("userId", "a user id is 1 to 256 characters") : null;
+
+    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options)
+        where T : class
+    {
+        var body = await RequestBody.ReadLimitedAsync(http.Request, MaxBodyBytes, http.RequestAborted);
+        if (body is null)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Send at most {MaxBodyBytes} bytes."));
+        }
+
+        try
+        {
+            var value = body.Length == 0 ? null : JsonSerializer.Deserialize<T>(body, options);
+            return value is null ? (null, AuditEndpoints.Problem400("body", "send a JSON object")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
+                detail: $"The body is not valid JSON for this request: {e.Message.Split(" Path:")[0]} (at {e.Path ?? "$"})."));
+        }
+    }
+
+    private static bool TryParseTime(string? text, out DateTimeOffset? value)
+    {
+        value = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    private sealed record ConsentResponse(string UserId, bool Stored, ConsentPurposesView Purposes, DateTimeOffset? UpdatedAt, string? Source);
+
+    private sealed record ConsentPurposesView(bool Analytics, bool Experimentation);
+
+    private sealed record ConsentRequest(Dictionary<string, bool>? Purposes);
+
+    private sealed record RetentionRequest(string? Framework, Dictionary<string, int>? Days);
+
+    private sealed record ReceiveRequestBody(string? Kind, string? UserId);
+}
