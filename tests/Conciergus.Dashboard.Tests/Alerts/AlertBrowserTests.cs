@@ -50,7 +50,7 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         var page = await chromium.Browser.NewPageAsync();
         await BrowserSignIn.SignInAsync(page, _baseAddress, _factory, ConciergusRole.Operator);
         await page.GotoAsync(new Uri(_baseAddress, "/alerts").ToString());
-        await Assertions.Expect(page.GetByTestId("alerts-empty")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("alerts-empty")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
         var created = await admin.PostAsync("/api/v1/alert-rules", new StringContent(
             """{"name": "High error rate", "metric": "error_rate", "window": "1m", "groupBy": ["model"], "operator": ">", "threshold": 0.05, "for": "0s", "severity": "critical", "annotations": {"summary": "Error rate {{ $value }} on {{ $labels.model }}"}, "receivers": ["ops"]}""",
@@ -69,13 +69,13 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         // Assert: it shows up firing, live, with the badge.
         var row = page.Locator("[data-testid^=alert-row-][data-state=firing]");
-        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveTextAsync("1", new() { Timeout = 15_000 });
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
         var instance = Assert.Single(_factory.Services.GetRequiredService<IAlertService>().Instances(AlertState.Firing));
         Assert.Equal("gpt-4o", instance.Labels["model"]);
 
         // The firing notification goes out after group_wait (an acknowledgement before it would suppress it).
-        var first = await _receiver.NextAsync(TimeSpan.FromSeconds(15));
+        var first = await _receiver.NextAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("firing", first.Json.GetProperty("status").GetString());
         Assert.Equal(instance.Fingerprint, first.Json.GetProperty("alerts")[0].GetProperty("fingerprint").GetString());
 
@@ -83,7 +83,7 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByTestId($"alert-ack-{instance.Id}").ClickAsync();
         await page.Locator($"[data-testid=alert-comment-{instance.Id}] input, input[data-testid=alert-comment-{instance.Id}]").First.FillAsync("looking into it");
         await page.GetByTestId($"alert-confirm-{instance.Id}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         var acknowledged = _factory.Services.GetRequiredService<IAlertService>().GetInstance(instance.Id)!;
         Assert.True(acknowledged.Acknowledged);
         Assert.Equal(BrowserUserName(), acknowledged.AcknowledgedBy);

@@ -62,8 +62,10 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByTestId("erase-confirm").ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 });
-        // One row per data-subject store: userCosts, recentErrors, audit, traces, experiments.
-        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(5);
+        // One row per data-subject store (userCosts, recentErrors, audit, traces, experiments, consent, decisions).
+        var stores = _factory.Services.GetServices<Conciergus.Core.Audit.ISubjectDataStore>().Count();
+        Assert.True(stores >= 7, $"expected at least the seven built-in stores, found {stores}");
+        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(stores);
         await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });
     }
