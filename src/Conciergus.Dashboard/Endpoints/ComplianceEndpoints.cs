@@ -283,26 +283,9 @@ public static class ComplianceEndpoints
     private static IResult? InvalidUser(string userId) =>
         string.IsNullOrWhiteSpace(userId) || userId.Length > 256 ? AuditEndpoints.Problem400("userId", "a user id is 1 to 256 characters") : null;
 
-    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options)
-        where T : class
-    {
-        var body = await RequestBody.ReadLimitedAsync(http.Request, MaxBodyBytes, http.RequestAborted);
-        if (body is null)
-        {
-            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Send at most {MaxBodyBytes} bytes."));
-        }
-
-        try
-        {
-            var value = body.Length == 0 ? null : JsonSerializer.Deserialize<T>(body, options);
-            return value is null ? (null, AuditEndpoints.Problem400("body", "send a JSON object")) : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
-                detail: $"The body is not valid JSON for this request: {e.Message.Split(" Path:")[0]} (at {e.Path ?? "$"})."));
-        }
-    }
+    private static Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options)
+        where T : class =>
+        RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes);
 
     private static bool TryParseTime(string? text, out DateTimeOffset? value)
     {

@@ -135,31 +135,9 @@ public static class ExperimentEndpoints
         return new ExperimentActor(name, role, http.Connection.RemoteIpAddress?.ToString());
     }
 
-    private static async Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options, bool allowEmpty = false)
-        where T : class
-    {
-        var body = await RequestBody.ReadLimitedAsync(http.Request, MaxBodyBytes, http.RequestAborted).ConfigureAwait(false);
-        if (body is null)
-        {
-            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Send at most {MaxBodyBytes} bytes."));
-        }
-
-        if (allowEmpty && body.Length == 0)
-        {
-            return (null, null);
-        }
-
-        try
-        {
-            var value = JsonSerializer.Deserialize<T>(body, options);
-            return value is null ? (null, Invalid("body", "Send a JSON object.")) : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
-                detail: $"The body is not valid JSON for this request: {e.Message.Split(" Path:")[0]} (at {e.Path ?? "$"})."));
-        }
-    }
+    private static Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options, bool allowEmpty = false)
+        where T : class =>
+        RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes, allowEmpty);
 
     private static IResult Run(Func<IResult> action)
     {

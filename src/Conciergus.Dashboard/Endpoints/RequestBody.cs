@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Conciergus.Dashboard.Endpoints;
 
 /// <summary>Reads a request body with a size cap.</summary>
@@ -26,6 +28,40 @@ public static class RequestBody
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// Reads a JSON body of at most <paramref name="maxBytes"/> into <typeparamref name="T"/>, or the problem to answer
+    /// with: 413 when too large, 400 with the parser's position when malformed, 400 "send a JSON object" for null / empty
+    /// (an empty body gives (null, null) when <paramref name="allowEmpty"/>).
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpContext http, JsonSerializerOptions options, long maxBytes, bool allowEmpty = false)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var body = await ReadLimitedAsync(http.Request, maxBytes, http.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Body too large", detail: $"Send at most {maxBytes} bytes."));
+        }
+
+        if (allowEmpty && body.Length == 0)
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var value = body.Length == 0 ? null : JsonSerializer.Deserialize<T>(body, options);
+            return value is null
+                ? (null, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send a JSON object."] }, detail: "Send a JSON object.", title: "Invalid request"))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Malformed JSON",
+                detail: $"The body is not valid JSON for this request: {e.Message.Split(" Path:")[0]} (at {e.Path ?? "$"})."));
+        }
     }
 
     /// <summary>413 problem details naming the limit.</summary>
