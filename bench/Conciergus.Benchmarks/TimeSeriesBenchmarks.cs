@@ -3,7 +3,7 @@ using BenchmarkDotNet.Attributes;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
-namespace Conciergus.Bench;
+namespace Conciergus.Benchmarks;
 
 /// <summary>The recording hot path: one realistic operation into every series it belongs to (7 series, 3 rings each).</summary>
 [MemoryDiagnoser]

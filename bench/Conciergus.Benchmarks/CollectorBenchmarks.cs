@@ -4,7 +4,7 @@ using Conciergus.Core.Pricing;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
-namespace Conciergus.Bench;
+namespace Conciergus.Benchmarks;
 
 /// <summary>
 /// The whole in-process recording path: <see cref="AiOperationCollector.Record"/> with the real price catalog,

@@ -1,7 +1,7 @@
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
-namespace Conciergus.Bench;
+namespace Conciergus.Benchmarks;
 
 /// <summary>A clock the benchmark sets by hand (no timers).</summary>
 public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
