@@ -131,11 +131,11 @@ public class OpenTelemetryPeerBenchmarks
     }
 
     /// <summary>The fake inner client alone: the floor every middleware row adds to.</summary>
-    [Benchmark(Baseline = true)]
+    [Benchmark]
     public Task<ChatResponse> InnerClientOnly() => _inner.GetResponseAsync(_messages);
 
-    /// <summary>M.E.AI <c>UseOpenTelemetry()</c> around the fake client, MeterProvider listening (span too when listened).</summary>
-    [Benchmark]
+    /// <summary>M.E.AI <c>UseOpenTelemetry()</c> around the fake client, MeterProvider listening (span too when listened). The baseline of Ratio.</summary>
+    [Benchmark(Baseline = true)]
     public Task<ChatResponse> MeaiUseOpenTelemetry() => _meai.GetResponseAsync(_messages);
 
     /// <summary><c>UseConciergus()</c> around the fake client, recording into the real collector (span too when listened).</summary>
