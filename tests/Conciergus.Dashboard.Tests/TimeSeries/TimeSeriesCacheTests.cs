@@ -483,20 +483,20 @@ public sealed class TimeSeriesCacheTests
         var clock = Clock();
         var cache = new TimeSeriesCache(Options(), clock);
         var start = clock.GetUtcNow();
-        cache.Record(Op(start.AddSeconds(1), costUsd: 0.5m));
+        cache.Record(Op(start, costUsd: 0.5m));
 
         // 40 s later a write in a new second rolls the first second up into the minute ring.
         clock.Advance(TimeSpan.FromSeconds(40));
         cache.Record(Op(clock.GetUtcNow(), costUsd: 0.25m));
 
         // An operation that completed in that first, already rolled-up second arrives late.
-        cache.Record(Op(start.AddSeconds(1), costUsd: 1m));
+        cache.Record(Op(start, costUsd: 1m));
         var minute = cache.Range(SeriesKey.Total, start, start.AddMinutes(1), Minute).Single().Aggregate;
         var seconds = cache.Range(SeriesKey.Total, start, start.AddMinutes(1), Second);
 
         Assert.Equal(3, minute.Requests);
         Assert.Equal(1.75m, minute.CostUsd);
-        Assert.Equal(2, seconds[1].Aggregate.Requests);
+        Assert.Equal(2, seconds[0].Aggregate.Requests);
         Assert.Equal(1, seconds[40].Aggregate.Requests);
     }
 
@@ -506,7 +506,7 @@ public sealed class TimeSeriesCacheTests
         var clock = Clock();
         var cache = new TimeSeriesCache(Options(), clock);
         var start = clock.GetUtcNow();
-        cache.Record(Op(start.AddSeconds(1), durationMs: 300));
+        cache.Record(Op(start, durationMs: 300));
 
         // 20 minutes later the 1 s ring no longer reaches the first write; the minute ring must still hold it.
         clock.Advance(TimeSpan.FromMinutes(20));
