@@ -98,7 +98,10 @@ public sealed partial class TimeSeriesCache
     public IReadOnlyList<TimeSpan> Steps => Array.ConvertAll(_stepTicks, TimeSpan.FromTicks);
 
     /// <summary>Records one (priced, categorised) operation into every series it belongs to, at its completion time.</summary>
-    /// <remarks>Never throws for a well-formed operation and allocates nothing once its series and sketches exist.</remarks>
+    /// <remarks>
+    /// Never throws for a well-formed operation and allocates nothing once its series and sketches exist. Writes the
+    /// finest ring; the coarser rings receive finest buckets by roll-up (see <c>README.md</c> in this folder).
+    /// </remarks>
     public void Record(AiOperation operation)
     {
         if (operation is null)
