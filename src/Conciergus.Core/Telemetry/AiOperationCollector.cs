@@ -76,10 +76,12 @@ public sealed class AiOperationCollector : IAiOperationRecorder
                 enriched = preprocessor.Process(enriched);
             }
 
-            _cache.Record(enriched);
+            // One clock reading serves the cache, the ledger and the stats (each read costs as much as a bucket update).
+            var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
+            _cache.Record(enriched, nowTicks);
             if (enriched.UserId is { Length: > 0 } userId)
             {
-                _ledger.Record(userId, enriched.EndTime, enriched.CostUsd ?? 0m, enriched.InputTokens, enriched.OutputTokens);
+                _ledger.Record(userId, enriched.EndTime, enriched.CostUsd ?? 0m, enriched.InputTokens, enriched.OutputTokens, nowTicks);
             }
 
             if (enriched.Status == AiOperationStatus.Error)
@@ -88,7 +90,7 @@ public sealed class AiOperationCollector : IAiOperationRecorder
             }
 
             Interlocked.Increment(ref _recorded);
-            Volatile.Write(ref _lastRecordedTicks, _timeProvider.GetUtcNow().UtcTicks);
+            Volatile.Write(ref _lastRecordedTicks, nowTicks);
         }
 #pragma warning disable CA1031 // Record must never throw: a failure is a counted drop.
         catch (Exception)

@@ -148,6 +148,7 @@ public sealed partial class TimeSeriesCache
         first = Math.Max(first, oldestEpoch);
         last = Math.Min(last, nowTicks / _stepTicks[r]);
         var ring = series.Rings[r];
+        var finePerBucket = _stepTicks[r] / _stepTicks[0];
         for (var epoch = first; epoch <= last; epoch++)
         {
             // Safe: the lock is held for one bucket only, so a long query never stalls writers for more than one
@@ -159,6 +160,36 @@ public sealed partial class TimeSeriesCache
                 {
                     bucket.MergeInto(into);
                 }
+
+                if (r > 0)
+                {
+                    // The finest buckets not rolled up yet belong to this bucket too. Read under the same lock as the
+                    // bucket itself, so a roll-up cannot move them in between (no double count, nothing missed).
+                    MergeOpenBuckets(series, epoch * finePerBucket, ((epoch + 1) * finePerBucket) - 1, into);
+                }
+            }
+        }
+    }
+
+    /// <summary>Merges the open finest buckets (not rolled up yet) with epochs in [first, last]. Caller holds the gate.</summary>
+    private void MergeOpenBuckets(TimeSeriesSlot series, long first, long last, WindowAggregate into)
+    {
+        if (series.Newest == TimeBucket.NoEpoch)
+        {
+            return;
+        }
+
+        // At most RollUpLagSteps + 1 epochs are open: (RolledThrough, Newest].
+        first = Math.Max(first, series.RolledThrough + 1);
+        last = Math.Min(last, series.Newest);
+        var ring = series.Rings[0];
+        var count = _bucketCounts[0];
+        for (var epoch = first; epoch <= last; epoch++)
+        {
+            ref readonly var bucket = ref ring[(int)(epoch % count)];
+            if (bucket.Epoch == epoch)
+            {
+                bucket.MergeInto(into);
             }
         }
     }

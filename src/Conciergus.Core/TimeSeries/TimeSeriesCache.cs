@@ -27,10 +27,17 @@ public sealed partial class TimeSeriesCache
 {
     private const int DimensionCount = (int)SeriesDimension.ExperimentVariant + 1;
 
+    /// <summary>How many finest steps a bucket stays open (not yet rolled up) behind the newest one written.</summary>
+    internal const int RollUpLagSteps = 15;
+
     private readonly TimeProvider _timeProvider;
     private readonly long[] _stepTicks;
     private readonly int[] _bucketCounts;
     private readonly int _maxSeriesPerDimension;
+
+    // Finest buckets this many steps behind the newest one written are rolled up into the coarser rings; younger ones
+    // stay open, so operations that complete up to this late (exporters batch for 5 s by default) take the fast path.
+    private readonly long _rollUpLag;
 
     private readonly TimeSeriesSlot _total;
     private readonly DimensionSeries<(string Provider, string Model)> _models = new(SeriesDimension.Model, null);
@@ -68,6 +75,7 @@ public sealed partial class TimeSeriesCache
             _bucketCounts[r] = checked((int)(options.Resolutions[r].Retention.Ticks / _stepTicks[r]) + 1);
         }
 
+        _rollUpLag = Math.Min(RollUpLagSteps, _bucketCounts[0] - 1);
         for (var d = 0; d < DimensionCount; d++)
         {
             _keys[d] = [];
@@ -90,7 +98,10 @@ public sealed partial class TimeSeriesCache
     public IReadOnlyList<TimeSpan> Steps => Array.ConvertAll(_stepTicks, TimeSpan.FromTicks);
 
     /// <summary>Records one (priced, categorised) operation into every series it belongs to, at its completion time.</summary>
-    /// <remarks>Never throws for a well-formed operation and allocates nothing once its series and sketches exist.</remarks>
+    /// <remarks>
+    /// Never throws for a well-formed operation and allocates nothing once its series and sketches exist. Writes the
+    /// finest ring; the coarser rings receive finest buckets by roll-up (see <c>README.md</c> in this folder).
+    /// </remarks>
     public void Record(AiOperation operation)
     {
         if (operation is null)
@@ -98,62 +109,56 @@ public sealed partial class TimeSeriesCache
             return;
         }
 
-        var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
+        Record(operation, _timeProvider.GetUtcNow().UtcTicks);
+    }
+
+    /// <summary>As <see cref="Record(AiOperation)"/>, with the clock already read by the caller.</summary>
+    internal void Record(AiOperation operation, long nowTicks)
+    {
         var endTicks = Math.Min(EndTicks(operation), nowTicks);
 
-        // Bucket positions (and, below, the sample with its sketch buckets) are computed before any lock is taken:
-        // the critical sections only add numbers.
-        Span<RingPosition> positions = stackalloc RingPosition[_stepTicks.Length];
-        var anyRing = false;
-        for (var r = 0; r < positions.Length; r++)
-        {
-            var epoch = endTicks / _stepTicks[r];
-            var oldestEpoch = (nowTicks / _stepTicks[r]) - _bucketCounts[r] + 1;
-            if (epoch < oldestEpoch)
-            {
-                positions[r] = new RingPosition(epoch, -1);
-            }
-            else
-            {
-                positions[r] = new RingPosition(epoch, (int)(epoch % _bucketCounts[r]));
-                anyRing = true;
-            }
-        }
+        // Only the finest ring's position is needed on the fast path (see Add); it is computed before any lock.
+        var fineEpoch = endTicks / _stepTicks[0];
+        var fine = fineEpoch > (nowTicks / _stepTicks[0]) - _bucketCounts[0]
+            ? new RingPosition(fineEpoch, (int)(fineEpoch % _bucketCounts[0]))
+            : new RingPosition(fineEpoch, -1);
 
-        if (!anyRing)
+        // The coarsest ring reaches furthest back (the options validator makes retentions grow with the step).
+        var last = _stepTicks.Length - 1;
+        if (fine.Slot < 0 && endTicks / _stepTicks[last] <= (nowTicks / _stepTicks[last]) - _bucketCounts[last])
         {
             Interlocked.Increment(ref _tooOld);
             return;
         }
 
-        var sample = new OperationSample(operation, endTicks);
-        Add(_total, sample, positions);
-        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), sample, positions);
-        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), sample, positions);
-        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), sample, positions);
-        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), sample, positions);
+        var write = new PendingWrite(new OperationSample(operation, endTicks), fine, nowTicks);
+        Add(_total, write);
+        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), write);
+        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), write);
+        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), write);
+        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), write);
         if (operation.Status == AiOperationStatus.Error)
         {
             // A failed operation the categoriser did not reach is "unknown", never "none".
             var category = operation.ErrorCategory == ErrorCategory.None ? ErrorCategory.Unknown : operation.ErrorCategory;
-            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), sample, positions);
+            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), write);
         }
 
         if (operation.Environment is { Length: > 0 } environment)
         {
-            Add(Resolve(_environments, environment, static v => v), sample, positions);
+            Add(Resolve(_environments, environment, static v => v), write);
         }
 
         if (operation.FunctionId is { Length: > 0 } functionId)
         {
-            Add(Resolve(_functions, functionId, static v => v), sample, positions);
+            Add(Resolve(_functions, functionId, static v => v), write);
         }
 
         if (operation.ExperimentKey is { Length: > 0 } experimentKey)
         {
             // The "key/variant" string is built once, when the series is created, never per call.
             var variant = operation.ExperimentVariant ?? "";
-            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), sample, positions);
+            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), write);
         }
     }
 
@@ -171,34 +176,140 @@ public sealed partial class TimeSeriesCache
         return duration >= maxMs ? DateTimeOffset.MaxValue.UtcTicks : start + (long)(duration * TimeSpan.TicksPerMillisecond);
     }
 
-    private static void Add(TimeSeriesSlot series, in OperationSample sample, ReadOnlySpan<RingPosition> positions)
+    private void Add(TimeSeriesSlot series, in PendingWrite write)
     {
         // Safe: every bucket of this series is only touched under series.Gate, and the critical section is a handful of
-        // additions per ring (the positions were computed outside). Writers of other series never contend here.
+        // additions (the bucket position and the sample were computed outside). Writers of other series never contend here.
         lock (series.Gate)
         {
-            for (var r = 0; r < positions.Length; r++)
+            var fine = write.Fine;
+            if (fine.Slot >= 0 && fine.Epoch > series.RolledThrough)
             {
-                var position = positions[r];
-                if (position.Slot < 0)
+                // Fast path: only the finest bucket. Its slot cannot hold a newer epoch: that epoch would be newer than
+                // this one by a whole ring, and reaching it would have rolled this epoch up (RollUpTo) first.
+                ref var bucket = ref series.Rings[0][fine.Slot];
+                if (bucket.Epoch <= fine.Epoch)
+                {
+                    if (fine.Epoch > series.Newest)
+                    {
+                        series.Newest = fine.Epoch;
+                        RollUpTo(series, fine.Epoch - _rollUpLag, write.NowTicks);
+                    }
+
+                    if (bucket.Epoch != fine.Epoch)
+                    {
+                        // The slot's previous epoch is older than RolledThrough, so it is already in the coarser rings.
+                        bucket.Reset(fine.Epoch);
+                    }
+
+                    bucket.Add(write.Sample);
+                    return;
+                }
+            }
+
+            // Late (its finest bucket was already rolled up, or is out of the finest ring's reach): add it to every
+            // ring that still reaches it, as a coarser bucket no longer takes it from the finest one.
+            AddToEveryRing(series, write);
+        }
+    }
+
+    /// <summary>Adds a sample to the bucket of its completion time in every ring that reaches it. Caller holds the series' gate.</summary>
+    private void AddToEveryRing(TimeSeriesSlot series, in PendingWrite write)
+    {
+        var endTicks = write.Sample.EndTicks;
+        for (var r = 0; r < _stepTicks.Length; r++)
+        {
+            var epoch = endTicks / _stepTicks[r];
+            if (epoch <= (write.NowTicks / _stepTicks[r]) - _bucketCounts[r])
+            {
+                continue;
+            }
+
+            ref var bucket = ref series.Rings[r][(int)(epoch % _bucketCounts[r])];
+            if (bucket.Epoch != epoch)
+            {
+                if (bucket.Epoch > epoch)
+                {
+                    // A writer with a later clock reading already reused this slot: our bucket has left the ring.
+                    continue;
+                }
+
+                bucket.Reset(epoch);
+            }
+
+            bucket.Add(write.Sample);
+        }
+    }
+
+    /// <summary>
+    /// Merges the finest buckets with epochs in (RolledThrough, <paramref name="through"/>] into every coarser ring and
+    /// advances RolledThrough. Caller holds the series' gate. Usually one bucket (the clock moved on by one step).
+    /// </summary>
+    private void RollUpTo(TimeSeriesSlot series, long through, long nowTicks)
+    {
+        var from = series.RolledThrough;
+        if (through <= from)
+        {
+            return;
+        }
+
+        series.RolledThrough = through;
+        if (_stepTicks.Length == 1 || from == TimeBucket.NoEpoch)
+        {
+            // Nothing coarser to feed, or the first write of this series (nothing is open yet).
+            return;
+        }
+
+        var ring = series.Rings[0];
+        var count = _bucketCounts[0];
+        if (through - from <= count)
+        {
+            for (var epoch = from + 1; epoch <= through; epoch++)
+            {
+                ref readonly var bucket = ref ring[(int)(epoch % count)];
+                if (bucket.Epoch == epoch)
+                {
+                    RollUp(series, bucket, nowTicks);
+                }
+            }
+
+            return;
+        }
+
+        // The series was idle for longer than the ring: visit each slot once.
+        foreach (ref readonly var bucket in ring.AsSpan())
+        {
+            if (bucket.Epoch > from && bucket.Epoch <= through)
+            {
+                RollUp(series, bucket, nowTicks);
+            }
+        }
+    }
+
+    /// <summary>Merges one finest bucket into the bucket containing it in every coarser ring that still reaches it.</summary>
+    private void RollUp(TimeSeriesSlot series, in TimeBucket source, long nowTicks)
+    {
+        var startTicks = source.Epoch * _stepTicks[0];
+        for (var r = 1; r < _stepTicks.Length; r++)
+        {
+            var epoch = startTicks / _stepTicks[r];
+            if (epoch <= (nowTicks / _stepTicks[r]) - _bucketCounts[r])
+            {
+                continue;
+            }
+
+            ref var target = ref series.Rings[r][(int)(epoch % _bucketCounts[r])];
+            if (target.Epoch != epoch)
+            {
+                if (target.Epoch > epoch)
                 {
                     continue;
                 }
 
-                ref var bucket = ref series.Rings[r][position.Slot];
-                if (bucket.Epoch != position.Epoch)
-                {
-                    if (bucket.Epoch > position.Epoch)
-                    {
-                        // A writer with a later clock reading already reused this slot: our bucket has left the ring.
-                        continue;
-                    }
-
-                    bucket.Reset(position.Epoch);
-                }
-
-                bucket.Add(sample);
+                target.Reset(epoch);
             }
+
+            target.Merge(source);
         }
     }
 
@@ -275,4 +386,14 @@ public sealed partial class TimeSeriesCache
 
     /// <summary>Where an operation lands in one ring; Slot is -1 when the ring no longer reaches back to it.</summary>
     private readonly record struct RingPosition(long Epoch, int Slot);
+
+    /// <summary>What one Record adds to each of its series, prepared before any lock.</summary>
+    private readonly struct PendingWrite(OperationSample sample, RingPosition fine, long nowTicks)
+    {
+        public OperationSample Sample { get; } = sample;
+
+        public RingPosition Fine { get; } = fine;
+
+        public long NowTicks { get; } = nowTicks;
+    }
 }

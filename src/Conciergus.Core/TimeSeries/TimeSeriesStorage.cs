@@ -73,6 +73,34 @@ internal struct TimeBucket
         }
     }
 
+    /// <summary>Adds a finer bucket's contents (a completed second rolled up into a minute or hour bucket).</summary>
+    public void Merge(in TimeBucket source)
+    {
+        Requests += source.Requests;
+        Errors += source.Errors;
+        InputTokens += source.InputTokens;
+        OutputTokens += source.OutputTokens;
+        CachedInputTokens += source.CachedInputTokens;
+        CacheCreationInputTokens += source.CacheCreationInputTokens;
+        ReasoningTokens += source.ReasoningTokens;
+        UnpricedRequests += source.UnpricedRequests;
+        CostUsd += source.CostUsd;
+        if (source.Latency is { Count: > 0 } latency)
+        {
+            (Latency ??= new LatencySketch()).Merge(latency);
+        }
+
+        if (source.TimeToFirstToken is { Count: > 0 } ttft)
+        {
+            (TimeToFirstToken ??= new LatencySketch()).Merge(ttft);
+        }
+
+        if (source.LastSeenTicks > LastSeenTicks)
+        {
+            LastSeenTicks = source.LastSeenTicks;
+        }
+    }
+
     /// <summary>Adds this bucket into an aggregate.</summary>
     public readonly void MergeInto(WindowAggregate aggregate)
     {
@@ -103,6 +131,12 @@ internal struct TimeBucket
 }
 
 /// <summary>One series: a ring of buckets per resolution, all guarded by one short lock.</summary>
+/// <remarks>
+/// Writers add to the finest ring only, unless the finest bucket was already rolled up. Finest buckets with an epoch
+/// up to <see cref="RolledThrough"/> have been merged into every coarser ring; the few after it, up to
+/// <see cref="Newest"/>, have not (they may still receive late operations). Queries of a coarser ring add those open
+/// buckets to the coarser bucket that contains them, under the same lock, so nothing is counted twice or lost.
+/// </remarks>
 internal sealed class TimeSeriesSlot
 {
     public TimeSeriesSlot(SeriesKey key, int[] bucketCounts)
@@ -124,6 +158,12 @@ internal sealed class TimeSeriesSlot
 
     /// <summary>One ring per resolution, finest first; slot = epoch % length.</summary>
     public TimeBucket[][] Rings { get; }
+
+    /// <summary>Newest finest-ring epoch written; <see cref="TimeBucket.NoEpoch"/> before the first write. Guarded by <see cref="Gate"/>.</summary>
+    public long Newest = TimeBucket.NoEpoch;
+
+    /// <summary>Finest-ring epochs up to this one are rolled up into the coarser rings. Guarded by <see cref="Gate"/>.</summary>
+    public long RolledThrough = TimeBucket.NoEpoch;
 }
 
 /// <summary>The series of one dimension: a lock-free lookup from the hot-path key to its series, capped.</summary>

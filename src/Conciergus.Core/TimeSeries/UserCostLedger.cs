@@ -40,15 +40,19 @@ public sealed class UserCostLedger
     public long OverflowCount => Interlocked.Read(ref _overflow);
 
     /// <summary>Adds one operation's cost and tokens to the user's day.</summary>
-    public void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens)
+    public void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens) =>
+        Record(userId, at, costUsd, inputTokens, outputTokens, _timeProvider.GetUtcNow().UtcTicks);
+
+    /// <summary>As the public overload, with the clock already read by the caller (the collector reads it once per operation).</summary>
+    internal void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens, long nowTicks)
     {
         if (string.IsNullOrEmpty(userId))
         {
             return;
         }
 
-        var today = DayNumber(_timeProvider.GetUtcNow());
-        var day = Math.Min(DayNumber(at), today);
+        var today = (int)(nowTicks / TimeSpan.TicksPerDay);
+        var day = Math.Min((int)(at.UtcTicks / TimeSpan.TicksPerDay), today);
         if (day <= today - _days.Length)
         {
             return;

@@ -478,6 +478,94 @@ public sealed class TimeSeriesCacheTests
     }
 
     [Fact]
+    public void Record_LateOperationAfterRollUp_IsCountedOnceAtEveryResolution()
+    {
+        var clock = Clock();
+        var cache = new TimeSeriesCache(Options(), clock);
+        var start = clock.GetUtcNow();
+        cache.Record(Op(start, costUsd: 0.5m));
+
+        // 40 s later a write in a new second rolls the first second up into the minute ring.
+        clock.Advance(TimeSpan.FromSeconds(40));
+        cache.Record(Op(clock.GetUtcNow(), costUsd: 0.25m));
+
+        // An operation that completed in that first, already rolled-up second arrives late.
+        cache.Record(Op(start, costUsd: 1m));
+        var minute = cache.Range(SeriesKey.Total, start, start.AddMinutes(1), Minute).Single().Aggregate;
+        var seconds = cache.Range(SeriesKey.Total, start, start.AddMinutes(1), Second);
+
+        Assert.Equal(3, minute.Requests);
+        Assert.Equal(1.75m, minute.CostUsd);
+        Assert.Equal(2, seconds[0].Aggregate.Requests);
+        Assert.Equal(1, seconds[40].Aggregate.Requests);
+    }
+
+    [Fact]
+    public void Record_SeriesIdleLongerThanSecondRing_RollsUpItsLastSecond()
+    {
+        var clock = Clock();
+        var cache = new TimeSeriesCache(Options(), clock);
+        var start = clock.GetUtcNow();
+        cache.Record(Op(start, durationMs: 300));
+
+        // 20 minutes later the 1 s ring no longer reaches the first write; the minute ring must still hold it.
+        clock.Advance(TimeSpan.FromMinutes(20));
+        cache.Record(Op(clock.GetUtcNow(), durationMs: 700));
+        var minutes = cache.Range(SeriesKey.Total, start, start.AddMinutes(21), Minute);
+
+        Assert.Equal(1, minutes[0].Aggregate.Requests);
+        Assert.Equal(300, minutes[0].Aggregate.Latency.Max);
+        Assert.Equal(2, minutes.Sum(p => p.Aggregate.Requests));
+    }
+
+    [Fact]
+    public void Range_MinuteRingWhileSecondsRollUp_MatchesSecondRingExactly()
+    {
+        var clock = Clock();
+        var cache = new TimeSeriesCache(Options(), clock);
+        var start = clock.GetUtcNow();
+        var random = new Random(5);
+        for (var i = 1; i <= 6_000; i++)
+        {
+            // Ten minutes, one operation every 100 ms; one in ten completes up to 30 s before it is recorded (late).
+            clock.SetUtcNow(start.AddMilliseconds(i * 100));
+            var lateMs = random.Next(10) == 0 ? random.Next(30_000) : random.Next(500);
+            cache.Record(Op(clock.GetUtcNow().AddMilliseconds(-lateMs), durationMs: 20 + random.Next(3_000), inputTokens: 1 + random.Next(100), costUsd: 0.0001m * random.Next(50), ttftMs: random.Next(400)));
+            if (i % 997 == 0 || i == 6_000)
+            {
+                // Mid-stream too, while the last seconds are still open (not rolled up yet).
+                AssertMinutesMatchSeconds(cache, start, clock.GetUtcNow().AddSeconds(1));
+            }
+        }
+    }
+
+    private static void AssertMinutesMatchSeconds(TimeSeriesCache cache, DateTimeOffset from, DateTimeOffset to)
+    {
+        var seconds = cache.Range(SeriesKey.Total, from, to, Second);
+        foreach (var minute in cache.Range(SeriesKey.Total, from, to, Minute))
+        {
+            var expected = new WindowAggregate();
+            foreach (var second in seconds.Where(p => p.Start >= minute.Start && p.Start < minute.Start + Minute))
+            {
+                expected.Merge(second.Aggregate);
+            }
+
+            var actual = minute.Aggregate;
+            Assert.Equal(expected.Requests, actual.Requests);
+            Assert.Equal(expected.InputTokens, actual.InputTokens);
+            Assert.Equal(expected.CostUsd, actual.CostUsd);
+            Assert.Equal(expected.LastSeen, actual.LastSeen);
+            Assert.Equal(expected.Latency.Count, actual.Latency.Count);
+            Assert.Equal(expected.TimeToFirstToken.Count, actual.TimeToFirstToken.Count);
+            foreach (var q in new[] { 0.0, 0.5, 0.95, 0.99, 1.0 })
+            {
+                Assert.Equal(expected.Latency.Quantile(q), actual.Latency.Quantile(q));
+                Assert.Equal(expected.TimeToFirstToken.Quantile(q), actual.TimeToFirstToken.Quantile(q));
+            }
+        }
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ThrowsWithReason()
     {
         var error = Assert.Throws<ArgumentException>(() => new TimeSeriesCache(Options(maxSeriesPerDimension: 0), Clock()));

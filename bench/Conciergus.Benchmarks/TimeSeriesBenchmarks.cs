@@ -3,9 +3,9 @@ using BenchmarkDotNet.Attributes;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
-namespace Conciergus.Bench;
+namespace Conciergus.Benchmarks;
 
-/// <summary>The recording hot path: one realistic operation into every series it belongs to (7 series, 3 rings each).</summary>
+/// <summary>The recording hot path: one realistic operation into every series it belongs to (7-8 series).</summary>
 [MemoryDiagnoser]
 public class TimeSeriesRecordBenchmarks
 {
@@ -13,14 +13,16 @@ public class TimeSeriesRecordBenchmarks
     private TimeSeriesCache _cache = null!;
     private int _next;
 
-    /// <summary>1,024 operations over 4 models, completing now (the bucket in progress, as in production).</summary>
+    /// <summary>
+    /// 1,024 operations over 4 models, completing "now" (clamped: the bucket in progress, as in production), on the
+    /// system clock, so each new second's roll-up into the minute and hour rings is included.
+    /// </summary>
     [GlobalSetup]
     public void Setup()
     {
         _cache = new TimeSeriesCache(new TimeSeriesOptions(), TimeProvider.System);
         var random = new Random(1);
-        var now = TimeProvider.System.GetUtcNow();
-        _operations = Enumerable.Range(0, 1_024).Select(_ => BenchData.Operation(random, now)).ToArray();
+        _operations = Enumerable.Range(0, 1_024).Select(_ => BenchData.Operation(random, BenchData.JustFinished)).ToArray();
         foreach (var operation in _operations)
         {
             _cache.Record(operation);
@@ -80,11 +82,13 @@ public class TimeSeriesQueryBenchmarks
     public int Range1hBy1m() => _cache.Range(SeriesKey.Total, _now.AddHours(-1), _now, TimeSpan.FromMinutes(1)).Count;
 }
 
-/// <summary>The sketch on its own.</summary>
+/// <summary>The sketch on its own: add, merge (what every query does per bucket) and a percentile.</summary>
 [MemoryDiagnoser]
 public class LatencySketchBenchmarks
 {
     private readonly LatencySketch _sketch = new();
+    private readonly LatencySketch _accumulator = new();
+    private LatencySketch[] _minutes = [];
     private double[] _values = [];
     private int _next;
 
@@ -98,6 +102,20 @@ public class LatencySketchBenchmarks
         {
             _sketch.Add(value);
         }
+
+        // 60 one-minute sketches of ~280 latencies each (1M operations an hour spread over 60 buckets is ~16,700;
+        // the spread, not the count, sets a sketch's size, so 280 log-normal values already span it).
+        _minutes = Enumerable.Range(0, 60).Select(_ =>
+        {
+            var minute = new LatencySketch();
+            for (var i = 0; i < 280; i++)
+            {
+                minute.Add(BenchData.Operation(random, BenchData.Start).DurationMs);
+            }
+
+            return minute;
+        }).ToArray();
+        _accumulator.Merge(_sketch);
     }
 
     /// <summary>Adds one value.</summary>
@@ -107,4 +125,21 @@ public class LatencySketchBenchmarks
     /// <summary>p99 of the sketch.</summary>
     [Benchmark]
     public double P99() => _sketch.Quantile(0.99);
+
+    /// <summary>Merges one minute's sketch into an accumulator (one bucket of a query).</summary>
+    [Benchmark]
+    public void Merge() => _accumulator.Merge(_minutes[_next++ % 60]);
+
+    /// <summary>An hour's p95 from scratch: merge 60 minute sketches into an empty one, then the percentile.</summary>
+    [Benchmark]
+    public double Merge60ThenP95()
+    {
+        var hour = new LatencySketch();
+        foreach (var minute in _minutes)
+        {
+            hour.Merge(minute);
+        }
+
+        return hour.Quantile(0.95);
+    }
 }

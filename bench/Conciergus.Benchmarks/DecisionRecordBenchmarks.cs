@@ -8,7 +8,7 @@ using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.Options;
 
-namespace Conciergus.Bench;
+namespace Conciergus.Benchmarks;
 
 /// <summary>
 /// AI decision records (src/Conciergus.Core/Compliance): what they add to <see cref="AiOperationCollector.Record"/>
