@@ -1,3 +1,4 @@
+using Bunit;
 using Conciergus.Core.Storage;
 using Conciergus.Dashboard.Components.Storage;
 using Conciergus.Dashboard.Tests.Components;
