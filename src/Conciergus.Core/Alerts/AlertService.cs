@@ -87,7 +87,10 @@ public sealed partial class AlertService : IAlertService, IDisposable
         foreach (var builtIn in BuiltInRules.All.Where(b => !_rules.ContainsKey(b.Id)))
         {
             _rules[builtIn.Id] = builtIn;
-            _store.SaveRule(builtIn);
+            if (database.IsAvailable) // storage down: the built-in rules still run, from memory
+            {
+                _store.SaveRule(builtIn);
+            }
         }
 
         _instances = _store.LoadInstances().ToDictionary(s => s.Instance.Id, StringComparer.Ordinal);

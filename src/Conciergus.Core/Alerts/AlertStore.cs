@@ -61,9 +61,12 @@ internal sealed class AlertStore
     private readonly ILiteCollection<BsonDocument> _deliveries;
     private readonly ILiteCollection<BsonDocument> _notify;
 
+    private readonly ConciergusDatabase _database;
+
     public AlertStore(ConciergusDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         var db = database.Database;
         _rules = db.GetCollection("alert_rules");
         _instances = db.GetCollection("alert_instances");
@@ -77,9 +80,17 @@ internal sealed class AlertStore
 
     public List<AlertRule> LoadRules() => [.. _rules.FindAll().Select(d => From<AlertRule>(d))];
 
-    public void SaveRule(AlertRule rule) => _rules.Upsert(Doc(rule.Id, rule));
+    public void SaveRule(AlertRule rule)
+    {
+        _database.ThrowIfUnavailable();
+        _rules.Upsert(Doc(rule.Id, rule));
+    }
 
-    public void DeleteRule(string id) => _rules.Delete(id);
+    public void DeleteRule(string id)
+    {
+        _database.ThrowIfUnavailable();
+        _rules.Delete(id);
+    }
 
     public List<InstanceState> LoadInstances() =>
         [.. _instances.FindAll().Select(d => new InstanceState
@@ -90,6 +101,7 @@ internal sealed class AlertStore
 
     public void SaveInstance(InstanceState state)
     {
+        _database.ThrowIfUnavailable();
         var doc = Doc(state.Instance.Id, state.Instance);
         doc["open"] = state.IsOpen;
         doc["endsAt"] = state.Instance.EndsAt is { } end ? end.UtcDateTime : BsonValue.Null;
@@ -97,28 +109,57 @@ internal sealed class AlertStore
         _instances.Upsert(doc);
     }
 
-    public void DeleteInstance(string id) => _instances.Delete(id);
+    public void DeleteInstance(string id)
+    {
+        _database.ThrowIfUnavailable();
+        _instances.Delete(id);
+    }
 
     public List<Silence> LoadSilences() => [.. _silences.FindAll().Select(d => From<Silence>(d))];
 
-    public void SaveSilence(Silence silence) => _silences.Upsert(Doc(silence.Id, silence));
+    public void SaveSilence(Silence silence)
+    {
+        _database.ThrowIfUnavailable();
+        _silences.Upsert(Doc(silence.Id, silence));
+    }
 
-    public void DeleteSilence(string id) => _silences.Delete(id);
+    public void DeleteSilence(string id)
+    {
+        _database.ThrowIfUnavailable();
+        _silences.Delete(id);
+    }
 
     public List<AlertReceiver> LoadReceivers() => [.. _receivers.FindAll().Select(d => From<AlertReceiver>(d))];
 
-    public void SaveReceiver(AlertReceiver receiver) => _receivers.Upsert(Doc(receiver.Name, receiver));
+    public void SaveReceiver(AlertReceiver receiver)
+    {
+        _database.ThrowIfUnavailable();
+        _receivers.Upsert(Doc(receiver.Name, receiver));
+    }
 
-    public void DeleteReceiver(string name) => _receivers.Delete(name);
+    public void DeleteReceiver(string name)
+    {
+        _database.ThrowIfUnavailable();
+        _receivers.Delete(name);
+    }
 
     public List<NotifyGroup> LoadGroups() => [.. _notify.FindAll().Select(d => From<NotifyGroup>(d))];
 
-    public void SaveGroup(NotifyGroup group) => _notify.Upsert(Doc(group.Id, group));
+    public void SaveGroup(NotifyGroup group)
+    {
+        _database.ThrowIfUnavailable();
+        _notify.Upsert(Doc(group.Id, group));
+    }
 
-    public void DeleteGroup(string id) => _notify.Delete(id);
+    public void DeleteGroup(string id)
+    {
+        _database.ThrowIfUnavailable();
+        _notify.Delete(id);
+    }
 
     public void AddDelivery(AlertDelivery delivery, int keep)
     {
+        _database.ThrowIfUnavailable();
         var doc = Doc(delivery.Id, delivery);
         doc["at"] = delivery.At.UtcDateTime;
         _deliveries.Insert(doc);

@@ -72,6 +72,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(auditEvent);
         ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Action);
         cancellationToken.ThrowIfCancellationRequested();
+        _database.ThrowIfUnavailable(); // an audit entry that would live only in memory is a lie: refuse it
 
         // Once queued the entry will be written; cancelling the caller does not un-write it, so the token is not passed on.
         var item = new AppendItem(auditEvent);

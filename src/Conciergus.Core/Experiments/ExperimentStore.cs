@@ -28,9 +28,12 @@ internal sealed class ExperimentStore
     private readonly ILiteCollection<BsonDocument> _users;
     private readonly ILiteCollection<BsonDocument> _outcomes;
 
+    private readonly ConciergusDatabase _database;
+
     public ExperimentStore(ConciergusDatabase database)
     {
         ArgumentNullException.ThrowIfNull(database);
+        _database = database;
         var db = database.Database;
         _experiments = db.GetCollection("experiments");
         _assignments = db.GetCollection("experiment_assignments");
@@ -44,11 +47,15 @@ internal sealed class ExperimentStore
     public IEnumerable<Experiment> LoadAll() =>
         _experiments.FindAll().Select(d => JsonSerializer.Deserialize<Experiment>(d["json"].AsString, Json)!).ToList();
 
-    public void Save(Experiment experiment) =>
+    public void Save(Experiment experiment)
+    {
+        _database.ThrowIfUnavailable();
         _experiments.Upsert(new BsonDocument { ["_id"] = experiment.Key, ["json"] = JsonSerializer.Serialize(experiment, Json) });
+    }
 
     public void Delete(string key)
     {
+        _database.ThrowIfUnavailable();
         _experiments.Delete(key);
         _assignments.DeleteMany(Query.EQ("key", key));
         _users.DeleteMany(Query.EQ("key", key));
@@ -58,24 +65,31 @@ internal sealed class ExperimentStore
     public string? FindAssignment(string key, string userId) =>
         _assignments.FindById(key + Separator + userId)?["variant"].AsString;
 
-    public void SaveAssignment(string key, string userId, string variant, DateTimeOffset at) =>
+    public void SaveAssignment(string key, string userId, string variant, DateTimeOffset at)
+    {
+        _database.ThrowIfUnavailable();
         _assignments.Upsert(new BsonDocument
-        {
-            ["_id"] = key + Separator + userId,
-            ["key"] = key,
-            ["userId"] = userId,
-            ["variant"] = variant,
-            ["at"] = at.UtcDateTime,
-        });
+            {
+                ["_id"] = key + Separator + userId,
+                ["key"] = key,
+                ["userId"] = userId,
+                ["variant"] = variant,
+                ["at"] = at.UtcDateTime,
+            });
+    }
 
     public IEnumerable<(string Key, string Variant, DateTime At)> AssignmentsOf(string userId) =>
         _assignments.Find(Query.EQ("userId", userId)).Select(d => (d["key"].AsString, d["variant"].AsString, d["at"].AsDateTime)).ToList();
 
-    public int EraseUser(string userId) =>
-        _assignments.DeleteMany(Query.EQ("userId", userId)) + _users.DeleteMany(Query.EQ("userId", userId));
+    public int EraseUser(string userId)
+    {
+        _database.ThrowIfUnavailable();
+        return _assignments.DeleteMany(Query.EQ("userId", userId)) + _users.DeleteMany(Query.EQ("userId", userId));
+    }
 
     public void SaveTally(string key, IReadOnlyDictionary<string, VariantTally> variants, IReadOnlyDictionary<string, UserExport> users)
     {
+        _database.ThrowIfUnavailable();
         _outcomes.Upsert(new BsonDocument
         {
             ["_id"] = key,

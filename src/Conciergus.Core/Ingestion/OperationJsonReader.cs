@@ -23,6 +23,12 @@ public static class OperationJsonReader
     /// <param name="maxBatchSize">Most items accepted; more throws <see cref="BatchTooLargeException"/>.</param>
     public static OperationBatch Read(ReadOnlyMemory<byte> utf8Json, DateTimeOffset now, int maxBatchSize)
     {
+        // System.Text.Json reads invalid UTF-8 inside strings and only fails (InvalidOperationException) when a string is read.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8Json.Span))
+        {
+            throw new JsonException("The body is not valid UTF-8.");
+        }
+
         using var document = JsonDocument.Parse(utf8Json, new JsonDocumentOptions { MaxDepth = 16 });
         var root = document.RootElement;
         JsonElement items;

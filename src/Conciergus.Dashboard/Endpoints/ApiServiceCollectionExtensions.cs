@@ -10,6 +10,7 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddConciergusApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<StorageUnavailableExceptionHandler>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

@@ -1,3 +1,4 @@
+using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Dashboard.Endpoints;
@@ -10,7 +11,8 @@ public static class HealthEndpoints
     {
         app.MapGet("/healthz", (AiOperationCollector collector, IServiceProvider services) => Results.Ok(new
             {
-                status = "healthy",
+                status = services.GetService<ConciergusDatabase>() is { IsAvailable: false } ? "degraded" : "healthy",
+                storage = services.GetService<ConciergusDatabase>() is { } db ? new { status = db.Health.Status, reason = db.Health.Reason, file = db.FilePath } : null,
                 collector = collector.Stats,
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
             }))

@@ -20,6 +20,13 @@ public sealed partial class InitialAdmin(UserStore users, SecurityAudit audit, I
             return false;
         }
 
+        // Storage down: an in-memory admin with the bootstrap password could outlive a password the real admin changed.
+        if (!users.IsPersistent)
+        {
+            LogStorageUnavailable(logger, UserName);
+            return false;
+        }
+
         var configured = options.Value.InitialAdminPassword;
         var password = string.IsNullOrEmpty(configured)
             ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_')
@@ -52,6 +59,9 @@ public sealed partial class InitialAdmin(UserStore users, SecurityAudit audit, I
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "No users yet: created '{UserName}' (Admin). This password is shown once and stored only as a hash; change it on the Admin page. Initial admin password: {Password}")]
     private static partial void LogGenerated(ILogger logger, string userName, string password);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage unavailable: '{UserName}' was not created; local sign-in has no accounts until the database file opens. API keys from configuration and single sign-on still work.")]
+    private static partial void LogStorageUnavailable(ILogger logger, string userName);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "No users yet: created '{UserName}' (Admin) with Conciergus:Auth:InitialAdminPassword.")]
     private static partial void LogConfigured(ILogger logger, string userName);

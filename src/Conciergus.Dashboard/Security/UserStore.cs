@@ -46,9 +46,13 @@ public sealed class UserStore
     {
         ArgumentNullException.ThrowIfNull(database);
         _time = time;
+        IsPersistent = database.IsAvailable;
         _users = database.Database.GetCollection<UserDocument>(CollectionName);
         _dummyHash = _hasher.HashPassword(string.Empty, Guid.NewGuid().ToString("N"));
     }
+
+    /// <summary>False when the database file could not be opened: accounts would live only in memory (see <see cref="ConciergusDatabase.Health"/>).</summary>
+    public bool IsPersistent { get; }
 
     /// <summary>Number of accounts.</summary>
     public int Count => _users.Count();

@@ -138,6 +138,12 @@ public static class OtlpPayload
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(parser);
+        // System.Text.Json reads invalid UTF-8 inside strings and only fails (InvalidOperationException) when a string is read.
+        if (format == OtlpFormat.Json && !System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw new OtlpRequestException(OtlpFailure.Malformed, "The body is not valid OTLP JSON: it is not valid UTF-8.");
+        }
+
         try
         {
             return format == OtlpFormat.Protobuf ? parser.ParseFrom(body) : Parser.Parse<T>(HexIdsToBase64(body));
