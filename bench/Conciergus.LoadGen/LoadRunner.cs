@@ -63,6 +63,7 @@ internal sealed class LoadRunner(LoadGenOptions options, HttpClient http)
                     var body = _payloads.Batch(Interlocked.Increment(ref _sequence), traces);
                     var outcome = await SendAsync(body);
                     var latency = clock.Elapsed - started;
+                    stats.AddTotal(outcome, spansPerBatch);
                     if (measured)
                     {
                         stats.Add(outcome, spansPerBatch, latency.TotalMilliseconds, clock.Elapsed);
@@ -141,6 +142,21 @@ internal sealed class SenderStats
     public Dictionary<string, long> Errors { get; } = [];
     public TimeSpan LastCompletion { get; private set; }
 
+    /// <summary>Spans accepted over the whole run, warm-up included (to reconcile with the target's own counters).</summary>
+    public long TotalAcceptedSpans { get; private set; }
+
+    /// <summary>Spans sent over the whole run, warm-up included.</summary>
+    public long TotalSentSpans { get; private set; }
+
+    public void AddTotal(SendOutcome outcome, int spans)
+    {
+        TotalSentSpans += spans;
+        if (outcome.Ok)
+        {
+            TotalAcceptedSpans += spans - outcome.RejectedSpans;
+        }
+    }
+
     public void Add(SendOutcome outcome, int spans, double latencyMs, TimeSpan completedAt)
     {
         Requests++;
@@ -176,6 +192,8 @@ internal sealed record LoadResult
     public required long RejectedSpans { get; init; }
     public required long FailedRequests { get; init; }
     public required double AcceptedSpansPerSecond { get; init; }
+    public required long TotalSentSpans { get; init; }
+    public required long TotalAcceptedSpans { get; init; }
     public required double P50Ms { get; init; }
     public required double P95Ms { get; init; }
     public required double P99Ms { get; init; }
@@ -218,6 +236,8 @@ internal sealed record LoadResult
             RejectedSpans = senders.Sum(s => s.RejectedSpans),
             FailedRequests = senders.Sum(s => s.FailedRequests),
             AcceptedSpansPerSecond = Math.Round(accepted / seconds, 1),
+            TotalSentSpans = senders.Sum(s => s.TotalSentSpans),
+            TotalAcceptedSpans = senders.Sum(s => s.TotalAcceptedSpans),
             P50Ms = Percentile(latencies, 0.50),
             P95Ms = Percentile(latencies, 0.95),
             P99Ms = Percentile(latencies, 0.99),

@@ -51,6 +51,7 @@ Console.WriteLine(string.Create(inv, $"[{result.Label}] {result.Seconds} s, {res
 Console.WriteLine(string.Create(inv, $"  accepted spans/s : {result.AcceptedSpansPerSecond:F1}  (accepted {result.AcceptedSpans} of {result.SentSpans} sent, rejected {result.RejectedSpans})"));
 Console.WriteLine(string.Create(inv, $"  requests         : {result.Requests}, failed {result.FailedRequests}; statuses {string.Join(", ", result.Statuses.Select(s => $"{s.Key}={s.Value}"))}"));
 Console.WriteLine(string.Create(inv, $"  latency ms       : p50 {result.P50Ms}  p95 {result.P95Ms}  p99 {result.P99Ms}  max {result.MaxMs}"));
+Console.WriteLine(string.Create(inv, $"  whole run        : {result.TotalAcceptedSpans} of {result.TotalSentSpans} spans accepted, warm-up included (markers not included)"));
 foreach (var (error, count) in result.Errors)
 {
     Console.WriteLine($"  error            : {count} x {error}");

@@ -12,6 +12,7 @@ public static class HealthEndpoints
             {
                 status = "healthy",
                 collector = collector.Stats,
+                ingestion = OtlpIngestionHealth.From(services),
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
             }))
             .AllowAnonymous();
