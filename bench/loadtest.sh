@@ -2,7 +2,8 @@
 # Side-by-side OTLP/HTTP ingestion load test on loopback: Conciergus dashboard, then the .NET Aspire dashboard
 # (Aspire.Dashboard.Sdk.linux-x64 13.6.5), the same load generator with the same seed, one after the other.
 # Usage: bench/loadtest.sh [seconds] [connections] [batch-spans] [rate]   (defaults: 30 4 100 0 = as fast as possible)
-# Env: HUB_CLIENTS=50 also measures the live path (SignalR) on Conciergus in a third run; SKIP_BUILD=1; SKIP_ASPIRE=1.
+# Env: HUB_CLIENTS=50 also measures the live path (SignalR) on Conciergus in a third run; SKIP_BUILD=1; SKIP_ASPIRE=1;
+#      MAX_CONCURRENT=n sets Conciergus:Ingestion:MaxConcurrentRequests (default 64) to show back-pressure (429s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -56,6 +57,7 @@ DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
   Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
   Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
   Conciergus__Api__IngestionRequestsPerMinute=100000000 \
+  Conciergus__Ingestion__MaxConcurrentRequests="${MAX_CONCURRENT:-64}" \
   Conciergus__Auth__InitialAdminPassword=loadtest-admin-password \
   exec dotnet Conciergus.Dashboard.dll >"$OUT/$STAMP-conciergus.log" 2>&1 ) &
 OUR_PID=$!; PIDS+=("$OUR_PID")
@@ -64,6 +66,10 @@ loadgen conciergus "http://127.0.0.1:$OUR_PORT" --header "x-otlp-api-key=$INGEST
 OUR_RSS=$(rss_kb "$OUR_PID")
 curl -fsS "http://127.0.0.1:$OUR_PORT/healthz" > "$OUT/$STAMP-conciergus-healthz.json" || true
 curl -fsS -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$OUR_PORT/metrics" | grep -E "^conciergus_(otlp|ingestion)" > "$OUT/$STAMP-conciergus-metrics.txt" || true
+# No silent loss: the server's own count of accepted spans must equal what the load generator saw accepted.
+server_accepted=$(grep 'conciergus_otlp_spans_total{result="accepted"}' "$OUT/$STAMP-conciergus-metrics.txt" | awk '{print $2}')
+client_accepted=$(grep '^{' "$OUT/$STAMP-conciergus.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalAcceptedSpans"])')
+echo "conciergus check: server counted $server_accepted accepted spans, load generator saw $client_accepted accepted; 429s: $(grep throttled "$OUT/$STAMP-conciergus-metrics.txt" | awk '{printf "%s ", $0}')"
 if [ "$HUB_CLIENTS" -gt 0 ]; then
   loadgen conciergus-hub "http://127.0.0.1:$OUR_PORT" --header "x-otlp-api-key=$INGEST_KEY" \
     --hub-clients "$HUB_CLIENTS" --hub-key "$VIEWER_KEY"
@@ -89,7 +95,9 @@ if [ "${SKIP_ASPIRE:-0}" != 1 ]; then
   sleep 2
   # How many traces Aspire holds: its telemetry API (may need Dashboard:Api enabled; a failure is printed, not hidden).
   curl -sS -m 60 "http://127.0.0.1:$ASPIRE_UI_PORT/api/telemetry/traces?limit=1" -o "$OUT/$STAMP-aspire-traces.json" -w "aspire telemetry API: HTTP %{http_code}\n" || true
-  head -c 600 "$OUT/$STAMP-aspire-traces.json" 2>/dev/null; echo
+  aspire_traces=$(python3 -c "import json; print(json.load(open('$OUT/$STAMP-aspire-traces.json'))['totalCount'])" 2>/dev/null || echo "?")
+  aspire_accepted=$(grep '^{' "$OUT/$STAMP-aspire.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalAcceptedSpans"])')
+  echo "aspire check: it holds $aspire_traces traces (x2 spans = $([ "$aspire_traces" != "?" ] && echo $((aspire_traces * 2)) || echo '?') spans), load generator saw $aspire_accepted spans accepted"
   kill "$ASPIRE_PID"; wait "$ASPIRE_PID" 2>/dev/null || true
 fi
 
