@@ -43,7 +43,7 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 loadgen() { # label url extra-args...
   local label=$1 url=$2; shift 2
   dotnet "$LOADGEN" --label "$label" --url "$url" --duration "$SECONDS_RUN" --connections "$CONNECTIONS" \
-    --batch-size "$BATCH" --rate "$RATE" --seed 42 "$@" | tee "$OUT/$STAMP-$label.txt"
+    --batch-size "$BATCH" --rate "$RATE" --seed 42 "$@" | tee "$OUT/$STAMP-$label.txt" || true  # exit 1 = some requests failed (reported)
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(dotnet --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
