@@ -57,6 +57,11 @@ GEN=$!; PIDS+=("$GEN")
 START=$(date +%s)
 while kill -0 "$GEN" 2>/dev/null; do
   sleep "$INTERVAL"
+  if ! kill -0 "$PID" 2>/dev/null; then
+    echo "!! the dashboard (pid $PID) exited after $(( $(date +%s) - START )) s; stopping the soak (see $OUT/soak-$STAMP.log)"
+    kill "$GEN" 2>/dev/null || true
+    break
+  fi
   sample $(( $(date +%s) - START ))
 done
 wait "$GEN" || true
