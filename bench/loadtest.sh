@@ -12,6 +12,7 @@ CONNECTIONS=${2:-4}
 BATCH=${3:-100}
 RATE=${4:-0}
 HUB_CLIENTS=${HUB_CLIENTS:-0}
+WARMUP=${WARMUP:-10}  # seconds sent before measuring, on both targets (JIT tiering, first allocations)
 OUR_PORT=${OUR_PORT:-18180}
 ASPIRE_UI_PORT=${ASPIRE_UI_PORT:-18188}
 ASPIRE_OTLP_PORT=${ASPIRE_OTLP_PORT:-18190}
@@ -39,15 +40,16 @@ wait_http() { # url, seconds
   for _ in $(seq 1 $(($2 * 10))); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "not ready: $1" >&2; return 1
 }
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }  # user+system CPU seconds
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 loadgen() { # label url extra-args...
   local label=$1 url=$2; shift 2
   dotnet "$LOADGEN" --label "$label" --url "$url" --duration "$SECONDS_RUN" --connections "$CONNECTIONS" \
-    --batch-size "$BATCH" --rate "$RATE" --seed 42 "$@" | tee "$OUT/$STAMP-$label.txt" || true  # exit 1 = some requests failed (reported)
+    --batch-size "$BATCH" --rate "$RATE" --warmup "$WARMUP" --seed 42 "$@" | tee "$OUT/$STAMP-$label.txt" || true  # exit 1 = some requests failed (reported)
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(dotnet --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== run: ${SECONDS_RUN}s, $CONNECTIONS connections, $BATCH spans/request, rate $RATE"
+echo "== run: ${SECONDS_RUN}s measured after ${WARMUP}s warm-up, $CONNECTIONS connections, $BATCH spans/request, rate $RATE"
 
 # ---- Conciergus (Release, Production settings, temp data directory) ----
 DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
@@ -62,7 +64,9 @@ DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
   exec dotnet Conciergus.Dashboard.dll >"$OUT/$STAMP-conciergus.log" 2>&1 ) &
 OUR_PID=$!; PIDS+=("$OUR_PID")
 wait_http "http://127.0.0.1:$OUR_PORT/healthz" 60
+OUR_CPU0=$(cpu_s "$OUR_PID")
 loadgen conciergus "http://127.0.0.1:$OUR_PORT" --header "x-otlp-api-key=$INGEST_KEY"
+OUR_CPU=$(python3 -c "print(round($(cpu_s "$OUR_PID") - $OUR_CPU0, 2))")
 OUR_RSS=$(rss_kb "$OUR_PID")
 curl -fsS "http://127.0.0.1:$OUR_PORT/healthz" > "$OUT/$STAMP-conciergus-healthz.json" || true
 curl -fsS -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$OUR_PORT/metrics" | grep -E "^conciergus_(otlp|ingestion)" > "$OUT/$STAMP-conciergus-metrics.txt" || true
@@ -90,7 +94,9 @@ if [ "${SKIP_ASPIRE:-0}" != 1 ]; then
     exec ./Aspire.Dashboard >"$OUT/$STAMP-aspire.log" 2>&1 ) &
   ASPIRE_PID=$!; PIDS+=("$ASPIRE_PID")
   wait_http "http://127.0.0.1:$ASPIRE_UI_PORT/" 60
+  ASPIRE_CPU0=$(cpu_s "$ASPIRE_PID")
   loadgen aspire "http://127.0.0.1:$ASPIRE_OTLP_PORT"
+  ASPIRE_CPU=$(python3 -c "print(round($(cpu_s "$ASPIRE_PID") - $ASPIRE_CPU0, 2))")
   ASPIRE_RSS=$(rss_kb "$ASPIRE_PID")
   sleep 2
   # How many traces Aspire holds: its telemetry API (may need Dashboard:Api enabled; a failure is printed, not hidden).
@@ -104,9 +110,11 @@ fi
 echo
 echo "== summary ($STAMP)"
 ours=$(grep '^{' "$OUT/$STAMP-conciergus.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["acceptedSpansPerSecond"])')
-echo "conciergus: $ours spans/s, RSS after run ${OUR_RSS} kB"
+ours_total=$(grep '^{' "$OUT/$STAMP-conciergus.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalAcceptedSpans"])')
+echo "conciergus: $ours spans/s, RSS after run ${OUR_RSS} kB, server CPU ${OUR_CPU} s for $ours_total spans (warm-up included) = $(python3 -c "print(round($ours_total / max($OUR_CPU, 0.01)))") spans per CPU-second"
 if [ "${SKIP_ASPIRE:-0}" != 1 ]; then
   theirs=$(grep '^{' "$OUT/$STAMP-aspire.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["acceptedSpansPerSecond"])')
-  echo "aspire:     $theirs spans/s, RSS after run ${ASPIRE_RSS} kB"
-  python3 -c "print(f'ratio conciergus/aspire: {$ours/$theirs:.2f}x')"
+  theirs_total=$(grep '^{' "$OUT/$STAMP-aspire.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalAcceptedSpans"])')
+  echo "aspire:     $theirs spans/s, RSS after run ${ASPIRE_RSS} kB, server CPU ${ASPIRE_CPU} s for $theirs_total spans (warm-up included) = $(python3 -c "print(round($theirs_total / max($ASPIRE_CPU, 0.01)))") spans per CPU-second"
+  python3 -c "print(f'ratio conciergus/aspire: {$ours/$theirs:.2f}x spans/s, {($ours_total/max($OUR_CPU,0.01))/($theirs_total/max($ASPIRE_CPU,0.01)):.2f}x spans per CPU-second')"
 fi
