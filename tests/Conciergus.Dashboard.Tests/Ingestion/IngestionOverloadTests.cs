@@ -105,6 +105,33 @@ public sealed class IngestionOverloadTests : IDisposable
     }
 
     [Fact]
+    public async Task PostTraces_ConcurrentFlood_EveryRequestAcceptedOrThrottledAndCountersReconcile()
+    {
+        // Arrange: one slot held, so the 32 concurrent requests share one; how many get 429 depends on timing,
+        // but each is either accepted whole or refused whole, and every counter must agree with the replies.
+        using var client = _factory.CreateIngestionClient();
+        Assert.True(Gate.TryEnter(IngestionEndpoint.Otlp));
+
+        // Act
+        var replies = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ =>
+            client.PostAsync("/v1/traces", Protobuf(Request("billing", ChatSpan(Now), ChatSpan(Now), ChatSpan(Now))))));
+
+        // Assert
+        var ok = replies.Count(r => r.StatusCode == HttpStatusCode.OK);
+        var throttled = replies.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        Assert.Equal(32, ok + throttled);
+        var otlp = _factory.Services.GetRequiredService<OtlpIngestionStats>().Snapshot();
+        Assert.Equal(ok, otlp.Requests);
+        Assert.Equal(3L * ok, otlp.AcceptedSpans);
+        var gate = Gate.Snapshot();
+        Assert.Equal(throttled, gate.ThrottledOtlp);
+        Assert.Equal(1, gate.InFlight);
+        Assert.True(gate.PeakInFlight <= Limit, $"peak {gate.PeakInFlight} over the limit {Limit}");
+        var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
+        Assert.Equal(3L * ok, summary.GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
     public async Task PostTracesJson_GateFull_Returns429ProblemWithCode()
     {
         using var client = _factory.CreateIngestionClient();
