@@ -16,6 +16,15 @@ public sealed class IngestionOptions
 
     /// <summary>Most operations in one JSON batch; larger batches get 413.</summary>
     public int MaxBatchSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Ingestion requests (OTLP and JSON together) handled at once; one more gets 429 with Retry-After
+    /// (<see cref="OverloadRetryAfter"/>) at once. Bounds the memory of bodies in flight under a flood.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 64;
+
+    /// <summary>Retry-After of a request refused because <see cref="MaxConcurrentRequests"/> were in flight.</summary>
+    public TimeSpan OverloadRetryAfter { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>Validates <see cref="IngestionOptions"/> at start.</summary>
@@ -45,6 +54,16 @@ public sealed class IngestionOptionsValidator : IValidateOptions<IngestionOption
         if (options.MaxBatchSize < 1)
         {
             failures.Add("Conciergus:Ingestion:MaxBatchSize must be at least 1.");
+        }
+
+        if (options.MaxConcurrentRequests is < 1 or > 100_000)
+        {
+            failures.Add("Conciergus:Ingestion:MaxConcurrentRequests must be between 1 and 100000.");
+        }
+
+        if (options.OverloadRetryAfter < TimeSpan.FromSeconds(1) || options.OverloadRetryAfter > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Conciergus:Ingestion:OverloadRetryAfter must be between 00:00:01 and 00:10:00 (Retry-After is in whole seconds).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

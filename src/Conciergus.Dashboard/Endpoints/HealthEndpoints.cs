@@ -14,6 +14,7 @@ public static class HealthEndpoints
                 status = services.GetService<ConciergusDatabase>() is { IsAvailable: false } ? "degraded" : "healthy",
                 storage = services.GetService<ConciergusDatabase>() is { } db ? new { status = db.Health.Status, reason = db.Health.Reason, file = db.FilePath } : null,
                 collector = collector.Stats,
+                ingestion = OtlpIngestionHealth.From(services),
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
             }))
             .AllowAnonymous();

@@ -14,6 +14,7 @@ public static class OperationIngestionEndpoints
     {
         app.MapPost("/api/v1/operations", IngestAsync)
             .AddEndpointFilter<IngestionKeyFilter>()
+            .AddEndpointFilter(new OtlpBackpressureFilter(IngestionEndpoint.Json))
             .AsIngestionEndpoint()
             .DisableAntiforgery()
             .WithName("IngestOperations");

@@ -25,6 +25,7 @@ public static class OtlpEndpoints
     {
         var otlp = app.MapGroup("/v1")
             .AddEndpointFilter<IngestionKeyFilter>()
+            .AddEndpointFilter(new OtlpBackpressureFilter(IngestionEndpoint.Otlp))
             .AsIngestionEndpoint()
             .DisableAntiforgery();
 
@@ -118,7 +119,7 @@ public static class OtlpEndpoints
     }
 
     /// <summary>A google.rpc.Status body with an HTTP error status (Results.Bytes cannot set the status code).</summary>
-    private sealed class ProtobufStatusResult(RpcStatus status, int statusCode) : IResult
+    internal sealed class ProtobufStatusResult(RpcStatus status, int statusCode) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {

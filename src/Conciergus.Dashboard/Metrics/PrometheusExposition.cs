@@ -151,6 +151,11 @@ public sealed class PrometheusExposition
                 .Sample("conciergus_otlp_pending_child_spans", otlp.PendingChildren);
         }
 
+        if (_services.GetService<Core.Ingestion.IngestionGate>() is { } gate)
+        {
+            Endpoints.OtlpOverloadMetrics.Write(w, gate);
+        }
+
         if (_services.GetService<TimeSeriesCache>() is { } cache)
         {
             w.Family("conciergus_timeseries_series", "gauge", "Series held by the time-series cache.")
