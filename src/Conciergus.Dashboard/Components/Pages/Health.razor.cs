@@ -60,6 +60,10 @@ public sealed partial class Health : PanelPage
         ? $"{db.FilePath} · {(_liteDbBytes is { } b ? Bytes(b) : "not created yet")}"
         : "not configured";
 
+    private string IngestionText => Services.GetService<Conciergus.Core.Ingestion.IngestionGate>()?.Snapshot() is { } gate
+        ? $"{gate.InFlight} of {gate.Limit} concurrent requests in flight (peak {gate.PeakInFlight}) · {Formatting.Count(gate.ThrottledOtlp + gate.ThrottledJson)} refused with 429"
+        : "not configured";
+
     /// <inheritdoc />
     protected override void Load()
     {
