@@ -6,7 +6,7 @@ using Conciergus.Dashboard.Tests.Audit;
 namespace Conciergus.Dashboard.Tests.Robustness;
 
 /// <summary>
-/// The built dashboard as a child process on a free loopback port (the approach of <see cref="AuditKillTests"/>), so a
+/// The built dashboard as a child process on a free loopback port (used by <see cref="AuditKillTests"/> and the crash tests), so a
 /// test can SIGKILL it and start another on the same data folder. Waiting for it is polling an external process.
 /// </summary>
 internal sealed class ChildDashboard : IDisposable
