@@ -284,29 +284,9 @@ public static class AlertEndpoints
         where T : class =>
         RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes, allowEmpty);
 
-    private static IResult Run(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (AlertException e)
-        {
-            return ProblemOf(e);
-        }
-    }
+    private static IResult Run(Func<IResult> action) => RequestBody.Run<AlertException>(action, ProblemOf);
 
-    private static async Task<IResult> RunAsync(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (AlertException e)
-        {
-            return ProblemOf(e);
-        }
-    }
+    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<AlertException>(action, ProblemOf);
 
     private static IResult ProblemOf(AlertException e) => e.Kind switch
     {

@@ -139,29 +139,9 @@ public static class ExperimentEndpoints
         where T : class =>
         RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes, allowEmpty);
 
-    private static IResult Run(Func<IResult> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (ExperimentException e)
-        {
-            return ProblemOf(e);
-        }
-    }
+    private static IResult Run(Func<IResult> action) => RequestBody.Run<ExperimentException>(action, ProblemOf);
 
-    private static async Task<IResult> RunAsync(Func<Task<IResult>> action)
-    {
-        try
-        {
-            return await action().ConfigureAwait(false);
-        }
-        catch (ExperimentException e)
-        {
-            return ProblemOf(e);
-        }
-    }
+    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<ExperimentException>(action, ProblemOf);
 
     private static IResult ProblemOf(ExperimentException e) => e.Kind switch
     {

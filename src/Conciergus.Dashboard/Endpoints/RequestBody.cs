@@ -64,6 +64,38 @@ public static class RequestBody
         }
     }
 
+    /// <summary>Runs an endpoint body and answers a <typeparamref name="TException"/> (a feature's own rejection) with its problem details.</summary>
+    public static IResult Run<TException>(Func<IResult> action, Func<TException, IResult> problem)
+        where TException : Exception
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(problem);
+        try
+        {
+            return action();
+        }
+        catch (TException e)
+        {
+            return problem(e);
+        }
+    }
+
+    /// <summary>The async form of <see cref="Run{TException}(Func{IResult}, Func{TException, IResult})"/>.</summary>
+    public static async Task<IResult> RunAsync<TException>(Func<Task<IResult>> action, Func<TException, IResult> problem)
+        where TException : Exception
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(problem);
+        try
+        {
+            return await action().ConfigureAwait(false);
+        }
+        catch (TException e)
+        {
+            return problem(e);
+        }
+    }
+
     /// <summary>413 problem details naming the limit.</summary>
     public static IResult TooLarge(long maxBytes) => Results.Problem(
         statusCode: StatusCodes.Status413PayloadTooLarge,

@@ -91,11 +91,25 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         // Exactly one webhook for the one state change (firing), none for the acknowledgement: wait for three more
         // evaluations and dispatches, then look at everything the receiver got.
-        var service = _factory.Services.GetRequiredService<IAlertService>();
-        var evaluations = service.Status.Evaluations;
-        while (service.Status.Evaluations < evaluations + 3)
+        var service = _factory.Services.GetRequiredService<AlertService>();
+        var threeMore = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var seen = 0;
+        void OnEvaluated(AlertEvaluatorStatus _)
         {
-            await Task.Delay(100); // real clock: the evaluator runs every second
+            if (Interlocked.Increment(ref seen) == 3)
+            {
+                threeMore.TrySetResult();
+            }
+        }
+
+        service.Evaluated += OnEvaluated;
+        try
+        {
+            await threeMore.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            service.Evaluated -= OnEvaluated;
         }
 
         Assert.Single(_receiver.All);

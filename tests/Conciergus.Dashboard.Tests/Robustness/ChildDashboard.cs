@@ -115,7 +115,7 @@ internal sealed class ChildDashboard : IDisposable
             {
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100); // polling an external process (the child dashboard); it has no clock of ours to advance
         }
 
         Assert.Fail("the dashboard did not answer /healthz within 90 s");

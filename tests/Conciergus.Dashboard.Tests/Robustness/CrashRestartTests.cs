@@ -108,7 +108,7 @@ public sealed class CrashRestartTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while ((answered.Count < 100 || Interlocked.Read(ref ingested) < 20) && DateTime.UtcNow < deadline && !app.HasExited)
             {
-                await Task.Delay(10);
+                await Task.Delay(10); // until the workers (real HTTP to the child process) have enough answers
             }
 
             await app.KillAsync(); // SIGKILL while every worker is still sending
@@ -181,7 +181,7 @@ public sealed class CrashRestartTests : IDisposable
                 return value;
             }
 
-            await Task.Delay(100);
+            await Task.Delay(100); // polling an external process (the child dashboard); it has no clock of ours to advance
         }
 
         Assert.Fail(failure + " within 30 s");
