@@ -87,7 +87,7 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(userId);
-        var request = New(kind, pseudonymizer.Pseudonym(userId), actor);
+        var request = New(kind, pseudonymizer.Pseudonym(userId), actor, timeProvider.GetUtcNow().ToUniversalTime());
         Requests.Insert(ToDocument(request));
         await recorder.RecordAsync(actor, ReceivedAction, request.Id,
             new Dictionary<string, string> { ["kind"] = kind, ["due"] = Format(request.DueAt) }, sourceIp, cancellationToken).ConfigureAwait(false);
@@ -134,10 +134,13 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
         {
             var open = Requests.Find(Query.And(Query.EQ("subject", subject), Query.EQ("kind", kind), Query.EQ("status", SubjectRequestStatuses.Received)))
                 .Select(FromDocument).OrderBy(r => r.ReceivedAt).FirstOrDefault();
-            completed = (open ?? New(kind, subject, actor)) with
+            // One clock reading for a request received and completed in the same call (an export or erasure
+            // without an earlier request), so completedAt is never before receivedAt.
+            var request = open ?? New(kind, subject, actor, now);
+            completed = request with
             {
                 Status = SubjectRequestStatuses.Completed,
-                CompletedAt = now,
+                CompletedAt = now < request.ReceivedAt ? request.ReceivedAt : now,
                 Evidence = evidence,
                 Actor = ActorName(actor),
             };
@@ -149,10 +152,8 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
         return completed;
     }
 
-    private SubjectRequest New(string kind, string subject, ClaimsPrincipal? actor)
-    {
-        var now = timeProvider.GetUtcNow().ToUniversalTime();
-        return new SubjectRequest
+    private static SubjectRequest New(string kind, string subject, ClaimsPrincipal? actor, DateTimeOffset now) =>
+        new()
         {
             Id = "dsr-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)),
             Kind = kind,
@@ -162,7 +163,6 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
             Status = SubjectRequestStatuses.Received,
             Actor = ActorName(actor),
         };
-    }
 
     private static string ActorName(ClaimsPrincipal? actor) => actor?.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : "system";
 

@@ -74,4 +74,19 @@ public sealed class SubjectRequestWorkflowTests
         Assert.Equal(ComplianceTestHost.Start.AddMonths(1), completed.DueAt);
         Assert.Equal(SubjectRequestStatuses.Completed, Assert.Single(host.Requests.List()).Status);
     }
+
+    [Fact]
+    public async Task CompleteExportAsync_NoOpenRequestWhileTheClockTicks_CompletedAtNotBeforeReceivedAt()
+    {
+        await using var host = new ComplianceTestHost();
+        // Every clock reading moves 100 microseconds on, like a busy machine between two reads.
+        host.Time.AutoAdvanceAmount = TimeSpan.FromTicks(1_000);
+
+        var completed = await host.Requests.CompleteExportAsync("alice", [1, 2, 3], null, null);
+
+        Assert.NotNull(completed.CompletedAt);
+        Assert.True(completed.CompletedAt >= completed.ReceivedAt, $"completedAt {completed.CompletedAt:O} is before receivedAt {completed.ReceivedAt:O}");
+        var listed = Assert.Single(host.Requests.List());
+        Assert.True(listed.CompletedAt >= listed.ReceivedAt);
+    }
 }
