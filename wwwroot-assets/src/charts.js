@@ -292,6 +292,11 @@ export async function setDonut(id, labels, values) {
     await entry.chart.updateSeries(values || [], true);
 }
 
+/** The browser's IANA time zone ("Europe/Berlin"), for server-rendered times that stay right across DST. */
+export function timeZone() {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 /** Minutes to add to UTC for the browser's local time now (UTC+2 -> 120). */
 export function timeZoneOffsetMinutes() {
     return -new Date().getTimezoneOffset();

@@ -145,7 +145,10 @@ public sealed record VariantOverrides
     /// <summary>Model id to send.</summary>
     public string? ModelId { get; init; }
 
-    /// <summary>Provider (metadata only: the pipeline's inner client decides the real provider).</summary>
+    /// <summary>
+    /// Provider that serves <see cref="ModelId"/>. The pipeline's inner client is the real provider, so the override
+    /// applies only to calls of this provider (or, when unset, of the catalog's provider of the model).
+    /// </summary>
     public string? Provider { get; init; }
 
     /// <summary>System prompt: replaces the first system message, or is inserted first.</summary>

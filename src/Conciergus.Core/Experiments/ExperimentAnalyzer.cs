@@ -20,7 +20,7 @@ internal static class ExperimentAnalyzer
 
     private readonly record struct Sample(Kind Kind, SampleSummary Summary, long Successes = 0);
 
-    public static ExperimentResults Analyze(Experiment experiment, TallySnapshot? tally, DateTimeOffset now)
+    public static ExperimentResults Analyze(Experiment experiment, TallySnapshot? tally, DateTimeOffset now, IReadOnlyDictionary<string, long>? notApplicable = null)
     {
         var alpha = experiment.SignificanceLevel;
         var variantKeys = experiment.Variants.Select(v => v.Key).ToArray();
@@ -59,6 +59,7 @@ internal static class ExperimentAnalyzer
                 Key = key,
                 Users = users[i],
                 Operations = tally?.Variants.GetValueOrDefault(key)?.Operations ?? 0,
+                NotApplicable = notApplicable?.GetValueOrDefault(key) ?? 0,
                 Metrics = figures,
             });
         }
@@ -170,6 +171,9 @@ internal static class ExperimentAnalyzer
             return result with { Lift = lift };
         }
 
+        result = treatment.Kind == Kind.Proportion
+            ? result with { CohensH = Finite(ExperimentStatistics.CohensH(c.Mean, t.Mean)) }
+            : result with { CohensD = Finite(ExperimentStatistics.CohensD(c, t)) };
         if (c.Count < 2 || t.Count < 2)
         {
             return result with { Lift = lift };
@@ -185,14 +189,25 @@ internal static class ExperimentAnalyzer
             var rho = ExperimentStatistics.ConfidenceSequenceRho(alpha, PlannedObservations(experiment));
             var radius = ExperimentStatistics.ConfidenceSequenceRadius(n, sigma, rho, alpha);
             var p = sigma > 0 ? ExperimentStatistics.ConfidenceSequencePValue(lift, n, sigma, rho) : lift == 0 ? 1 : 0;
-            return result with { Lift = lift, CiLow = Finite(lift - radius), CiHigh = Finite(lift + radius), PValue = Finite(p) };
+            return result with
+            {
+                Lift = lift, CiLow = Finite(lift - radius), CiHigh = Finite(lift + radius), PValue = Finite(p),
+                Method = StatisticalMethods.ConfidenceSequence,
+            };
         }
 
+        // Interval and p-value both come from the delta method on the relative lift, so "interval excludes 0" and
+        // "p < alpha" are the same statement. The absolute-difference test is reported beside it, not decided on.
         var interval = ExperimentStatistics.RelativeLift(c, t, alpha);
-        var test = treatment.Kind == Kind.Proportion
+        var test = ExperimentStatistics.RelativeLiftTest(c, t);
+        var difference = treatment.Kind == Kind.Proportion
             ? ExperimentStatistics.TwoProportionZTest(control.Successes, c.Count, treatment.Successes, t.Count)
             : ExperimentStatistics.WelchTTest(c, t);
-        return result with { Lift = lift, CiLow = Finite(interval.Low), CiHigh = Finite(interval.High), PValue = Finite(test.PValue) };
+        return result with
+        {
+            Lift = lift, CiLow = Finite(interval.Low), CiHigh = Finite(interval.High), PValue = Finite(test.PValue),
+            Method = StatisticalMethods.DeltaMethod, DifferencePValue = Finite(difference.PValue),
+        };
     }
 
     private static long PlannedObservations(Experiment experiment) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 
+using Conciergus.Core.Pricing;
 using Conciergus.Core.Telemetry;
 
 using Microsoft.Extensions.AI;
@@ -12,11 +13,20 @@ namespace Conciergus.Core.Experiments;
 /// the call and has the user in it, applies the variant's overrides and tags the operation. A call takes part in
 /// at most one experiment: overlapping experiments would confound each other (split them with targeting or coverage).
 /// Calls without a user id are never in an experiment.
+/// <para>
+/// A model override never moves a call to another provider: the pipeline's inner client is the provider, so a
+/// variant's model applies only to calls whose provider serves it (the variant's <c>provider</c> when it names one,
+/// else the price catalog's provider of that model). When any variant of an experiment cannot be applied to a call,
+/// the call is not in that experiment: it is sent unchanged, untagged, and counted as "not applicable" under the
+/// user's variant. Every variant has to apply, or the arms would see different traffic (a provider in one arm only).
+/// </para>
 /// </summary>
-public sealed class ExperimentInterceptor(ExperimentService experiments) : IChatRequestInterceptor
+public sealed class ExperimentInterceptor(ExperimentService experiments, PriceCatalog? catalog = null) : IChatRequestInterceptor
 {
     /// <summary>Key in AdditionalProperties that carries a variant's provider (metadata only).</summary>
     public const string ProviderProperty = "conciergus.experiment_provider";
+
+    private readonly PriceCatalog _catalog = catalog ?? PriceCatalog.CreateBuiltIn();
 
     /// <inheritdoc />
     public ValueTask<ChatRequestInterception?> InterceptAsync(ChatRequestContext context, CancellationToken cancellationToken)
@@ -42,10 +52,41 @@ public sealed class ExperimentInterceptor(ExperimentService experiments) : IChat
                 continue;
             }
 
+            if (!experiment.Variants.All(v => Applies(v.Overrides, context.Provider, _catalog)))
+            {
+                experiments.CountNotApplicable(experiment.Key, variantKey);
+                continue;
+            }
+
             return ValueTask.FromResult<ChatRequestInterception?>(Apply(context, experiment.Key, variant));
         }
 
         return ValueTask.FromResult<ChatRequestInterception?>(null);
+    }
+
+    /// <summary>
+    /// Whether a variant's overrides can be applied to a call of <paramref name="callProvider"/>: always without a model
+    /// override; with one, when the variant's provider (if named) is the call's provider family, and otherwise when the
+    /// catalog's provider of the model is. A model the catalog does not know, or a multi-vendor host (Bedrock, Vertex),
+    /// needs the variant to name the provider.
+    /// </summary>
+    public static bool Applies(VariantOverrides? overrides, string callProvider, PriceCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (overrides?.ModelId is not { Length: > 0 } model)
+        {
+            return true;
+        }
+
+        if (overrides.Provider is { Length: > 0 } provider)
+        {
+            return string.Equals(provider, callProvider, StringComparison.OrdinalIgnoreCase)
+                || (ProviderFamilies.Normalize(provider) is { } family && family == ProviderFamilies.Normalize(callProvider));
+        }
+
+        return ProviderFamilies.Normalize(callProvider) is { } callFamily
+            && catalog.Find(null, model) is { } pricing
+            && string.Equals(ProviderFamilies.Normalize(pricing.Provider) ?? pricing.Provider, callFamily, StringComparison.Ordinal);
     }
 
     /// <summary>Whether the targeting matches the call: application, environment and every attribute condition.</summary>

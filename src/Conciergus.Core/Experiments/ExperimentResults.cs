@@ -46,6 +46,12 @@ public sealed record VariantResult
     /// <summary>Operations tagged with the variant.</summary>
     public long Operations { get; init; }
 
+    /// <summary>
+    /// Calls of users assigned to this variant that the experiment could not be applied to (a variant's model is not
+    /// served by the call's provider): sent unchanged, not tagged and not in the figures. Counted since the server started.
+    /// </summary>
+    public long NotApplicable { get; init; }
+
     /// <summary>Metric name -> figures.</summary>
     public required IReadOnlyDictionary<string, MetricResult> Metrics { get; init; }
 }
@@ -71,8 +77,40 @@ public sealed record MetricResult
     /// <summary>Upper bound of the lift's interval.</summary>
     public double? CiHigh { get; init; }
 
-    /// <summary>p-value against control (anytime-valid when sequential).</summary>
+    /// <summary>
+    /// p-value against control from the same method as the interval (<see cref="Method"/>), so it is below alpha exactly
+    /// when the interval excludes 0 (anytime-valid when sequential).
+    /// </summary>
     public double? PValue { get; init; }
+
+    /// <summary>
+    /// How the interval and <see cref="PValue"/> were computed: <c>delta_method</c> (fixed horizon: relative lift with a
+    /// delta-method standard error and its Wald z-test) or <c>confidence_sequence</c> (sequential, anytime-valid).
+    /// </summary>
+    public string? Method { get; init; }
+
+    /// <summary>
+    /// Fixed horizon only: p-value of the test of the absolute difference (Welch's t-test for means, the pooled
+    /// two-proportion z-test for rates). It tests the difference rather than the ratio, with a pooled or Welch
+    /// standard error, so near alpha it can disagree with <see cref="PValue"/>; decisions use <see cref="PValue"/>.
+    /// </summary>
+    public double? DifferencePValue { get; init; }
+
+    /// <summary>Cohen's d against control (means): difference of means over the pooled standard deviation.</summary>
+    public double? CohensD { get; init; }
+
+    /// <summary>Cohen's h against control (proportions): 2 asin(sqrt(p1)) - 2 asin(sqrt(p0)).</summary>
+    public double? CohensH { get; init; }
+}
+
+/// <summary>Names of <see cref="MetricResult.Method"/>.</summary>
+public static class StatisticalMethods
+{
+    /// <summary>Fixed horizon: delta-method interval on the relative lift and the Wald z-test of the same estimate.</summary>
+    public const string DeltaMethod = "delta_method";
+
+    /// <summary>Sequential: asymptotic confidence sequence on the relative lift and its anytime-valid p-value.</summary>
+    public const string ConfidenceSequence = "confidence_sequence";
 }
 
 /// <summary>Sample ratio mismatch: chi-square p-value of users per variant against the weights; mismatch when p &lt; 0.001.</summary>

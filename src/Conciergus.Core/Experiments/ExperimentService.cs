@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 using Conciergus.Core.Audit;
 
@@ -83,6 +84,10 @@ public sealed class ExperimentService
 
     // Sticky assignments seen since start, bounded; the store keeps them all.
     private readonly ConcurrentDictionary<(string Key, string UserId), string> _sticky = new();
+
+    // Calls whose experiment could not be applied (ExperimentInterceptor), per experiment and assigned variant. Keys are
+    // bounded by the defined variants; counted since start (the figures never include these calls, so nothing to persist).
+    private readonly ConcurrentDictionary<(string Key, string Variant), StrongBox<long>> _notApplicable = new();
     private Dictionary<string, Experiment> _experiments;
     private Experiment[] _running;
     private long _version;
@@ -405,7 +410,20 @@ public sealed class ExperimentService
     public ExperimentResults GetResults(string key)
     {
         var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
-        return ExperimentAnalyzer.Analyze(experiment, _outcomes.Get(key)?.Snapshot(), _time.GetUtcNow());
+        var notApplicable = experiment.Variants.ToDictionary(
+            v => v.Key, v => _notApplicable.TryGetValue((key, v.Key), out var box) ? Interlocked.Read(ref box.Value) : 0, StringComparer.Ordinal);
+        return ExperimentAnalyzer.Analyze(experiment, _outcomes.Get(key)?.Snapshot(), _time.GetUtcNow(), notApplicable);
+    }
+
+    /// <summary>Counts a call of a user assigned to <paramref name="variant"/> that the experiment could not be applied to.</summary>
+    public void CountNotApplicable(string key, string variant)
+    {
+        if (Get(key)?.Variants.Any(v => v.Key == variant) != true)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _notApplicable.GetOrAdd((key, variant), static _ => new StrongBox<long>()).Value);
     }
 
     /// <summary>Running experiments whose users do not split as the weights say (SRM p &lt; 0.001), for the SRM alert rule.</summary>

@@ -112,6 +112,54 @@ public static class ExperimentStatistics
         return new LiftInterval(lift, lift - (z * se), lift + (z * se), se);
     }
 
+    /// <summary>
+    /// The Wald test that belongs to <see cref="RelativeLift"/>: z = lift / se(delta method), two-sided p = 2 Phi(-|z|).
+    /// Its p-value is below alpha exactly when the (1 - alpha) delta-method interval excludes 0, so the two never disagree.
+    /// </summary>
+    public static TestResult RelativeLiftTest(SampleSummary control, SampleSummary treatment)
+    {
+        var se = LiftStandardError(control, treatment);
+        if (double.IsNaN(se))
+        {
+            return new TestResult(double.NaN, double.NaN, double.NaN);
+        }
+
+        var lift = (treatment.Mean / control.Mean) - 1;
+        if (se <= 0)
+        {
+            return lift == 0 ? new TestResult(0, double.NaN, 1) : new TestResult(double.PositiveInfinity, double.NaN, 0);
+        }
+
+        var z = lift / se;
+        return new TestResult(z, double.NaN, Math.Min(1, 2 * Normal.CDF(0, 1, -Math.Abs(z))));
+    }
+
+    /// <summary>
+    /// Cohen's d of treatment against control: (m1 - m0) / s, with the pooled standard deviation
+    /// s = sqrt(((n0 - 1) v0 + (n1 - 1) v1) / (n0 + n1 - 2)). NaN with fewer than two observations per arm or s = 0.
+    /// </summary>
+    public static double CohensD(SampleSummary control, SampleSummary treatment)
+    {
+        if (control.Count < 2 || treatment.Count < 2)
+        {
+            return double.NaN;
+        }
+
+        var pooled = (((control.Count - 1) * control.Variance) + ((treatment.Count - 1) * treatment.Variance)) / (control.Count + treatment.Count - 2);
+        return pooled > 0 ? (treatment.Mean - control.Mean) / Math.Sqrt(pooled) : double.NaN;
+    }
+
+    /// <summary>Cohen's h of two proportions: 2 asin(sqrt(p1)) - 2 asin(sqrt(p0)) (treatment minus control).</summary>
+    public static double CohensH(double controlProportion, double treatmentProportion)
+    {
+        if (!(controlProportion is >= 0 and <= 1) || !(treatmentProportion is >= 0 and <= 1))
+        {
+            return double.NaN;
+        }
+
+        return (2 * Math.Asin(Math.Sqrt(treatmentProportion))) - (2 * Math.Asin(Math.Sqrt(controlProportion)));
+    }
+
     /// <summary>Delta-method standard error of the relative lift.</summary>
     public static double LiftStandardError(SampleSummary control, SampleSummary treatment)
     {

@@ -197,9 +197,12 @@ public static class Formatting
         return (ratio > 0 ? "▲ " : "▼ ") + Percent(Math.Abs(ratio));
     }
 
-    /// <summary>A time in the browser's time zone (offset from <see cref="BrowserTime"/>): "14:03:07" today-style, with the date when asked.</summary>
-    public static string LocalTime(DateTimeOffset time, TimeSpan offset, bool withDate = false) =>
-        time.ToOffset(offset).ToString(withDate ? "yyyy-MM-dd HH:mm:ss" : "HH:mm:ss", Invariant);
+    /// <summary>
+    /// A time in the browser's time zone (<see cref="BrowserTime.Zone"/>), with the offset in force at that instant
+    /// (daylight saving included): "14:03:07" today-style, with the date when asked.
+    /// </summary>
+    public static string LocalTime(DateTimeOffset time, TimeZoneInfo zone, bool withDate = false) =>
+        TimeZoneInfo.ConvertTime(time, zone).ToString(withDate ? "yyyy-MM-dd HH:mm:ss" : "HH:mm:ss", Invariant);
 
     /// <summary>Three significant digits, trailing zeros dropped: 1.23, 12.3, 123, 0.05.</summary>
     private static string Significant(double value)

@@ -8,7 +8,7 @@ public static class PanelServiceCollectionExtensions
     /// <summary>Adds <see cref="BrowserTime"/> (one per circuit).</summary>
     public static IServiceCollection AddConciergusPanels(this IServiceCollection services)
     {
-        services.TryAddScoped<BrowserTime>();
+        services.TryAddScoped(sp => new BrowserTime(sp.GetService<TimeProvider>()));
         return services;
     }
 }

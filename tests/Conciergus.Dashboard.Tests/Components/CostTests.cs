@@ -9,10 +9,12 @@ public sealed class CostTests : PanelTestContext
     [Fact]
     public async Task Render_RecordedOperations_ShowsTotalBurnRateBreakdownAndHints()
     {
-        // Arrange: an expensive model and a cheap one with the same latency and error rate (20+ requests each)
+        // Arrange: an expensive small chat model and a cheaper one of the same class with the same latency and error
+        // rate (20+ requests each): claude-haiku-4-5 ($1/$5 per 1M) and gpt-4o-mini ($0.15/$0.60). The hint reprices
+        // the same tokens at list prices, whatever cost the operations recorded.
         for (var i = 0; i < 25; i++)
         {
-            Host.Record(model: "gpt-4o", costUsd: 0.02m, durationMs: 500, endsAgo: TimeSpan.FromSeconds(i));
+            Host.Record(model: "claude-haiku-4-5", provider: "anthropic", costUsd: 0.02m, durationMs: 500, endsAgo: TimeSpan.FromSeconds(i));
             Host.Record(model: "gpt-4o-mini", costUsd: 0.001m, durationMs: 500, endsAgo: TimeSpan.FromSeconds(i));
         }
 
@@ -21,12 +23,15 @@ public sealed class CostTests : PanelTestContext
         // Act
         var cut = Render<Cost>();
 
-        // Assert: $0.525 over 1 h -> $0.53/h; rows as AnalyticsService.Costs; the cheaper-model hint
+        // Assert: $0.525 over 1 h -> $0.53/h; rows as AnalyticsService.Costs; the cheaper-model hint with its assumptions
         var costs = Host.Analytics.Costs(TimeSpan.FromHours(1), CostGroupBy.Model);
         Assert.Equal(Formatting(costs.TotalUsd), cut.Find("[data-kpi=cost]").TextContent.Trim());
         Assert.Equal("$0.53/h", cut.Find("[data-testid=cost-burn]").TextContent.Trim());
         Assert.Equal(costs.Groups.Select(g => g.Key), cut.FindAll("[data-testid=cost-groups] tbody tr").Select(r => r.GetAttribute("data-key")));
-        Assert.Single(cut.FindAll("[data-hint=CheaperModel]"));
+        var hint = Assert.Single(cut.FindAll("[data-hint=CheaperModel]"));
+        Assert.Contains("openai/gpt-4o-mini", hint.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Same token counts", hint.QuerySelector("[data-testid=hint-assumptions]")!.TextContent, StringComparison.Ordinal);
+        Assert.Empty(cut.FindAll("[data-testid=hint-untested]"));
         cut.WaitForAssertion(() => Assert.Single(Charts.Invocations["createDonut"]));
     }
 

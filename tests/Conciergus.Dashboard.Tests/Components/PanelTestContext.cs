@@ -1,6 +1,7 @@
 using Bunit;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Health;
+using Conciergus.Core.Pricing;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components;
@@ -22,6 +23,7 @@ public abstract class PanelTestContext : DashboardTestContext
         Services.AddSingleton(Host.Analytics);
         Services.AddSingleton(Host.Cache);
         Services.AddSingleton(Host.Collector);
+        Services.AddSingleton(PriceCatalog.CreateBuiltIn());
         Services.AddSingleton<TimeProvider>(Host.Time);
         Services.AddSingleton(new ModelHealthClassifier(new ModelHealthOptions()));
         Services.AddScoped<BrowserTime>();
@@ -30,7 +32,7 @@ public abstract class PanelTestContext : DashboardTestContext
         Charts.Setup<string?>("createDonut", _ => true).SetResult("donut-1");
         Charts.Setup<int>("appendPoints", _ => true).SetResult(0);
         Charts.Setup<int>("resetPoints", _ => true).SetResult(0);
-        Charts.Setup<int>("timeZoneOffsetMinutes", _ => true).SetResult(60);
+        Charts.Setup<string?>("timeZone", _ => true).SetResult("Africa/Lagos"); // UTC+1 all year
         Charts.SetupVoid("setDonut", _ => true).SetVoidResult();
         Charts.SetupVoid("destroy", _ => true).SetVoidResult();
     }

@@ -43,10 +43,10 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     /// <summary>Now, by <see cref="Clock"/>.</summary>
     protected DateTimeOffset Now => Clock.GetUtcNow();
 
-    /// <summary>The browser's UTC offset for times (UTC until known).</summary>
-    protected TimeSpan Offset => Services.GetService<BrowserTime>()?.OffsetOrUtc ?? TimeSpan.Zero;
+    /// <summary>The browser's time zone for times (UTC until known); the name stays "Offset" for the pages that pass it on.</summary>
+    protected TimeZoneInfo Offset => Services.GetService<BrowserTime>()?.Zone ?? TimeZoneInfo.Utc;
 
-    /// <summary>"UTC" or "UTC+01:00".</summary>
+    /// <summary>"UTC" or the browser's IANA zone ("Europe/Berlin").</summary>
     protected string ZoneLabel => Services.GetService<BrowserTime>()?.Label ?? "UTC";
 
     /// <summary>Why the last read failed, when it did.</summary>

@@ -181,9 +181,9 @@ public static class AlertFormat
         return $"{days} {quiet.StartTime:HH\\:mm}–{quiet.EndTime:HH\\:mm} {quiet.TimeZone}";
     }
 
-    /// <summary>A time in the given offset, with the date.</summary>
-    public static string Time(DateTimeOffset? time, TimeSpan offset) =>
-        time is { } t ? Formatting.LocalTime(t, offset, withDate: true) : "–";
+    /// <summary>A time in the given zone (daylight saving included), with the date.</summary>
+    public static string Time(DateTimeOffset? time, TimeZoneInfo zone) =>
+        time is { } t ? Formatting.LocalTime(t, zone, withDate: true) : "–";
 
     /// <summary>"12 s ago", "5 min ago", "3 h ago", "2 d ago" (or "in ..." for the future).</summary>
     public static string Relative(DateTimeOffset? time, DateTimeOffset now)

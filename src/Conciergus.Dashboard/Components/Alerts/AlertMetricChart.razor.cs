@@ -265,6 +265,10 @@ public sealed partial class AlertMetricChart : IAsyncDisposable
         {
             // The browser is gone; the circuit will dispose this component.
         }
+        catch (OperationCanceledException)
+        {
+            // The page closed or the circuit ended mid-call (pending interop calls are cancelled): expected.
+        }
         catch (JSException ex)
         {
             // A chart that cannot draw must not take the page down; the history table shows the same values.
@@ -287,6 +291,10 @@ public sealed partial class AlertMetricChart : IAsyncDisposable
             catch (JSDisconnectedException)
             {
                 // Gone with the page.
+            }
+            catch (OperationCanceledException)
+            {
+                // The circuit is ending: cancelled with it.
             }
         }
     }

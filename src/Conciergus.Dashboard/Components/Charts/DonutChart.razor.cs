@@ -102,6 +102,14 @@ public sealed partial class DonutChart : IAsyncDisposable
         {
             // The browser is gone.
         }
+        catch (OperationCanceledException)
+        {
+            // The page closed or the circuit ended mid-call (pending interop calls are cancelled): expected.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit's JS runtime is already disposed.
+        }
         catch (JSException)
         {
             // A chart that cannot draw must not take the page down; the table beside it shows the same figures.

@@ -280,10 +280,23 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         {
             // The browser is gone; the circuit will dispose this component.
         }
-        catch (JSException ex)
+        catch (OperationCanceledException)
+        {
+            // Expected when the page closes or the circuit ends mid-call (pending interop calls are cancelled), or when
+            // the browser did not answer within the interop timeout: the next update resends what is pending.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit's JS runtime is already disposed.
+        }
+        catch (JSException ex) when (!_disposed)
         {
             _error = ex.Message;
             StateHasChanged();
+        }
+        catch (JSException)
+        {
+            // Disposed meanwhile: nobody sees the chart any more.
         }
     }
 
@@ -310,6 +323,14 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         catch (JSDisconnectedException)
         {
             // The browser already dropped the chart with the page.
+        }
+        catch (OperationCanceledException)
+        {
+            // The circuit is ending: its pending interop calls are cancelled, and the page's charts go with it.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The circuit's JS runtime is already disposed.
         }
         catch (JSException)
         {

@@ -100,7 +100,7 @@ public sealed partial class AlertSilences : AlertComponentBase
         }
     }
 
-    private string ToLocal(DateTimeOffset time) => time.ToOffset(Offset).ToString(LocalFormat, CultureInfo.InvariantCulture);
+    private string ToLocal(DateTimeOffset time) => TimeZoneInfo.ConvertTime(time, Offset).ToString(LocalFormat, CultureInfo.InvariantCulture);
 
     private bool TryFromLocal(string? text, out DateTimeOffset value)
     {
@@ -110,7 +110,9 @@ public sealed partial class AlertSilences : AlertComponentBase
             return false;
         }
 
-        value = new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), Offset);
+        // The wall-clock time in the browser's zone, with the offset in force on that date (daylight saving included).
+        var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        value = new DateTimeOffset(unspecified, Offset.GetUtcOffset(unspecified));
         return true;
     }
 

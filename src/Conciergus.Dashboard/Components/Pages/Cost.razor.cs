@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Pricing;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Panels;
+using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
 namespace Conciergus.Dashboard.Components.Pages;
@@ -29,6 +31,10 @@ public sealed partial class Cost : PanelPage
     private PanelQuery? _stackQuery;
     private string? _stackKeyPushed;
 
+    /// <summary>The price catalog the hints compare models with.</summary>
+    [Inject]
+    public required PriceCatalog Catalog { get; init; }
+
     /// <summary>Creates the page.</summary>
     public Cost()
     {
@@ -45,7 +51,7 @@ public sealed partial class Cost : PanelPage
     {
         _summary = Analytics.Summary(Query.Window, Query.Filter);
         _breakdown = Analytics.Costs(Query.Window, _groupBy);
-        _hints = Analytics.CostHints(Query.Window);
+        _hints = Analytics.CostHints(Query.Window, Catalog);
 
         // The stacked lines are chosen when the query changes (or when the first data arrives), then kept:
         // the chart is created for them once and only receives new points afterwards.

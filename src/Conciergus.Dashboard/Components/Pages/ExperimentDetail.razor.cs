@@ -339,6 +339,20 @@ public sealed partial class ExperimentDetail : IDisposable
 
     private static string Lift(double? lift) => lift is { } l ? l.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
 
+    private static string EffectSize(MetricResult? m) => m switch
+    {
+        { CohensD: { } d } => "d = " + d.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
+        { CohensH: { } h } => "h = " + h.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture),
+        _ => "–",
+    };
+
+    private static string? NotApplicableCaption(ExperimentResults results)
+    {
+        var count = results.Variants.Sum(v => v.NotApplicable);
+        return count == 0 ? null : string.Create(CultureInfo.InvariantCulture,
+            $"{Formatting.Compact(count)} calls not applicable (a variant's model is not served by the call's provider): sent unchanged, not counted");
+    }
+
     private static string PValue(double p) => p < 0.0001 ? "< 0.0001" : p.ToString("0.####", CultureInfo.InvariantCulture);
 
     private static string Pct(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";

@@ -80,7 +80,7 @@ public abstract class PanelPage : ComponentBase, IDisposable
 
     /// <summary>Formats a time in the browser's time zone.</summary>
     protected string Local(DateTimeOffset? time, bool withDate = false) =>
-        time is { } t ? Formatting.LocalTime(t, BrowserTime.OffsetOrUtc, withDate) : Formatting.Missing;
+        time is { } t ? Formatting.LocalTime(t, BrowserTime.Zone, withDate) : Formatting.Missing;
 
     /// <summary>Reads the read models for <see cref="Query"/> (synchronously: they are in memory and pre-aggregated).</summary>
     protected abstract void Load();
