@@ -167,6 +167,19 @@ public static partial class ExperimentValidator
             }
         }
 
+        // A variant cannot move a call to another provider (the pipeline's client is the provider), so variants whose
+        // models belong to different providers could never all apply to one call: no call would ever take part.
+        var families = variants
+            .Where(v => v?.Overrides?.ModelId is { Length: > 0 })
+            .Select(v => ProviderFamilyOf(v.Overrides!))
+            .Where(f => f is not null)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (families.Count > 1)
+        {
+            Add("variants", Inv($"Variants override models of different providers ({string.Join(", ", families)}). A variant applies only to calls whose provider serves its model, so no call could take part in every variant; compare models of one provider, or target each provider with its own experiment."));
+        }
+
         var weightSum = variants.Where(v => v is not null).Sum(v => v.Weight);
         if (variants.Count >= 2 && weightSum != 0 && Math.Abs(weightSum - 1) > 0.01)
         {
@@ -210,4 +223,12 @@ public static partial class ExperimentValidator
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The provider family a model override belongs to: the named provider, else the built-in catalog's; null when unknown.</summary>
+    private static string? ProviderFamilyOf(VariantOverrides overrides) =>
+        overrides.Provider is { Length: > 0 } provider
+            ? Pricing.ProviderFamilies.Normalize(provider) ?? provider.ToLowerInvariant()
+            : BuiltInCatalog.Value.Find(null, overrides.ModelId) is { } pricing ? Pricing.ProviderFamilies.Normalize(pricing.Provider) ?? pricing.Provider : null;
+
+    private static readonly Lazy<Pricing.PriceCatalog> BuiltInCatalog = new(Pricing.PriceCatalog.CreateBuiltIn);
 }

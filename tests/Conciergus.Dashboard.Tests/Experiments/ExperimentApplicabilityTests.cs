@@ -32,6 +32,29 @@ public sealed class ExperimentApplicabilityTests : IDisposable
         Assert.Equal(expected, ExperimentInterceptor.Applies(overrides, callProvider, Catalog));
     }
 
+    [Theory]
+    [InlineData("gpt-4o", null, "claude-haiku-4-5", null, true)]          // openai vs anthropic by the catalog
+    [InlineData("my-model", "openai", "other-model", "anthropic", true)]  // named providers
+    [InlineData("gpt-4o", null, "gpt-4o-mini", null, false)]              // one provider: fine
+    [InlineData("gpt-4o", "azure.ai.openai", "gpt-4o-mini", null, false)] // Azure is the OpenAI family
+    [InlineData("gpt-4o", null, "my-model", null, false)]                 // unknown model: decided per call
+    public void Validate_VariantsModelsOfDifferentProviders_Refused(string model0, string? provider0, string model1, string? provider1, bool refused)
+    {
+        var definition = new ExperimentDefinition
+        {
+            Key = "cross",
+            Variants =
+            [
+                new ExperimentVariantDefinition { Key = "a", Weight = 0.5, Overrides = new VariantOverrides { ModelId = model0, Provider = provider0 } },
+                new ExperimentVariantDefinition { Key = "b", Weight = 0.5, Overrides = new VariantOverrides { ModelId = model1, Provider = provider1 } },
+            ],
+        };
+
+        var errors = ExperimentValidator.Validate(definition);
+
+        Assert.Equal(refused, errors.TryGetValue("variants", out var messages) && messages.Any(m => m.Contains("different providers", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task DemoPipelines_ModelOverrideOnGpt4oMini_RecordsNoMadeUpPair_AndCountsNotApplicable()
     {

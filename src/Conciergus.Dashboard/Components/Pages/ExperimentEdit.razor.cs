@@ -202,6 +202,8 @@ internal sealed class VariantForm
 
     public string? ModelId { get; set; }
 
+    public string? Provider { get; set; }
+
     public string? SystemPrompt { get; set; }
 
     public string? PromptTemplate { get; set; }
@@ -217,6 +219,7 @@ internal sealed class VariantForm
         Key = v.Key,
         Weight = v.Weight,
         ModelId = v.Overrides.ModelId,
+        Provider = v.Overrides.Provider,
         SystemPrompt = v.Overrides.SystemPrompt,
         PromptTemplate = v.Overrides.PromptTemplate,
         Temperature = v.Overrides.Temperature,
@@ -231,6 +234,7 @@ internal sealed class VariantForm
         Overrides = Original with
         {
             ModelId = Empty(ModelId),
+            Provider = Empty(Provider)?.Trim(),
             SystemPrompt = Empty(SystemPrompt),
             PromptTemplate = Empty(PromptTemplate),
             Temperature = Temperature,
