@@ -4,6 +4,7 @@ using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Live;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
 
@@ -128,6 +129,13 @@ public sealed partial class ExperimentDetail : IDisposable
         if (firstRender)
         {
             _interactive = true;
+
+            // History times read in the browser's zone once it said which (UTC until then).
+            if (Services.GetService<BrowserTime>() is { } browserTime && Services.GetService<Microsoft.JSInterop.IJSRuntime>() is { } js)
+            {
+                await browserTime.EnsureAsync(js);
+            }
+
             StateHasChanged();
             await AppendCumulativeAsync();
         }
@@ -338,6 +346,13 @@ public sealed partial class ExperimentDetail : IDisposable
     };
 
     private static string Lift(double? lift) => lift is { } l ? l.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>A history time in the browser's zone (daylight saving included), never the server's.</summary>
+    private string HistoryTime(DateTimeOffset at) =>
+        Formatting.LocalTime(at, Services.GetService<BrowserTime>()?.Zone ?? TimeZoneInfo.Utc, withDate: true);
+
+    /// <summary>"UTC" or the browser's IANA zone, for the history's heading.</summary>
+    private string ZoneLabel => Services.GetService<BrowserTime>()?.Label ?? "UTC";
 
     private static string EffectSize(MetricResult? m) => m switch
     {

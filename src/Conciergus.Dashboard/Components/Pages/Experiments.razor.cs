@@ -2,6 +2,7 @@ using System.Globalization;
 using Conciergus.Core.Experiments;
 using Conciergus.Dashboard.Live;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -37,6 +38,9 @@ public sealed partial class Experiments : IDisposable
 
     [Inject]
     public required TimeProvider TimeProvider { get; init; }
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
 
     private IEnumerable<(string Key, string Title, List<Experiment> Items)> Groups =>
         Order.Select(o => (o.Key, o.Title, _experiments.Where(e => e.State == o.State).ToList())).Where(g => g.Item3.Count > 0);
@@ -74,8 +78,20 @@ public sealed partial class Experiments : IDisposable
         return string.Join(" · ", e.Variants.Select(v => $"{v.Key} {Formatting.Compact(counts.GetValueOrDefault(v.Key))}"));
     }
 
-    private static string Since(Experiment e) =>
-        (e.StartedAt ?? e.CreatedAt).ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+    // In the browser's zone (daylight saving included) once known, else UTC; never the server's zone.
+    private string Since(Experiment e) =>
+        TimeZoneInfo.ConvertTime(e.StartedAt ?? e.CreatedAt, Services.GetService<BrowserTime>()?.Zone ?? TimeZoneInfo.Utc)
+            .ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender && Services.GetService<BrowserTime>() is { } browserTime && Services.GetService<Microsoft.JSInterop.IJSRuntime>() is { } js
+            && await browserTime.EnsureAsync(js))
+        {
+            StateHasChanged();
+        }
+    }
 
     public void Dispose()
     {
