@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Telemetry;
@@ -130,7 +131,7 @@ public class OperationStoreQueryBenchmarks
         public Percentiles()
         {
             AddColumn(StatisticColumn.P95);
-            AddJob(Job.ShortRun.WithIterationCount(15));
+            AddJob(Job.ShortRun.WithIterationCount(15).WithToolchain(InProcessEmitToolchain.Instance)); // in-process: no separate build on a busy box
         }
     }
 }
@@ -202,6 +203,6 @@ public class OperationStoreAppendBenchmarks
 
     private sealed class Short : ManualConfig
     {
-        public Short() => AddJob(Job.ShortRun.WithInvocationCount(1).WithUnrollFactor(1).WithIterationCount(10));
+        public Short() => AddJob(Job.ShortRun.WithInvocationCount(1).WithUnrollFactor(1).WithIterationCount(10).WithToolchain(InProcessEmitToolchain.Instance));
     }
 }
