@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Mvc;
@@ -30,7 +31,7 @@ public static class AuthEndpoints
         auth.MapPost("/login", LoginAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxLoginBytes))
             .WithMetadata(new RequestFormLimitsAttribute { ValueLengthLimit = 4096, ValueCountLimit = 8, MultipartBodyLengthLimit = MaxLoginBytes });
-        auth.MapPost("/logout", LogoutAsync);
+        auth.MapPost("/logout", LogoutAsync).DisableAntiforgery(); // validated in the handler, with a clear answer
         auth.MapGet("/sso", (string? returnUrl, IOptions<AuthOptions> options) =>
             options.Value.OpenIdConnect.Enabled
                 ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOrRoot(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme])
@@ -71,8 +72,18 @@ public static class AuthEndpoints
         return Results.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext http, LocalSignIn signIn)
+    private static async Task<IResult> LogoutAsync(HttpContext http, LocalSignIn signIn, IAntiforgery antiforgery)
     {
+        // Sign-out is a state change: only the dashboard's own form (with its antiforgery token) may ask for it, so
+        // another site cannot sign a user out (nor mark a sign-out in the audit trail in their name).
+        if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Antiforgery token missing or invalid",
+                detail: "Sign out with the dashboard's Sign out button (a form POST with the antiforgery token).");
+        }
+
         await signIn.SignOutAsync(http, http.RequestAborted).ConfigureAwait(false);
         return Results.LocalRedirect("/login?signedOut=1");
     }

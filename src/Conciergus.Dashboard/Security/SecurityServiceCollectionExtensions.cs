@@ -84,6 +84,9 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiAwareAuthorizationResultHandler>();
         services.AddCascadingAuthenticationState();
 
+        // Open pages re-check their user against the store (replaces the framework's ServerAuthenticationStateProvider).
+        services.AddScoped<AuthenticationStateProvider, ConciergusAuthenticationStateProvider>();
+
         // The cookie and antiforgery keys live in the data directory, so sign-ins survive a restart.
         services.AddDataProtection().SetApplicationName("Conciergus.Dashboard");
         services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, directory, loggers) =>
@@ -131,6 +134,12 @@ public static class SecurityServiceCollectionExtensions
         if (ApiKeyAuthenticationHandler.HasKey(context.Request))
         {
             return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        // The few API endpoints a browser posts a form to (audited exports) check antiforgery for cookie callers.
+        if (context.Request.HasFormContentType && context.GetEndpoint()?.Metadata.GetMetadata<BrowserFormPostMetadata>() is not null)
+        {
+            return CookieAuthenticationDefaults.AuthenticationScheme;
         }
 
         var method = context.Request.Method;
