@@ -53,7 +53,25 @@ public static class AuthEndpoints
             return "/";
         }
 
-        return returnUrl.Any(char.IsControl) ? "/" : returnUrl;
+        if (returnUrl.Any(char.IsControl))
+        {
+            return "/";
+        }
+
+        // A Location header carries ASCII only: a space or a character such as U+3000 would make the redirect fail
+        // (500). Percent-encoded (UTF-8), the browser lands on the same path.
+        if (!returnUrl.Any(c => c is <= ' ' or > '~'))
+        {
+            return returnUrl;
+        }
+
+        var encoded = new System.Text.StringBuilder(returnUrl.Length * 3);
+        foreach (var rune in returnUrl.EnumerateRunes())
+        {
+            encoded.Append(rune.Value is > ' ' and <= '~' ? rune.ToString() : Uri.EscapeDataString(rune.ToString()));
+        }
+
+        return encoded.ToString();
     }
 
     private static async Task<IResult> LoginAsync([FromForm] LoginForm form, HttpContext http, LocalSignIn signIn, IOptions<AuthOptions> options)

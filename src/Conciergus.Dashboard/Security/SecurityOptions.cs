@@ -70,8 +70,12 @@ public sealed class ApiOptions
     /// <summary>Keys from configuration, each with the role it grants (kept only as SHA-256 digests in memory).</summary>
     public List<ConfiguredApiKey> Keys { get; set; } = [];
 
-    /// <summary>Ingestion requests allowed per ingestion key (or client IP without one) and minute; more get 429.</summary>
-    public int IngestionRequestsPerMinute { get; set; } = 6000;
+    /// <summary>
+    /// Ingestion requests allowed per ingestion key (or client address without one) and minute, as a token bucket
+    /// (a minute's worth of burst, refilled every second); more get 429. 0 (the default) turns the per-key limit off:
+    /// the ingestion concurrency gate (Conciergus:Ingestion:MaxConcurrentRequests) protects the server.
+    /// </summary>
+    public int IngestionRequestsPerMinute { get; set; }
 }
 
 /// <summary>One API key from configuration.</summary>
@@ -175,9 +179,9 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             }
         }
 
-        if (options.IngestionRequestsPerMinute < 1)
+        if (options.IngestionRequestsPerMinute < 0)
         {
-            failures.Add("Conciergus:Api:IngestionRequestsPerMinute must be at least 1.");
+            failures.Add("Conciergus:Api:IngestionRequestsPerMinute must be 0 (off) or a positive number of requests per minute.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
