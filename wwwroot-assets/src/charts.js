@@ -27,6 +27,33 @@ function themeOptions(mode) {
     };
 }
 
+// Series names, donut labels and threshold labels come from telemetry (model, application, user names) and are hostile.
+// ApexCharts writes legend entries and tooltip titles with innerHTML, so every string it may render as HTML goes
+// through text(): the name stays the same characters on screen and can never become an element. Strings ApexCharts
+// draws as SVG text (annotation labels) are set as text content by ApexCharts itself and are only made strings here.
+const HTML_ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;", "`": "&#96;" };
+
+/** A value as HTML text: every character that could start markup or leave an attribute is an entity. */
+export function text(value) {
+    if (value === null || value === undefined) {
+        return "";
+    }
+    return String(Array.isArray(value) ? value.join(" ") : value).replace(/[&<>"'`]/g, c => HTML_ESCAPES[c]);
+}
+
+// Formatters that every chart gets: legend entries and tooltip series titles are text, never markup.
+function textFormatters() {
+    return {
+        legend: { formatter: name => text(name) },
+        tooltipTitle: { formatter: name => (name === null || name === undefined || name === "" ? "" : `${text(name)}: `) },
+    };
+}
+
+// Names as plain strings (a number or an object from .NET must not reach ApexCharts as anything but a string).
+function plainName(value, fallback) {
+    return value === null || value === undefined ? fallback : String(value);
+}
+
 function formatValue(value, unit, decimals) {
     if (value === null || value === undefined || Number.isNaN(value)) {
         return "";
@@ -48,7 +75,9 @@ export async function createChart(element, options) {
     }
     const o = options || {};
     const maxPoints = Math.max(2, o.maxPoints || DEFAULT_MAX_POINTS);
-    const seriesDefs = (o.series && o.series.length ? o.series : [{ name: "value" }]);
+    const seriesDefs = (o.series && o.series.length ? o.series : [{ name: "value" }])
+        .map((s, i) => ({ name: plainName(s && s.name, `series ${i + 1}`), color: s && typeof s.color === "string" ? s.color : undefined }));
+    const safe = textFormatters();
     const windows = seriesDefs.map(() => []);
     const decimals = o.decimals ?? 2;
     const theme = themeOptions(o.mode);
@@ -66,7 +95,7 @@ export async function createChart(element, options) {
         },
         theme: theme.theme,
         grid: theme.grid,
-        tooltip: { ...theme.tooltip, x: { format: "HH:mm:ss" }, y: { formatter: v => formatValue(v, o.unit, decimals) } },
+        tooltip: { ...theme.tooltip, x: { format: "HH:mm:ss" }, y: { formatter: v => text(formatValue(v, o.unit, decimals)), title: safe.tooltipTitle } },
         series: seriesDefs.map(s => ({ name: s.name, data: [] })),
         colors: seriesDefs.map(s => s.color).filter(c => !!c).length === seriesDefs.length
             ? seriesDefs.map(s => s.color)
@@ -78,7 +107,7 @@ export async function createChart(element, options) {
             ? (o.stacked ? { type: "solid", opacity: 0.55 } : { type: "gradient", gradient: { opacityFrom: 0.35, opacityTo: 0.02 } })
             : { type: "solid", opacity: 1 },
         dataLabels: { enabled: false },
-        legend: { show: seriesDefs.length > 1 },
+        legend: { show: seriesDefs.length > 1, formatter: safe.legend.formatter },
         markers: { size: 0 },
         xaxis: {
             type: "datetime",
@@ -91,7 +120,7 @@ export async function createChart(element, options) {
             forceNiceScale: true,
             labels: { formatter: v => formatValue(v, "", decimals) },
         },
-        noData: { text: o.noDataText || "" },
+        noData: { text: plainName(o.noDataText, "") },
     };
 
     // Only charts that ask for thresholds get annotations and a stretched y axis; the others keep the exact config above.
@@ -193,7 +222,7 @@ export async function resetPoints(id, seriesPoints, windowMs) {
 function normalizeThresholds(thresholds) {
     return (Array.isArray(thresholds) ? thresholds : [])
         .filter(t => t && t.value !== null && t.value !== undefined && Number.isFinite(Number(t.value)))
-        .map(t => ({ value: Number(t.value), label: t.label || "", color: t.color || "#fa5252" }));
+        .map(t => ({ value: Number(t.value), label: plainName(t.label, ""), color: typeof t.color === "string" ? t.color : "#fa5252" }));
 }
 
 function thresholdAnnotations(thresholds, mode) {
@@ -250,13 +279,14 @@ export async function createDonut(element, options) {
     const o = options || {};
     const theme = themeOptions(o.mode);
     const decimals = o.decimals ?? 2;
+    const safe = textFormatters();
     const config = {
         chart: { ...theme.chart, type: "donut", height: o.height || 260, animations: { enabled: true }, fontFamily: "inherit" },
         theme: theme.theme,
-        tooltip: { ...theme.tooltip, y: { formatter: v => formatValue(v, o.unit, decimals) } },
-        labels: o.labels || [],
+        tooltip: { ...theme.tooltip, y: { formatter: v => text(formatValue(v, o.unit, decimals)), title: safe.tooltipTitle } },
+        labels: donutLabels(o.labels),
         series: o.values || [],
-        legend: { position: "bottom" },
+        legend: { position: "bottom", formatter: safe.legend.formatter },
         dataLabels: { enabled: false },
         stroke: { width: 1 },
         noData: { text: "" },
@@ -279,6 +309,10 @@ export async function createDonut(element, options) {
     return id;
 }
 
+function donutLabels(labels) {
+    return (Array.isArray(labels) ? labels : []).map((l, i) => plainName(l, `slice ${i + 1}`));
+}
+
 /** Replaces a donut's slices. */
 export async function setDonut(id, labels, values) {
     const entry = charts.get(id);
@@ -288,7 +322,7 @@ export async function setDonut(id, labels, values) {
     await entry.rendered;
     // Labels through the options, values through updateSeries: a donut created empty only redraws its slices this way.
     entry.element.dataset.slices = String((values || []).length);
-    await entry.chart.updateOptions({ labels: labels || [] }, false, false);
+    await entry.chart.updateOptions({ labels: donutLabels(labels) }, false, false);
     await entry.chart.updateSeries(values || [], true);
 }
 

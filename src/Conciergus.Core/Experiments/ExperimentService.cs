@@ -331,7 +331,17 @@ public sealed class ExperimentService
         return Assign(experiment, userId);
     }
 
-    internal ExperimentAssignment Assign(Experiment experiment, string? userId)
+    /// <summary>
+    /// Where a user would land, without storing anything: their stored assignment if they have one, else the hash.
+    /// A lookup (GET) never creates an assignment; <see cref="Assign(string, string?)"/> does.
+    /// </summary>
+    public ExperimentAssignment Lookup(string key, string? userId)
+    {
+        var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        return Assign(experiment, userId, persist: false);
+    }
+
+    internal ExperimentAssignment Assign(Experiment experiment, string? userId, bool persist = true)
     {
         if (string.IsNullOrEmpty(userId))
         {
@@ -361,6 +371,11 @@ public sealed class ExperimentService
         variant = _store.FindAssignment(experiment.Key, userId);
         if (variant is null || experiment.Variants.All(v => v.Key != variant))
         {
+            if (!persist)
+            {
+                return computed;
+            }
+
             variant = computed.Variant!;
             _store.SaveAssignment(experiment.Key, userId, variant, _time.GetUtcNow());
         }

@@ -23,7 +23,9 @@ public static class AuditEndpoints
         audit.MapGet("", Query).RequireConciergusRole(ConciergusRole.Viewer);
         audit.MapGet("/verify", async (AuditLog log, CancellationToken ct) => Results.Ok(await log.VerifyAsync(ct)))
             .RequireConciergusRole(ConciergusRole.Viewer);
-        audit.MapGet("/export", Export).RequireConciergusRole(ConciergusRole.Admin);
+        // Exporting appends an audit entry: browsers POST a form (antiforgery); API keys may still GET.
+        audit.MapPost("/export", Export).RequireConciergusRole(ConciergusRole.Admin).AllowBrowserFormPost();
+        audit.MapGet("/export", Export).RequireConciergusRole(ConciergusRole.Admin).RefuseCookieGet();
         return app;
     }
 

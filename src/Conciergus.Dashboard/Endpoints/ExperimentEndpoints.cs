@@ -27,12 +27,14 @@ public static class ExperimentEndpoints
             .RequireConciergusRole(ConciergusRole.Viewer);
         api.MapGet("/{key}/results", (string key, ExperimentService experiments) => Run(() => Results.Ok(experiments.GetResults(key))))
             .RequireConciergusRole(ConciergusRole.Viewer);
+        // A lookup is read-only: it answers the stored or the computed variant and never stores an assignment (a GET
+        // reaches here with the cookie on any top-level navigation). Assigning is POST with the ingestion key, below.
         api.MapGet("/{key}/assignment", (string key, string? userId, ExperimentService experiments) =>
                 string.IsNullOrEmpty(userId)
                     ? Invalid("userId", "Pass the user id as ?userId=.")
                     : Run(() =>
                     {
-                        var a = experiments.Assign(key, userId);
+                        var a = experiments.Lookup(key, userId);
                         return Results.Ok(new { inExperiment = a.InExperiment, variant = a.Variant, hashValue = a.HashValue });
                     }))
             .RequireConciergusRole(ConciergusRole.Viewer);
@@ -120,6 +122,19 @@ public static class ExperimentEndpoints
                     return Results.Accepted(value: new { counted = a.InExperiment, inExperiment = a.InExperiment, variant = a.Variant });
                 }).ConfigureAwait(false);
             })
+            .AddEndpointFilter<IngestionKeyFilter>()
+            .AsIngestionEndpoint()
+            .DisableAntiforgery();
+
+        // Assigning stores a sticky assignment: apps do it with their ingestion key (like events), as POST.
+        app.MapPost("/api/v1/experiments/{key}/assignment", (string key, string? userId, ExperimentService experiments) =>
+                string.IsNullOrEmpty(userId)
+                    ? Invalid("userId", "Pass the user id as ?userId=.")
+                    : Run(() =>
+                    {
+                        var a = experiments.Assign(key, userId);
+                        return Results.Ok(new { inExperiment = a.InExperiment, variant = a.Variant, hashValue = a.HashValue });
+                    }))
             .AddEndpointFilter<IngestionKeyFilter>()
             .AsIngestionEndpoint()
             .DisableAntiforgery();

@@ -43,6 +43,15 @@ public static class OperationIngestionEndpoints
             return RequestBody.TooLarge(limits.MaxRequestBytes);
         }
 
+        // gzip (as OTLP exporters send) is decompressed up to the same cap as an uncompressed body; other encodings 415.
+        var (decoded, encodingProblem) = ContentEncodings.Decode(body, request.Headers.ContentEncoding.ToString(), limits.MaxRequestBytes);
+        if (decoded is null)
+        {
+            return encodingProblem!;
+        }
+
+        body = decoded;
+
         OperationBatch batch;
         try
         {

@@ -6,20 +6,35 @@ using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Endpoints;
 
-/// <summary>GET /api/v1/subjects/{userId}/export and DELETE /api/v1/subjects/{userId} (both Admin, both audited by pseudonym).</summary>
+/// <summary>
+/// POST /api/v1/subjects/{userId}/export (exports and completes the open data-subject request), GET of the same path
+/// (API keys only: exports without completing anything) and DELETE /api/v1/subjects/{userId}; all Admin, all audited
+/// by pseudonym.
+/// </summary>
 public static class SubjectEndpoints
 {
     /// <summary>Maps the data-subject endpoints (roles enforced centrally by the security feature).</summary>
     public static IEndpointRouteBuilder MapSubjectApi(this IEndpointRouteBuilder app)
     {
         var subjects = app.MapGroup("/api/v1/subjects");
-        subjects.MapGet("/{userId}/export", Export).RequireConciergusRole(ConciergusRole.Admin);
+        subjects.MapPost("/{userId}/export", ExportAndComplete).RequireConciergusRole(ConciergusRole.Admin).AllowBrowserFormPost();
+        subjects.MapGet("/{userId}/export", ExportOnly).RequireConciergusRole(ConciergusRole.Admin).RefuseCookieGet();
         subjects.MapDelete("/{userId}", Erase).RequireConciergusRole(ConciergusRole.Admin);
         return app;
     }
 
+    // GET: the file, audited as an export, but no data-subject request changes (a GET changes no state).
+    private static Task<IResult> ExportOnly(string userId, HttpContext context, SubjectRequests requests, SubjectRequestWorkflow workflow,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
+        Export(userId, context, requests, workflow, json, complete: false);
+
+    // POST: the file, and the oldest open export request of this user is completed with its SHA-256.
+    private static Task<IResult> ExportAndComplete(string userId, HttpContext context, SubjectRequests requests, SubjectRequestWorkflow workflow,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json) =>
+        Export(userId, context, requests, workflow, json, complete: true);
+
     private static async Task<IResult> Export(string userId, HttpContext context, SubjectRequests requests, SubjectRequestWorkflow workflow,
-        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, bool complete)
     {
         if (Invalid(userId) is { } problem)
         {
@@ -32,7 +47,10 @@ public static class SubjectEndpoints
             json.Value.SerializerOptions);
 
         // The request workflow keeps the file's SHA-256 as completion evidence.
-        await workflow.CompleteExportAsync(userId, body, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+        if (complete)
+        {
+            await workflow.CompleteExportAsync(userId, body, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
+        }
 
         // The file name carries the pseudonym, not the id: download folders and proxies log file names.
         return Results.File(body, "application/json", $"subject-export-{export.Reference["subject:".Length..]}.json");

@@ -18,6 +18,12 @@ public sealed class TelemetryHubOptions
     /// </summary>
     public string InstanceId { get; set; } = string.Create(CultureInfo.InvariantCulture, $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}");
 
+    /// <summary>Open /hubs/telemetry connections one API key may hold; more are refused (429).</summary>
+    public int MaxConnectionsPerKey { get; set; } = 20;
+
+    /// <summary>Open /hubs/telemetry connections one signed-in user may hold; more are refused (429).</summary>
+    public int MaxConnectionsPerUser { get; set; } = 20;
+
     /// <summary>Messages kept for slow hub sends before the oldest is dropped (counted).</summary>
     public int QueueCapacity { get; set; } = 64;
 }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Mvc;
@@ -30,7 +31,7 @@ public static class AuthEndpoints
         auth.MapPost("/login", LoginAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxLoginBytes))
             .WithMetadata(new RequestFormLimitsAttribute { ValueLengthLimit = 4096, ValueCountLimit = 8, MultipartBodyLengthLimit = MaxLoginBytes });
-        auth.MapPost("/logout", LogoutAsync);
+        auth.MapPost("/logout", LogoutAsync).DisableAntiforgery(); // validated in the handler, with a clear answer
         auth.MapGet("/sso", (string? returnUrl, IOptions<AuthOptions> options) =>
             options.Value.OpenIdConnect.Enabled
                 ? Results.Challenge(new AuthenticationProperties { RedirectUri = LocalOrRoot(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme])
@@ -52,7 +53,25 @@ public static class AuthEndpoints
             return "/";
         }
 
-        return returnUrl.Any(char.IsControl) ? "/" : returnUrl;
+        if (returnUrl.Any(char.IsControl))
+        {
+            return "/";
+        }
+
+        // A Location header carries ASCII only: a space or a character such as U+3000 would make the redirect fail
+        // (500). Percent-encoded (UTF-8), the browser lands on the same path.
+        if (!returnUrl.Any(c => c is <= ' ' or > '~'))
+        {
+            return returnUrl;
+        }
+
+        var encoded = new System.Text.StringBuilder(returnUrl.Length * 3);
+        foreach (var rune in returnUrl.EnumerateRunes())
+        {
+            encoded.Append(rune.Value is > ' ' and <= '~' ? rune.ToString() : Uri.EscapeDataString(rune.ToString()));
+        }
+
+        return encoded.ToString();
     }
 
     private static async Task<IResult> LoginAsync([FromForm] LoginForm form, HttpContext http, LocalSignIn signIn, IOptions<AuthOptions> options)
@@ -71,8 +90,18 @@ public static class AuthEndpoints
         return Results.LocalRedirect($"/login?error=1&returnUrl={Uri.EscapeDataString(returnUrl)}");
     }
 
-    private static async Task<IResult> LogoutAsync(HttpContext http, LocalSignIn signIn)
+    private static async Task<IResult> LogoutAsync(HttpContext http, LocalSignIn signIn, IAntiforgery antiforgery)
     {
+        // Sign-out is a state change: only the dashboard's own form (with its antiforgery token) may ask for it, so
+        // another site cannot sign a user out (nor mark a sign-out in the audit trail in their name).
+        if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http).ConfigureAwait(false))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Antiforgery token missing or invalid",
+                detail: "Sign out with the dashboard's Sign out button (a form POST with the antiforgery token).");
+        }
+
         await signIn.SignOutAsync(http, http.RequestAborted).ConfigureAwait(false);
         return Results.LocalRedirect("/login?signedOut=1");
     }

@@ -17,7 +17,9 @@ public sealed class LocalSignIn(UserStore users, SecurityAudit audit, IOptions<A
     {
         ArgumentNullException.ThrowIfNull(http);
         var o = options.Value;
-        var check = users.CheckPassword(userName ?? string.Empty, password ?? string.Empty, o.MaxFailedAttempts, o.LockoutDuration);
+        // The client's address (the forwarded one behind a configured proxy): lockout is per account and source.
+        var source = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var check = users.CheckPassword(userName ?? string.Empty, password ?? string.Empty, source, o.MaxFailedAttempts, o.LockoutDuration);
         var user = check.User;
         switch (check.Outcome)
         {
@@ -35,7 +37,7 @@ public sealed class LocalSignIn(UserStore users, SecurityAudit audit, IOptions<A
             case PasswordCheckOutcome.LockedNow:
                 await audit.AppendAsync(user!.UserName, user.Role.ToString(), "auth.login_failed", user.UserName, Reason("wrong_password"), http, cancellationToken).ConfigureAwait(false);
                 await audit.AppendAsync(user.UserName, user.Role.ToString(), "auth.lockout", user.UserName,
-                    new Dictionary<string, string> { ["until"] = user.LockoutUntil!.Value.ToString("O", CultureInfo.InvariantCulture) }, http, cancellationToken).ConfigureAwait(false);
+                    new Dictionary<string, string> { ["until"] = user.LockoutUntil!.Value.ToString("O", CultureInfo.InvariantCulture), ["scope"] = "source" }, http, cancellationToken).ConfigureAwait(false);
                 return false;
             default:
                 await audit.AppendAsync(user!.UserName, user.Role.ToString(), "auth.login_failed", user.UserName,
@@ -70,26 +72,23 @@ public sealed class LocalSignIn(UserStore users, SecurityAudit audit, IOptions<A
 
     /// <summary>
     /// Cookie validation on every request: a session ends when its account was deleted or changed (role, password)
-    /// after it was issued.
+    /// after it was issued (<see cref="UserStore.IsSessionCurrent"/>). Open pages are checked by
+    /// <see cref="ConciergusAuthenticationStateProvider"/>.
     /// </summary>
-    public static Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
+    public static async Task ValidatePrincipalAsync(CookieValidatePrincipalContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var principal = context.Principal;
-        if (principal?.FindFirst(ConciergusClaims.ChangedStamp) is not { } stamp)
+        if (context.Principal is not { } principal)
         {
-            // Not a local user (OpenID Connect): the provider's roles stand for the session.
-            return Task.CompletedTask;
+            return;
         }
 
         var users = context.HttpContext.RequestServices.GetRequiredService<UserStore>();
-        var user = users.Find(principal.Identity?.Name ?? string.Empty);
-        if (user is null || user.Changed.UtcTicks.ToString(CultureInfo.InvariantCulture) != stamp.Value)
+        if (!users.IsSessionCurrent(principal))
         {
             context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);
         }
-
-        return Task.CompletedTask;
     }
 
     private static Dictionary<string, string> Reason(string reason) => new() { ["reason"] = reason };

@@ -8,8 +8,12 @@ using Microsoft.Extensions.Options;
 namespace Conciergus.Dashboard.Security;
 
 /// <summary>
-/// Rate limits (fixed one-minute windows, no queue): POST /auth/login per client IP, and ingestion endpoints per
-/// ingestion key (or IP without one). Everything else is not limited. Rejections are 429 problem details with Retry-After.
+/// Rate limits (no queue): POST /auth/login per client address (a fixed one-minute window), and, only when
+/// <see cref="ApiOptions.IngestionRequestsPerMinute"/> is set, ingestion endpoints per ingestion key (or address
+/// without one) as a token bucket: a minute's worth of burst, refilled every second, so a collector sending steadily
+/// at the configured rate is never refused. Off by default: the ingestion concurrency gate protects the server.
+/// The client address is the forwarded one behind a configured proxy (Conciergus:ForwardedHeaders).
+/// Everything else is not limited. Rejections are 429 problem details with Retry-After.
 /// </summary>
 internal static class RateLimits
 {
@@ -34,18 +38,17 @@ internal static class RateLimits
         var request = context.Request;
         if (HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments(AuthEndpoints.LoginPath))
         {
-            var perMinute = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.LoginRequestsPerMinute;
-            return RateLimitPartition.GetFixedWindowLimiter("login:" + ClientIp(context), _ => Window(perMinute));
+            var logins = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.LoginRequestsPerMinute;
+            return RateLimitPartition.GetFixedWindowLimiter("login:" + ClientIp(context), _ => Window(logins));
         }
 
-        if (context.GetEndpoint()?.Metadata.GetMetadata<IngestionEndpointMetadata>() is not null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<IngestionEndpointMetadata>() is not null
+            && context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.IngestionRequestsPerMinute is > 0 and var ingestions)
         {
-            var perMinute = context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.IngestionRequestsPerMinute;
-
             // The key itself is never a dictionary key in memory: its digest is.
             var key = IngestionKeyFilterKey(request);
             var partition = key is null ? "ip:" + ClientIp(context) : "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
-            return RateLimitPartition.GetFixedWindowLimiter("ingest:" + partition, _ => Window(perMinute));
+            return RateLimitPartition.GetTokenBucketLimiter("ingest:" + partition, _ => Bucket(ingestions));
         }
 
         return RateLimitPartition.GetNoLimiter(string.Empty);
@@ -58,6 +61,19 @@ internal static class RateLimits
         QueueLimit = 0,
         AutoReplenishment = true,
     };
+
+    private static TokenBucketRateLimiterOptions Bucket(int perMinute)
+    {
+        var perSecond = Math.Max(1, (int)Math.Ceiling(perMinute / 60.0));
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(perMinute, perSecond),
+            TokensPerPeriod = perSecond,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
 
     private static string? IngestionKeyFilterKey(HttpRequest request) =>
         Endpoints.IngestionKeyFilter.ReadKey(request);

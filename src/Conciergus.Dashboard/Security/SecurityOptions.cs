@@ -14,10 +14,10 @@ public sealed class AuthOptions
     /// <summary>Whether to create <c>admin</c> when there are no users (false where accounts are provisioned otherwise, as in tests of an empty audit trail).</summary>
     public bool CreateInitialAdmin { get; set; } = true;
 
-    /// <summary>Failed sign-ins in a row before the account is locked.</summary>
+    /// <summary>Failed sign-ins in a row from one source (client address) before that source is locked out of the account.</summary>
     public int MaxFailedAttempts { get; set; } = 5;
 
-    /// <summary>How long a locked account stays locked.</summary>
+    /// <summary>How long a source stays locked out of an account.</summary>
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Shortest password accepted for local users.</summary>
@@ -25,6 +25,12 @@ public sealed class AuthOptions
 
     /// <summary>Sign-in POSTs allowed per client IP and minute; more get 429.</summary>
     public int LoginRequestsPerMinute { get; set; } = 10;
+
+    /// <summary>
+    /// How often an open page (interactive circuit) re-checks its user against the store; a deleted, demoted or
+    /// re-passworded account's open pages show the sign-in page within this interval. Every page action checks at once.
+    /// </summary>
+    public TimeSpan SessionRevalidationInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a sign-in lasts without activity (the cookie slides).</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromHours(8);
@@ -64,8 +70,12 @@ public sealed class ApiOptions
     /// <summary>Keys from configuration, each with the role it grants (kept only as SHA-256 digests in memory).</summary>
     public List<ConfiguredApiKey> Keys { get; set; } = [];
 
-    /// <summary>Ingestion requests allowed per ingestion key (or client IP without one) and minute; more get 429.</summary>
-    public int IngestionRequestsPerMinute { get; set; } = 6000;
+    /// <summary>
+    /// Ingestion requests allowed per ingestion key (or client address without one) and minute, as a token bucket
+    /// (a minute's worth of burst, refilled every second); more get 429. 0 (the default) turns the per-key limit off:
+    /// the ingestion concurrency gate (Conciergus:Ingestion:MaxConcurrentRequests) protects the server.
+    /// </summary>
+    public int IngestionRequestsPerMinute { get; set; }
 }
 
 /// <summary>One API key from configuration.</summary>
@@ -109,6 +119,11 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.LoginRequestsPerMinute < 1)
         {
             failures.Add("Conciergus:Auth:LoginRequestsPerMinute must be at least 1.");
+        }
+
+        if (options.SessionRevalidationInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Conciergus:Auth:SessionRevalidationInterval must be positive (for example \"00:00:30\").");
         }
 
         if (options.SessionIdleTimeout <= TimeSpan.Zero)
@@ -164,9 +179,9 @@ public sealed class ApiOptionsValidator : IValidateOptions<ApiOptions>
             }
         }
 
-        if (options.IngestionRequestsPerMinute < 1)
+        if (options.IngestionRequestsPerMinute < 0)
         {
-            failures.Add("Conciergus:Api:IngestionRequestsPerMinute must be at least 1.");
+            failures.Add("Conciergus:Api:IngestionRequestsPerMinute must be 0 (off) or a positive number of requests per minute.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -32,6 +33,10 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ApiOptions>, ApiOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ForwardedHeadersSettings>().Bind(configuration.GetSection(ForwardedHeadersSettings.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardedHeadersSettings>, ForwardedHeadersSettingsValidator>());
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((o, settings) => settings.Value.ApplyTo(o));
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
 
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<ApiKeyStore>();
@@ -84,6 +89,9 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ApiAwareAuthorizationResultHandler>();
         services.AddCascadingAuthenticationState();
 
+        // Open pages re-check their user against the store (replaces the framework's ServerAuthenticationStateProvider).
+        services.AddScoped<AuthenticationStateProvider, ConciergusAuthenticationStateProvider>();
+
         // The cookie and antiforgery keys live in the data directory, so sign-ins survive a restart.
         services.AddDataProtection().SetApplicationName("Conciergus.Dashboard");
         services.AddOptions<KeyManagementOptions>().Configure<DataDirectory, ILoggerFactory>((o, directory, loggers) =>
@@ -95,12 +103,20 @@ public static class SecurityServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Security headers, HTTPS redirection and HSTS (outside Development), rate limits, authentication and
-    /// authorization, then maps /auth/*. Call before UseAntiforgery.
+    /// Forwarded headers from configured proxies, security headers, HTTPS redirection and HSTS (outside Development),
+    /// rate limits, authentication and authorization, then maps /auth/*. Call before UseAntiforgery.
     /// </summary>
     public static WebApplication UseConciergusSecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // First: every later step (HSTS, Secure cookies, rate limits, lockout, audit source IPs) sees the client's
+        // scheme and address, taken only from the proxies named in Conciergus:ForwardedHeaders.
+        if (app.Services.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.Enabled)
+        {
+            app.UseForwardedHeaders();
+        }
+
         app.UseMiddleware<SecurityHeadersMiddleware>();
         if (!app.Environment.IsDevelopment())
         {
@@ -131,6 +147,12 @@ public static class SecurityServiceCollectionExtensions
         if (ApiKeyAuthenticationHandler.HasKey(context.Request))
         {
             return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        // The few API endpoints a browser posts a form to (audited exports) check antiforgery for cookie callers.
+        if (context.Request.HasFormContentType && context.GetEndpoint()?.Metadata.GetMetadata<BrowserFormPostMetadata>() is not null)
+        {
+            return CookieAuthenticationDefaults.AuthenticationScheme;
         }
 
         var method = context.Request.Method;

@@ -16,8 +16,9 @@ public sealed record AdminResult(bool Succeeded, string? Error = null)
 }
 
 /// <summary>
-/// User and API-key management for the Admin page. Every method checks that the acting principal is an Admin
-/// (the page hides the buttons, this is the server's check) and writes the audit trail.
+/// User and API-key management for the Admin page. Every method checks that the acting principal is an Admin whose
+/// session still matches the user store (a deleted or demoted Admin's open page cannot act: the page hides the buttons,
+/// this is the server's check) and writes the audit trail.
 /// </summary>
 public sealed class UserAdministration(UserStore users, ApiKeyStore keys, SecurityAudit audit, IOptions<AuthOptions> options)
 {
@@ -166,11 +167,17 @@ public sealed class UserAdministration(UserStore users, ApiKeyStore keys, Securi
             ? $"The password needs at least {options.Value.MinPasswordLength} characters."
             : null;
 
-    private static void Demand(ClaimsPrincipal actor)
+    private void Demand(ClaimsPrincipal actor)
     {
+        ArgumentNullException.ThrowIfNull(actor);
         if (!actor.HasConciergusRole(ConciergusRole.Admin))
         {
             throw new UnauthorizedAccessException("Only Admins manage users and API keys.");
+        }
+
+        if (!users.IsSessionCurrent(actor))
+        {
+            throw new UnauthorizedAccessException("This session ended: the account was deleted or changed. Sign in again.");
         }
     }
 

@@ -7,8 +7,11 @@ namespace Conciergus.Dashboard.Security;
 /// <summary>A local account as the dashboard shows it (never carries the password hash out of the store).</summary>
 /// <param name="UserName">Unique, case-insensitive name.</param>
 /// <param name="Role">Role.</param>
-/// <param name="FailedAttempts">Failed sign-ins since the last success or lockout.</param>
-/// <param name="LockoutUntil">Locked until this instant, if locked.</param>
+/// <param name="FailedAttempts">Failed sign-ins (from any source) since the last success or unlock.</param>
+/// <param name="LockoutUntil">
+/// The latest instant until which some source is locked out of this account (sign-in failures lock an account for
+/// the source they came from only, so an outsider cannot lock its owner out).
+/// </param>
 /// <param name="Created">When the account was created.</param>
 /// <param name="Changed">When name, role or password last changed (signs out older sessions).</param>
 public sealed record ConciergusUser(
@@ -19,7 +22,7 @@ public sealed record ConciergusUser(
     DateTimeOffset Created,
     DateTimeOffset Changed)
 {
-    /// <summary>Whether the account is locked at <paramref name="now"/>.</summary>
+    /// <summary>Whether some source is locked out of the account at <paramref name="now"/>.</summary>
     public bool IsLockedOut(DateTimeOffset now) => LockoutUntil is { } until && until > now;
 }
 
@@ -27,6 +30,8 @@ public sealed record ConciergusUser(
 /// Local users in the shared LiteDB file (collection "users"). Passwords are kept only as ASP.NET Core Identity
 /// <see cref="PasswordHasher{TUser}"/> hashes (PBKDF2, salted). Each method is one LiteDB call or a short
 /// read-modify-write under <see cref="_gate"/>, never across an await.
+/// Lockout is per account AND source (client address): failures from one address lock that address out of that
+/// account; the owner signing in from elsewhere is not affected. The per-source state is kept in memory (bounded).
 /// </summary>
 public sealed class UserStore
 {
@@ -37,6 +42,12 @@ public sealed class UserStore
     private readonly PasswordHasher<string> _hasher = new();
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+
+    /// <summary>Most (account, source) failure records kept; beyond it, expired and then unlocked ones are dropped.</summary>
+    internal const int MaxSourceRecords = 10_000;
+
+    // (normalized account, source) -> failures and lock; guarded by _gate.
+    private readonly Dictionary<(string Account, string Source), SourceFailures> _sources = [];
 
     // Verified against when the user name is unknown, so a wrong name costs as much time as a wrong password.
     private readonly string _dummyHash;
@@ -58,12 +69,48 @@ public sealed class UserStore
     public int Count => _users.Count();
 
     /// <summary>All accounts, by name.</summary>
-    public IReadOnlyList<ConciergusUser> List() =>
-        _users.FindAll().OrderBy(u => u.UserName, StringComparer.OrdinalIgnoreCase).Select(ToUser).ToList();
+    public IReadOnlyList<ConciergusUser> List()
+    {
+        var docs = _users.FindAll().OrderBy(u => u.UserName, StringComparer.OrdinalIgnoreCase).ToList();
+        lock (_gate)
+        {
+            return docs.Select(ToUser).ToList();
+        }
+    }
 
     /// <summary>The account, or null.</summary>
-    public ConciergusUser? Find(string userName) =>
-        string.IsNullOrWhiteSpace(userName) ? null : _users.FindById(Normalize(userName)) is { } doc ? ToUser(doc) : null;
+    public ConciergusUser? Find(string userName)
+    {
+        if (string.IsNullOrWhiteSpace(userName) || _users.FindById(Normalize(userName)) is not { } doc)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            return ToUser(doc);
+        }
+    }
+
+    /// <summary>
+    /// Whether a signed-in principal still matches its account: for a local user's session (it carries
+    /// <see cref="ConciergusClaims.ChangedStamp"/>), the account exists, its stamp (name, role, password) is unchanged
+    /// and the role claim is the account's role. Principals without a stamp (OpenID Connect, API keys) are not local
+    /// accounts and stand as they are; anonymous principals have nothing to end.
+    /// </summary>
+    public bool IsSessionCurrent(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        if (principal.Identity?.IsAuthenticated != true || principal.FindFirst(ConciergusClaims.ChangedStamp) is not { } stamp)
+        {
+            return true;
+        }
+
+        var user = Find(principal.Identity.Name ?? string.Empty);
+        return user is not null
+            && user.Changed.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture) == stamp.Value
+            && principal.GetConciergusRole() == user.Role;
+    }
 
     /// <summary>Creates an account; false when the name is taken.</summary>
     public bool Create(string userName, string password, ConciergusRole role)
@@ -92,10 +139,15 @@ public sealed class UserStore
         }
     }
 
-    /// <summary>Checks a password and applies the lockout rules; the outcome says what happened.</summary>
-    public PasswordCheck CheckPassword(string userName, string password, int maxFailedAttempts, TimeSpan lockoutDuration)
+    /// <summary>
+    /// Checks a password from <paramref name="source"/> (the client address) and applies the lockout rules: after
+    /// <paramref name="maxFailedAttempts"/> failures in a row from one source, that source is locked out of the account
+    /// for <paramref name="lockoutDuration"/>. The outcome says what happened.
+    /// </summary>
+    public PasswordCheck CheckPassword(string userName, string password, string source, int maxFailedAttempts, TimeSpan lockoutDuration)
     {
         var now = _time.GetUtcNow();
+        source = string.IsNullOrWhiteSpace(source) ? "unknown" : source;
         lock (_gate)
         {
             var doc = string.IsNullOrWhiteSpace(userName) ? null : _users.FindById(Normalize(userName));
@@ -106,7 +158,9 @@ public sealed class UserStore
             }
 
             var verified = _hasher.VerifyHashedPassword(doc.UserName, doc.PasswordHash, password ?? string.Empty);
-            if (doc.LockoutUntil is { } until && new DateTimeOffset(until, TimeSpan.Zero) > now)
+            var key = (doc.Id, source);
+            _sources.TryGetValue(key, out var failures);
+            if (failures?.LockedUntil is { } until && until > now)
             {
                 return new PasswordCheck(PasswordCheckOutcome.LockedOut, ToUser(doc));
             }
@@ -121,21 +175,49 @@ public sealed class UserStore
                 doc.FailedAttempts = 0;
                 doc.LockoutUntil = null;
                 _users.Update(doc);
+                _sources.Remove(key);
                 return new PasswordCheck(PasswordCheckOutcome.Success, ToUser(doc));
             }
 
             doc.FailedAttempts++;
+            _users.Update(doc);
+            failures ??= Track(key, now, lockoutDuration);
+            failures.Count++;
+            failures.Last = now;
             var outcome = PasswordCheckOutcome.WrongPassword;
-            if (doc.FailedAttempts >= maxFailedAttempts)
+            if (failures.Count >= maxFailedAttempts)
             {
-                doc.LockoutUntil = now.Add(lockoutDuration).UtcDateTime;
-                doc.FailedAttempts = 0;
+                failures.LockedUntil = now.Add(lockoutDuration);
+                failures.Count = 0;
                 outcome = PasswordCheckOutcome.LockedNow;
             }
 
-            _users.Update(doc);
             return new PasswordCheck(outcome, ToUser(doc));
         }
+    }
+
+    // Caller holds _gate. Bounded: an address flood cannot grow memory without limit.
+    private SourceFailures Track((string Account, string Source) key, DateTimeOffset now, TimeSpan lockoutDuration)
+    {
+        if (_sources.Count >= MaxSourceRecords)
+        {
+            foreach (var stale in _sources.Where(e => e.Value.LockedUntil is not { } u ? now - e.Value.Last > lockoutDuration : u <= now).Select(e => e.Key).ToList())
+            {
+                _sources.Remove(stale);
+            }
+
+            if (_sources.Count >= MaxSourceRecords)
+            {
+                foreach (var unlocked in _sources.Where(e => e.Value.LockedUntil is null).Select(e => e.Key).ToList())
+                {
+                    _sources.Remove(unlocked);
+                }
+            }
+        }
+
+        var created = new SourceFailures();
+        _sources[key] = created;
+        return created;
     }
 
     /// <summary>Sets a new password (and clears the lockout); false when the user does not exist.</summary>
@@ -145,6 +227,7 @@ public sealed class UserStore
             doc.PasswordHash = _hasher.HashPassword(doc.UserName, password);
             doc.FailedAttempts = 0;
             doc.LockoutUntil = null;
+            ClearSources(doc.Id);
         });
 
     /// <summary>Changes the role; false when the user does not exist.</summary>
@@ -155,6 +238,7 @@ public sealed class UserStore
     {
         doc.FailedAttempts = 0;
         doc.LockoutUntil = null;
+        ClearSources(doc.Id);
     }, touchChanged: false);
 
     /// <summary>Deletes the account; false when it did not exist.</summary>
@@ -162,6 +246,7 @@ public sealed class UserStore
     {
         lock (_gate)
         {
+            ClearSources(Normalize(userName));
             return _users.Delete(Normalize(userName));
         }
     }
@@ -191,13 +276,44 @@ public sealed class UserStore
 
     private static string Normalize(string userName) => userName.Trim().ToUpperInvariant();
 
-    private static ConciergusUser ToUser(UserDocument doc) => new(
-        doc.UserName,
-        doc.Role,
-        doc.FailedAttempts,
-        doc.LockoutUntil is { } until ? new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) : null,
-        new DateTimeOffset(DateTime.SpecifyKind(doc.Created, DateTimeKind.Utc)),
-        new DateTimeOffset(DateTime.SpecifyKind(doc.Changed, DateTimeKind.Utc)));
+    // Caller holds _gate.
+    private void ClearSources(string account)
+    {
+        foreach (var key in _sources.Keys.Where(k => k.Account == account).ToList())
+        {
+            _sources.Remove(key);
+        }
+    }
+
+    // Caller holds _gate (reads the per-source locks).
+    private ConciergusUser ToUser(UserDocument doc)
+    {
+        DateTimeOffset? lockedUntil = doc.LockoutUntil is { } legacy ? new DateTimeOffset(DateTime.SpecifyKind(legacy, DateTimeKind.Utc)) : null;
+        foreach (var (key, failures) in _sources)
+        {
+            if (key.Account == doc.Id && failures.LockedUntil is { } until && (lockedUntil is null || until > lockedUntil))
+            {
+                lockedUntil = until;
+            }
+        }
+
+        return new(
+            doc.UserName,
+            doc.Role,
+            doc.FailedAttempts,
+            lockedUntil,
+            new DateTimeOffset(DateTime.SpecifyKind(doc.Created, DateTimeKind.Utc)),
+            new DateTimeOffset(DateTime.SpecifyKind(doc.Changed, DateTimeKind.Utc)));
+    }
+
+    private sealed class SourceFailures
+    {
+        public int Count { get; set; }
+
+        public DateTimeOffset Last { get; set; }
+
+        public DateTimeOffset? LockedUntil { get; set; }
+    }
 
     /// <summary>The stored shape (LiteDB maps public settable properties).</summary>
     internal sealed class UserDocument
@@ -232,10 +348,10 @@ public enum PasswordCheckOutcome
     /// <summary>Wrong password; not locked yet.</summary>
     WrongPassword,
 
-    /// <summary>Wrong password, and this failure locked the account.</summary>
+    /// <summary>Wrong password, and this failure locked the source out of the account.</summary>
     LockedNow,
 
-    /// <summary>The account is locked (the password was not looked at for the outcome).</summary>
+    /// <summary>The source is locked out of the account (the password was not looked at for the outcome).</summary>
     LockedOut,
 }
 

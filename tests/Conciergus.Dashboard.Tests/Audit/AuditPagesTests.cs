@@ -88,12 +88,15 @@ public sealed class AuditPagesTests : DashboardTestContext
     }
 
     [Fact]
-    public void Audit_ExportButtons_LinkToTheExportEndpoint()
+    public void Audit_ExportButtons_PostAFormToTheExportEndpoint()
     {
         var cut = Render<AuditPage>();
 
-        Assert.Equal("/api/v1/audit/export?format=jsonl", cut.Find("[data-testid=export-jsonl]").GetAttribute("href"));
-        Assert.Equal("/api/v1/audit/export?format=csv", cut.Find("[data-testid=export-csv]").GetAttribute("href"));
+        // A form POST (with the antiforgery token), never a link: the export appends an audit entry.
+        Assert.Equal("/api/v1/audit/export?format=jsonl", cut.Find("[data-testid=export-jsonl-form]").GetAttribute("action"));
+        Assert.Equal("post", cut.Find("[data-testid=export-jsonl-form]").GetAttribute("method"));
+        Assert.Equal("/api/v1/audit/export?format=csv", cut.Find("[data-testid=export-csv-form]").GetAttribute("action"));
+        Assert.Null(cut.Find("[data-testid=export-jsonl]").GetAttribute("href"));
     }
 
     [Fact]
@@ -117,7 +120,7 @@ public sealed class AuditPagesTests : DashboardTestContext
         var cut = Render<Privacy>();
 
         cut.Find("input").Input("user-77");
-        Assert.Equal("/api/v1/subjects/user-77/export", cut.Find("[data-testid=subject-export]").GetAttribute("href"));
+        Assert.Equal("/api/v1/subjects/user-77/export", cut.Find("[data-testid=subject-export-form]").GetAttribute("action"));
         cut.Find("[data-testid=subject-erase]").Click();
         dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")), Wait);
         dialogs.Find("[data-testid=erase-confirm]").Click();

@@ -116,7 +116,9 @@ public sealed class ComplianceEndpointsTests : IDisposable
         var received = await admin.PostAsJsonAsync("/api/v1/compliance/requests", new { kind = "export", userId = "alice" });
         Assert.Equal(HttpStatusCode.Created, received.StatusCode);
 
-        var file = await admin.GetByteArrayAsync("/api/v1/subjects/alice/export");
+        // POST completes the request (a GET only exports: it changes no state).
+        using var exported = await admin.PostAsync("/api/v1/subjects/alice/export", null);
+        var file = await exported.Content.ReadAsByteArrayAsync();
         var requests = await admin.GetFromJsonAsync<JsonElement>("/api/v1/compliance/requests");
 
         var request = Assert.Single(requests.GetProperty("requests").EnumerateArray());

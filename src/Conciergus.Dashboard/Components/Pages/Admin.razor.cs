@@ -46,10 +46,59 @@ public sealed partial class Admin
         Reload();
     }
 
+    // Who acts now: asked of the provider at every action (it re-checks the store), never the principal captured when
+    // the page opened. Null when the session ended; the router then shows the sign-in page.
+    private async Task<ClaimsPrincipal?> CurrentActorAsync()
+    {
+        var actor = (await AuthenticationStateProvider.GetAuthenticationStateAsync()).User;
+        if (!actor.HasConciergusRole(ConciergusRole.Admin))
+        {
+            _messageIsError = true;
+            _message = "Your session ended. Sign in again.";
+            _users = [];
+            _keys = [];
+            _createdSecret = null;
+            return null;
+        }
+
+        _actor = actor;
+        return actor;
+    }
+
+    // Runs an action for the current actor; a session that ended between the check and the store is a message, not a crash.
+    private async Task ActAsync(Func<ClaimsPrincipal, Task> action)
+    {
+        if (await CurrentActorAsync() is not { } actor)
+        {
+            return;
+        }
+
+        try
+        {
+            await action(actor);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            _messageIsError = true;
+            _message = e.Message;
+            _users = [];
+            _keys = [];
+            _createdSecret = null;
+        }
+    }
+
     private void Reload()
     {
-        _users = Administration.ListUsers(_actor);
-        _keys = Administration.ListKeys(_actor);
+        try
+        {
+            _users = Administration.ListUsers(_actor);
+            _keys = Administration.ListKeys(_actor);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            _users = [];
+            _keys = [];
+        }
     }
 
     private static string Local(DateTimeOffset? at) =>
@@ -62,22 +111,22 @@ public sealed partial class Admin
         Reload();
     }
 
-    private async Task CreateUserAsync()
+    private Task CreateUserAsync() => ActAsync(async actor =>
     {
-        var result = await Administration.CreateUserAsync(_actor, _newUserName ?? "", _newPassword ?? "", _newRole);
+        var result = await Administration.CreateUserAsync(actor, _newUserName ?? "", _newPassword ?? "", _newRole);
         Show(result, $"Added {_newUserName?.Trim()} ({_newRole}).");
         if (result.Succeeded)
         {
             _newUserName = null;
             _newPassword = null;
         }
-    }
+    });
 
-    private async Task ChangeRoleAsync(ConciergusUser user, ConciergusRole role) =>
-        Show(await Administration.ChangeRoleAsync(_actor, user.UserName, role), $"{user.UserName} is now {role}; their sessions end.");
+    private Task ChangeRoleAsync(ConciergusUser user, ConciergusRole role) => ActAsync(async actor =>
+        Show(await Administration.ChangeRoleAsync(actor, user.UserName, role), $"{user.UserName} is now {role}; their sessions end."));
 
-    private async Task UnlockAsync(ConciergusUser user) =>
-        Show(await Administration.UnlockAsync(_actor, user.UserName), $"Unlocked {user.UserName}.");
+    private Task UnlockAsync(ConciergusUser user) => ActAsync(async actor =>
+        Show(await Administration.UnlockAsync(actor, user.UserName), $"Unlocked {user.UserName}."));
 
     private void StartReset(ConciergusUser user)
     {
@@ -85,31 +134,31 @@ public sealed partial class Admin
         _resetPassword = null;
     }
 
-    private async Task ResetAsync(ConciergusUser user)
+    private Task ResetAsync(ConciergusUser user) => ActAsync(async actor =>
     {
-        var result = await Administration.ResetPasswordAsync(_actor, user.UserName, _resetPassword ?? "");
+        var result = await Administration.ResetPasswordAsync(actor, user.UserName, _resetPassword ?? "");
         Show(result, $"New password set for {user.UserName}; their sessions end.");
         if (result.Succeeded)
         {
             _resetting = null;
             _resetPassword = null;
         }
-    }
+    });
 
-    private async Task DeleteAsync(ConciergusUser user) =>
-        Show(await Administration.DeleteUserAsync(_actor, user.UserName), $"Deleted {user.UserName}.");
+    private Task DeleteAsync(ConciergusUser user) => ActAsync(async actor =>
+        Show(await Administration.DeleteUserAsync(actor, user.UserName), $"Deleted {user.UserName}."));
 
-    private async Task CreateKeyAsync()
+    private Task CreateKeyAsync() => ActAsync(async actor =>
     {
-        var (info, secret) = await Administration.CreateKeyAsync(_actor, _keyRole, _keyDescription);
+        var (info, secret) = await Administration.CreateKeyAsync(actor, _keyRole, _keyDescription);
         _createdSecret = secret;
         _keyDescription = null;
         Show(AdminResult.Ok, $"Created key {info.Id} ({info.Role}).");
-    }
+    });
 
-    private async Task RevokeAsync(ApiKeyInfo key)
+    private Task RevokeAsync(ApiKeyInfo key) => ActAsync(async actor =>
     {
         _createdSecret = null;
-        Show(await Administration.RevokeKeyAsync(_actor, key.Id), $"Revoked key {key.Id}.");
-    }
+        Show(await Administration.RevokeKeyAsync(actor, key.Id), $"Revoked key {key.Id}.");
+    });
 }

@@ -1,0 +1,94 @@
+using System.Net;
+using Conciergus.Dashboard.Hubs;
+using Conciergus.Dashboard.Security;
+using Conciergus.Dashboard.Tests.Endpoints;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Conciergus.Dashboard.Tests.Security;
+
+/// <summary>Issue 15 item 14: one API key (or one user) cannot hold more hub connections than configured.</summary>
+public sealed class HubConnectionCapTests
+{
+    [Fact]
+    public async Task Hub_OneKeyOverItsCap_IsRefusedWithAClearErrorUntilOneCloses()
+    {
+        // Arrange
+        await using var factory = new ConciergusAppFactory(new() { ["Conciergus:Hub:MaxConnectionsPerKey"] = "3" }, realClock: true);
+        var address = factory.StartKestrel();
+        var open = new List<HubConnection>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var connection = Connect(address, ConciergusAppFactory.ApiKeys[ConciergusRole.Viewer]);
+                await connection.StartAsync();
+                open.Add(connection);
+            }
+
+            // Act: the fourth connection of the same key; another key is not affected.
+            await using var fourth = Connect(address, ConciergusAppFactory.ApiKeys[ConciergusRole.Viewer]);
+            var refused = await Assert.ThrowsAsync<HttpRequestException>(() => fourth.StartAsync());
+            await using var otherKey = Connect(address, ConciergusAppFactory.ApiKeys[ConciergusRole.Operator]);
+            await otherKey.StartAsync();
+
+            // Assert: 429 naming the cap; after one closes, the key may connect again.
+            Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+            Assert.Equal(HubConnectionState.Connected, otherKey.State);
+            await open[0].DisposeAsync();
+            open.RemoveAt(0);
+            await using var again = Connect(address, ConciergusAppFactory.ApiKeys[ConciergusRole.Viewer]);
+            await StartWhenAdmittedAsync(again);
+            Assert.Equal(HubConnectionState.Connected, again.State);
+        }
+        finally
+        {
+            foreach (var connection in open)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public void Limiter_ConcurrentAcquires_NeverExceedTheCap()
+    {
+        var limiter = new HubConnectionLimiter(Microsoft.Extensions.Options.Options.Create(new TelemetryHubOptions()));
+
+        var admitted = 0;
+        Parallel.For(0, 1000, _ =>
+        {
+            if (limiter.TryAcquire("key:k1", 20))
+            {
+                Interlocked.Increment(ref admitted);
+            }
+        });
+        limiter.Release("key:k1");
+
+        Assert.Equal(20, admitted);
+        Assert.Equal(19, limiter.Count("key:k1"));
+        Assert.Contains("MaxConnectionsPerKey", HubConnectionLimiter.Refusal("key:k1", 20), StringComparison.Ordinal);
+    }
+
+    private static HubConnection Connect(Uri address, string apiKey) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(address, TelemetryHub.Route), HttpTransportType.WebSockets, o => o.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey))
+            .Build();
+
+    // The server counts a closed connection in OnDisconnectedAsync, a moment after the client's close: try until it did.
+    private static async Task StartWhenAdmittedAsync(HubConnection connection)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await connection.StartAsync();
+                return;
+            }
+            catch (HttpRequestException e) when (e.StatusCode == HttpStatusCode.TooManyRequests && attempt < 100)
+            {
+                await Task.Delay(50); // waiting for the server to see the close, not for time to pass
+            }
+        }
+    }
+}
