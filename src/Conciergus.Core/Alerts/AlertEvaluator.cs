@@ -21,6 +21,19 @@ public sealed partial class AlertEvaluator : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Not before history is restored: on a half-filled cache a firing rule would read "cleared" and resolve.
+        if (_service.Readiness is { } readiness)
+        {
+            try
+            {
+                await readiness.WhenReadyAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         using var timer = new PeriodicTimer(_service.Options.EvaluationInterval, _time);
         try
         {

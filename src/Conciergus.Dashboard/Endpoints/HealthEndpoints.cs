@@ -16,6 +16,7 @@ public static class HealthEndpoints
                 collector = collector.Stats,
                 ingestion = OtlpIngestionHealth.From(services),
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
+                history = HistoryEndpoints.StatusOf(services),
             }))
             .AllowAnonymous();
         return app;
@@ -27,6 +28,6 @@ public static class ApiEndpointRouteBuilderExtensions
 {
     /// <summary>Maps ingestion (JSON and OTLP), the read API, audit and data-subject API, health, traces and /metrics.</summary>
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
-        app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth()
+        app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth().MapHistory()
             .MapTraces().MapMetrics().MapExperiments().MapAlertEndpoints().MapCircuits().MapSignals().MapComplianceApi();
 }
