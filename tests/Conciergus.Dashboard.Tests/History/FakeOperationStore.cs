@@ -22,6 +22,12 @@ internal sealed class FakeOperationStore : IOperationStore
     /// <summary>Completed by the test to let ReadAsync go on after its first operation (null: no pause).</summary>
     public TaskCompletionSource? PauseAfterFirst { get; set; }
 
+    /// <summary>Set when ReadAsync is entered (before it takes its snapshot).</summary>
+    public TaskCompletionSource ReadEntered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>When set, ReadAsync waits for it before taking its snapshot (a test slips live operations in meanwhile).</summary>
+    public TaskCompletionSource? PauseBeforeRead { get; set; }
+
     /// <summary>Ranges passed to ReadSpansAsync, in call order.</summary>
     public List<(DateTimeOffset Since, DateTimeOffset Until)> SpanReads { get; } = [];
 
@@ -73,6 +79,12 @@ internal sealed class FakeOperationStore : IOperationStore
     public async IAsyncEnumerable<AiOperation> ReadAsync(DateTimeOffset since, DateTimeOffset until, OperationFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        ReadEntered.TrySetResult();
+        if (PauseBeforeRead is { } before)
+        {
+            await before.Task.WaitAsync(cancellationToken);
+        }
+
         List<AiOperation> snapshot;
         lock (_gate)
         {

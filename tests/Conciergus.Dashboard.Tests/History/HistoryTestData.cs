@@ -16,10 +16,10 @@ internal static class HistoryTestData
     private static readonly ErrorCategory[] Categories = [ErrorCategory.RateLimit, ErrorCategory.Timeout, ErrorCategory.ServerError];
 
     /// <summary>
-    /// Operations that ended in (now - 35 days, now], each with an arrival delay (0 to 20 s, some 0), sorted by end time.
+    /// Operations that ended in (now - <paramref name="days"/>, now], each with an arrival delay (0 to 20 s, some 0), sorted by end time.
     /// A third end in the last 48 h and a tenth in the last 15 min.
     /// </summary>
-    public static List<(AiOperation Operation, TimeSpan Delay)> Month(int count, int seed = 42)
+    public static List<(AiOperation Operation, TimeSpan Delay)> Month(int count, int seed = 42, double days = 35)
     {
         var random = new Random(seed);
         var result = new List<(AiOperation, TimeSpan)>(count);
@@ -28,7 +28,7 @@ internal static class HistoryTestData
             var roll = random.NextDouble();
             var ago = roll < 0.1 ? TimeSpan.FromSeconds(random.NextDouble() * 15 * 60)
                 : roll < 0.33 ? TimeSpan.FromHours(random.NextDouble() * 48)
-                : TimeSpan.FromDays(random.NextDouble() * 35);
+                : TimeSpan.FromDays(random.NextDouble() * days);
             var end = Now - ago;
             var (provider, model) = Models[random.Next(Models.Length)];
             var error = random.NextDouble() < 0.08;
