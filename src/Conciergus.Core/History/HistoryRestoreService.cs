@@ -88,6 +88,18 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
         _options = options.Value;
         _logger = logger;
         _store = store;
+        if (!_options.Enabled)
+        {
+            // Switched off: ready before the host starts, and no data gap is claimed (alerts behave as without history).
+            _progress = HistoryRestoreProgress.NotStarted with
+            {
+                State = HistoryRestoreState.Restored,
+                Fraction = 1,
+                Reason = "history restore is switched off (Conciergus:History:Enabled)",
+            };
+            _collectingLate = 0;
+            _done.TrySetResult();
+        }
     }
 
     /// <summary>Where the restore stands (a snapshot).</summary>
@@ -151,6 +163,12 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Enabled)
+        {
+            LogNothingToRestore(_logger, Progress.Reason!);
+            return;
+        }
+
         await Task.Yield();
         var t0 = _time.GetUtcNow();
         Volatile.Write(ref _startedAtTicks, t0.UtcTicks);
@@ -188,20 +206,17 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
     /// <summary>Null when the store can be read; else why nothing is restored (disabled, degraded, absent, not opening).</summary>
     private async Task<string?> WhyNotRestoreAsync(CancellationToken cancellationToken)
     {
-        if (!_options.Enabled)
-        {
-            return "history restore is switched off (Conciergus:History:Enabled)";
-        }
-
         if (_store is null)
         {
             return "no operation store is registered";
         }
 
-        var waitUntil = _time.GetUtcNow() + _options.StoreOpenTimeout;
-        while (_store.Status.State == OperationStoreState.Starting && _time.GetUtcNow() < waitUntil)
+        // Opening a file takes real time whatever the app's clock says (tests run the app on a fake one), so this wait is
+        // on the system clock.
+        var waitUntil = TimeProvider.System.GetUtcNow() + _options.StoreOpenTimeout;
+        while (_store.Status.State == OperationStoreState.Starting && TimeProvider.System.GetUtcNow() < waitUntil)
         {
-            await Task.Delay(StorePollInterval, _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(StorePollInterval, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         }
 
         var status = _store.Status;
