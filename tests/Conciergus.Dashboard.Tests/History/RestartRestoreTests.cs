@@ -274,7 +274,7 @@ public sealed class RestartRestoreTests : IDisposable
             case JsonValueKind.Object:
                 var names = expected.EnumerateObject().Select(p => p.Name).ToList();
                 Assert.Equal(names, actual.EnumerateObject().Select(p => p.Name).ToList());
-                foreach (var name in names)
+                foreach (var name in names.Where(n => n is not ("from" or "to"))) // the window's ends: "the last hour" read at another instant
                 {
                     AssertJsonEqual(expected.GetProperty(name), actual.GetProperty(name), path + "." + name);
                 }
