@@ -71,7 +71,10 @@ public sealed partial class DuckDbOperationStore
     /// <inheritdoc />
     public async Task<OperationPurge> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
     {
-        var archive = _options.ArchiveDirectory;
+        // A relative archive folder is inside the data folder, beside the database file.
+        var archive = _options.ArchiveDirectory is { Length: > 0 } configured
+            ? Path.GetFullPath(Path.IsPathRooted(configured) ? configured : Path.Combine(Path.GetDirectoryName(FilePath)!, configured))
+            : null;
         return await WithWriterAsync(connection =>
         {
             var cutoff = olderThan.UtcDateTime;
