@@ -6,6 +6,7 @@ using Conciergus.Core.Compliance;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Experiments;
 using Conciergus.Core.Health;
+using Conciergus.Core.History;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Operations;
@@ -41,6 +42,7 @@ builder.Services
     .AddConciergusAudit(builder.Configuration)
     .AddConciergusExperiments(builder.Configuration)
     .AddConciergusAlerts(builder.Configuration)
+    .AddConciergusHistory(builder.Configuration)
     .AddConciergusResilience(builder.Configuration)
     .AddConciergusAlertChannels(builder.Configuration)
     .AddConciergusCompliance(builder.Configuration);

@@ -21,7 +21,23 @@ public sealed partial class AlertEvaluator : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The timer starts with the host, so ticks that fall due while history is restored collapse into one evaluation
+        // right after it (a PeriodicTimer remembers a tick nobody waited for).
         using var timer = new PeriodicTimer(_service.Options.EvaluationInterval, _time);
+
+        // Not before history is restored: on a half-filled cache a firing rule would read "cleared" and resolve.
+        if (_service.Readiness is { } readiness)
+        {
+            try
+            {
+                await readiness.WhenReadyAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))

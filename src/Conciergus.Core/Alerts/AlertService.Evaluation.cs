@@ -43,7 +43,7 @@ public sealed partial class AlertService
                 }
 
                 _ruleErrors.Remove(rule.Id);
-                Apply(rule, samples, now, changed);
+                Apply(rule, samples, now, changed, OverlapsDataGap(rule, now));
             }
 
             UpdateSilenced(now, changed);
@@ -76,9 +76,36 @@ public sealed partial class AlertService
         }
     }
 
-    // Prometheus AlertingRule.Eval, with Grafana's recovery threshold and no-data policies on top.
-    private void Apply(AlertRule rule, IReadOnlyList<AlertSample> samples, DateTimeOffset now, HashSet<InstanceState> changed)
+    /// <summary>
+    /// Whether the rule's window reaches back before the instant from which the cache's data is complete (this process's
+    /// restore start: before it lies at least the time the process was down). Such a window lacks the data of the gap.
+    /// </summary>
+    private bool OverlapsDataGap(AlertRule rule, DateTimeOffset now)
     {
+        if (Readiness?.DataCompleteSince is not { } completeSince)
+        {
+            return false;
+        }
+
+        var windowStart = rule.Metric switch
+        {
+            AlertMetric.CostBurn => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero),
+            AlertMetric.UserCost => new DateTimeOffset((now - rule.Window).UtcDateTime.Date, TimeSpan.Zero),
+            _ => now - rule.Window,
+        };
+        return windowStart < completeSince;
+    }
+
+    // Prometheus AlertingRule.Eval, with Grafana's recovery threshold and no-data policies on top. overlapsGap: the window
+    // lacks the data of the time the process was down, which counts as no data, never as "condition cleared" (README).
+    private void Apply(AlertRule rule, IReadOnlyList<AlertSample> samples, DateTimeOffset now, HashSet<InstanceState> changed, bool overlapsGap = false)
+    {
+        if (overlapsGap && (samples.Count == 0 || rule.Operator is AlertOperator.LessThan or AlertOperator.LessOrEqual))
+        {
+            // Nothing in the window, or a "below" rule (a gap reads as a drop): keep the last state, like keep_last_state.
+            return;
+        }
+
         var forced = false;
         if (samples.Count == 0)
         {
@@ -173,6 +200,13 @@ public sealed partial class AlertService
         // Open instances whose label set did not breach (condition false, or the series went stale).
         foreach (var state in _open.Values.Where(s => s.Instance.RuleId == rule.Id && !seen.Contains(s.Instance.Fingerprint)).ToList())
         {
+            if (overlapsGap)
+            {
+                // Not breaching on a window with a hole in it proves nothing: the instance keeps its state (and keep_firing_for
+                // does not start) until the window lies wholly after the restart.
+                continue;
+            }
+
             if (state.Instance.State == AlertState.Firing && rule.KeepFiringFor > TimeSpan.Zero)
             {
                 state.KeptFiringSince ??= now;

@@ -60,7 +60,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
         IOptions<AlertsOptions> options,
         IEnumerable<IAlertChannel> channels,
         IEnumerable<IAuditLog> auditLogs,
-        ILogger<AlertService>? logger = null)
+        ILogger<AlertService>? logger = null,
+        IAlertDataReadiness? readiness = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(sources);
@@ -69,6 +70,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         ArgumentNullException.ThrowIfNull(auditLogs);
         _time = timeProvider;
         _options = options.Value;
+        Readiness = readiness;
         _audit = auditLogs.LastOrDefault();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _store = new AlertStore(database);
@@ -118,6 +120,9 @@ public sealed partial class AlertService : IAlertService, IDisposable
 
     /// <summary>Raised after every evaluation (tests and the health page wait on it).</summary>
     public event Action<AlertEvaluatorStatus>? Evaluated;
+
+    /// <summary>When the cache's data is complete (the history restore); null when nothing restores history.</summary>
+    public IAlertDataReadiness? Readiness { get; }
 
     /// <summary>The options in effect.</summary>
     public AlertsOptions Options => _options;

@@ -94,6 +94,9 @@ public sealed partial class TimeSeriesCache
     /// <summary>Values that went to an overflow series because their dimension was full.</summary>
     public long OverflowCount => Interlocked.Read(ref _overflow);
 
+    /// <summary>How far back the coarsest ring reaches (its step times its bucket count): the window a restore reads.</summary>
+    public TimeSpan Reach => TimeSpan.FromTicks(_stepTicks[^1] * _bucketCounts[^1]);
+
     /// <summary>The configured resolutions (bucket widths), finest first.</summary>
     public IReadOnlyList<TimeSpan> Steps => Array.ConvertAll(_stepTicks, TimeSpan.FromTicks);
 
@@ -115,6 +118,42 @@ public sealed partial class TimeSeriesCache
     /// <summary>As <see cref="Record(AiOperation)"/>, with the clock already read by the caller.</summary>
     internal void Record(AiOperation operation, long nowTicks)
     {
+        if (!Place(operation, nowTicks))
+        {
+            Interlocked.Increment(ref _tooOld);
+        }
+    }
+
+    /// <summary>
+    /// Loads operations read back from the operation store at start (history restore): each lands in every ring that
+    /// still reaches its completion time, exactly where <see cref="Record(AiOperation)"/> would have put it had it
+    /// arrived live, so restored aggregates equal live ones. An operation older than every ring is skipped and not
+    /// counted as too old (the restore reads a fixed window; the hot path's counter is about late senders).
+    /// </summary>
+    /// <returns>How many operations reached at least one ring.</returns>
+    /// <remarks>
+    /// Safe alongside live <see cref="Record(AiOperation)"/> calls: placement is the same code, under the same per-series
+    /// lock; a late operation whose finest bucket was already rolled up goes to every ring directly, as on the hot path.
+    /// </remarks>
+    public int Restore(IReadOnlyList<AiOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var placed = 0;
+        var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i] is { } operation && Place(operation, nowTicks))
+            {
+                placed++;
+            }
+        }
+
+        return placed;
+    }
+
+    /// <summary>Adds the operation to its series; false when it is older than every ring (nothing written).</summary>
+    private bool Place(AiOperation operation, long nowTicks)
+    {
         var endTicks = Math.Min(EndTicks(operation), nowTicks);
 
         // Only the finest ring's position is needed on the fast path (see Add); it is computed before any lock.
@@ -127,8 +166,7 @@ public sealed partial class TimeSeriesCache
         var last = _stepTicks.Length - 1;
         if (fine.Slot < 0 && endTicks / _stepTicks[last] <= (nowTicks / _stepTicks[last]) - _bucketCounts[last])
         {
-            Interlocked.Increment(ref _tooOld);
-            return;
+            return false;
         }
 
         var write = new PendingWrite(new OperationSample(operation, endTicks), fine, nowTicks);
@@ -160,6 +198,8 @@ public sealed partial class TimeSeriesCache
             var variant = operation.ExperimentVariant ?? "";
             Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), write);
         }
+
+        return true;
     }
 
     /// <summary>Completion time in UTC ticks; a negative or non-finite duration counts as 0.</summary>

@@ -39,6 +39,36 @@ public sealed class UserCostLedger
     /// <summary>Users that went to the overflow row because a day was full.</summary>
     public long OverflowCount => Interlocked.Read(ref _overflow);
 
+    /// <summary>UTC days kept, counting today (the window a restore reads).</summary>
+    public int Days => _days.Length;
+
+    /// <summary>
+    /// Loads operations read back from the operation store at start (history restore): each one with a user id is booked
+    /// on the UTC day of its completion time, as the collector books it live; days the ledger no longer keeps are skipped.
+    /// Safe alongside live recording (same per-day lock).
+    /// </summary>
+    /// <returns>How many operations named a user.</returns>
+    public int Restore(IReadOnlyList<Telemetry.AiOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        var booked = 0;
+        var nowTicks = _timeProvider.GetUtcNow().UtcTicks;
+        for (var i = 0; i < operations.Count; i++)
+        {
+            if (operations[i] is { UserId: { Length: > 0 } userId } operation)
+            {
+                // As the collector books it (EndTime), without its exception for a non-finite duration.
+                var at = double.IsFinite(operation.DurationMs) && Math.Abs(operation.DurationMs) < TimeSpan.FromDays(3650).TotalMilliseconds
+                    ? operation.EndTime
+                    : operation.StartTime;
+                Record(userId, at, operation.CostUsd ?? 0m, operation.InputTokens, operation.OutputTokens, nowTicks);
+                booked++;
+            }
+        }
+
+        return booked;
+    }
+
     /// <summary>Adds one operation's cost and tokens to the user's day.</summary>
     public void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens) =>
         Record(userId, at, costUsd, inputTokens, outputTokens, _timeProvider.GetUtcNow().UtcTicks);

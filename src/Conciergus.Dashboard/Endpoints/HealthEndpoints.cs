@@ -26,6 +26,7 @@ public static class HealthEndpoints
                 ingestion = OtlpIngestionHealth.From(services),
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
                 operationStore = services.GetService<Conciergus.Core.Operations.IOperationStore>() is { } store ? OperationStoreHealth.From(store.Status, SignedIn(http)) : null,
+                history = HistoryEndpoints.StatusOf(services),
             }))
             .AllowAnonymous();
         return app;
@@ -41,5 +42,5 @@ public static class ApiEndpointRouteBuilderExtensions
     public static IEndpointRouteBuilder MapConciergusApi(this IEndpointRouteBuilder app) =>
         app.MapOperationIngestion().MapOtlpIngestion().MapReadApi().MapAuditApi().MapSubjectApi().MapHealth()
             .MapTraces().MapMetrics().MapExperiments().MapAlertEndpoints().MapCircuits().MapSignals().MapComplianceApi()
-            .MapPricingApi();
+            .MapPricingApi().MapHistory();
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conciergus.Core.History;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 
@@ -28,23 +29,25 @@ public static class TraceEndpoints
         return Results.Ok(new TraceListResponse(page.Traces, page.Total, page.Offset, page.Limit));
     }
 
-    private static IResult GetTrace(string traceId, bool? showContent, TraceStore store, ISpanContentRedactor redactor)
+    private static async Task<IResult> GetTrace(string traceId, bool? showContent, TraceHistory history, ISpanContentRedactor redactor, CancellationToken cancellationToken)
     {
         if (!IsTraceId(traceId))
         {
             return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
         }
 
-        if (store.Get(traceId) is not { } detail)
+        // Memory first; a trace memory no longer holds (evicted, or from before a restart) is read from the operation store.
+        if (await history.GetAsync(traceId, cancellationToken) is not { } found)
         {
             return Results.Problem(
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Trace not found",
-                detail: $"No trace '{traceId.ToLowerInvariant()}' is held. The store keeps the most recent traces only; older ones are evicted.");
+                detail: $"No trace '{traceId.ToLowerInvariant()}' is held in memory or in the operation store (stored spans follow its retention).");
         }
 
+        var detail = found.Detail;
         var spans = detail.Spans.Select(node => TraceSpanResponse.From(node, showContent == true ? null : redactor)).ToList();
-        return Results.Ok(new TraceDetailResponse(detail.Summary.TraceId, detail.Summary, spans));
+        return Results.Ok(new TraceDetailResponse(detail.Summary.TraceId, detail.Summary, spans, found.FromStore));
     }
 
     /// <summary>Parses the list filters as the API and the Traces page take them; a problem names the bad parameter.</summary>
@@ -134,7 +137,8 @@ public sealed record TraceListResponse(IReadOnlyList<TraceSummary> Traces, int T
 /// <param name="TraceId">Trace id.</param>
 /// <param name="Summary">The trace's figures.</param>
 /// <param name="Spans">Spans in waterfall order.</param>
-public sealed record TraceDetailResponse(string TraceId, TraceSummary Summary, IReadOnlyList<TraceSpanResponse> Spans);
+/// <param name="FromStore">True when memory no longer held the trace and it was read from the operation store.</param>
+public sealed record TraceDetailResponse(string TraceId, TraceSummary Summary, IReadOnlyList<TraceSpanResponse> Spans, bool FromStore = false);
 
 /// <summary>One span of a trace as the API shows it.</summary>
 /// <param name="SpanId">Span id.</param>

@@ -73,6 +73,9 @@ internal sealed class AlertTestHost : IDisposable
 
     public AlertService Service { get; private set; }
 
+    /// <summary>Passed to the service at the next <see cref="Restart"/> (the history restore's readiness).</summary>
+    public IAlertDataReadiness? Readiness { get; set; }
+
     public string Directory => _directory;
 
     /// <summary>A rule over the scripted values (metric experiment_srm, grouped by experiment).</summary>
@@ -185,6 +188,6 @@ internal sealed class AlertTestHost : IDisposable
             IngestionDropCount = () => Drops,
             ExperimentSrm = () => SourceError is { } error ? throw new InvalidOperationException(error) : [.. Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => (v.Key, v.Value))],
         };
-        return new AlertService(_database, sources, Time, Options.Create(options), [Channel], [Audit]);
+        return new AlertService(_database, sources, Time, Options.Create(options), [Channel], [Audit], readiness: Readiness);
     }
 }

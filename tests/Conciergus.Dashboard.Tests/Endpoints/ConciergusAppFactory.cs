@@ -56,6 +56,9 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
             ["Conciergus:Ingestion:ApiKeys:1"] = SecondaryIngestionKey,
             ["Conciergus:Demo:Enabled"] = "false",
             ["Conciergus:Auth:InitialAdminPassword"] = AdminPassword,
+
+            // No history restore on the fake clock (alert tests step it from a fixed instant); tests/History covers it with real processes.
+            ["Conciergus:History:Enabled"] = "false",
         };
         var i = 0;
         foreach (var (role, key) in ApiKeys)

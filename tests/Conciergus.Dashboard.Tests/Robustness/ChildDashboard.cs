@@ -85,6 +85,18 @@ internal sealed class ChildDashboard : IDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>SIGTERM (a graceful stop: the host's shutdown runs) and wait for the exit.</summary>
+    public async Task TerminateAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

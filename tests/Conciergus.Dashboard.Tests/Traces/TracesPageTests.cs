@@ -24,6 +24,7 @@ public sealed class TracesPageTests : DashboardTestContext
         Services.AddSingleton(_recentErrors);
         Services.AddSingleton<TimeProvider>(_time);
         Services.AddSingleton<ISpanContentRedactor>(LengthOnlyContentRedactor.Instance);
+        Services.AddSingleton(new Conciergus.Core.History.TraceHistory(_store, Microsoft.Extensions.Logging.Abstractions.NullLogger<Conciergus.Core.History.TraceHistory>.Instance));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Conciergus.Core.History;
 using Conciergus.Core.Traces;
 using Microsoft.AspNetCore.Components;
 
@@ -11,9 +12,10 @@ public sealed partial class TraceDetailPage
     private string? _problem;
     private string? _error;
     private bool _showContent;
+    private bool _fromStore;
 
     [Inject]
-    public required TraceStore Store { get; init; }
+    public required TraceHistory History { get; init; }
 
     /// <summary>The trace id from the route (32 hex characters).</summary>
     [Parameter]
@@ -21,14 +23,14 @@ public sealed partial class TraceDetailPage
 
     private string ShortTitle => TraceId.Length > 8 ? TraceId[..8] : TraceId;
 
-    protected override void OnParametersSet()
+    protected override async Task OnParametersSetAsync()
     {
         _selected = null;
         _showContent = false;
-        Load();
+        await LoadAsync();
     }
 
-    private void Load()
+    private async Task LoadAsync()
     {
         _problem = null;
         _error = null;
@@ -41,10 +43,13 @@ public sealed partial class TraceDetailPage
                 return;
             }
 
-            _detail = Store.Get(TraceId);
+            // Memory first, then the operation store (a trace from before a restart, or evicted from memory).
+            var found = await History.GetAsync(TraceId);
+            _detail = found?.Detail;
+            _fromStore = found?.FromStore == true;
             if (_detail is null)
             {
-                _problem = "This trace is not held: it was never received, or it was evicted to make room for newer traces.";
+                _problem = "This trace is not held: it was never received, or it is older than what memory and the operation store keep.";
                 return;
             }
 
