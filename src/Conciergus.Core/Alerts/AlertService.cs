@@ -35,6 +35,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly ResiliencePipeline<AlertChannelResult> _retry;
     private readonly IReadOnlyList<AlertReceiver> _configReceivers;
     private readonly Func<long> _readerDrops;
+    private readonly ReceiverNetworkGuard _guard;
 
     // All below guarded by _sync.
     private readonly Dictionary<string, AlertRule> _rules;
@@ -44,6 +45,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly Dictionary<string, AlertReceiver> _apiReceivers;
     private readonly Dictionary<string, NotifyGroup> _groups;
     private readonly Dictionary<string, string> _ruleErrors = new(StringComparer.Ordinal);
+    private readonly HashSet<(string RuleId, string Receiver)> _skipExplained = [];
     private readonly List<(DateTimeOffset At, long Count)> _dropReadings = [];
     private DateTimeOffset? _lastEvaluation;
     private TimeSpan _lastDuration;
@@ -60,7 +62,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
         IOptions<AlertsOptions> options,
         IEnumerable<IAlertChannel> channels,
         IEnumerable<IAuditLog> auditLogs,
-        ILogger<AlertService>? logger = null)
+        ILogger<AlertService>? logger = null,
+        ReceiverNetworkGuard? networkGuard = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(sources);
@@ -81,6 +84,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         }
 
         _configReceivers = [.. _options.Receivers.Select(r => r.ToReceiver())];
+        _guard = networkGuard ?? new ReceiverNetworkGuard(_options.AllowedReceiverNetworks);
         _retry = BuildRetry();
 
         _rules = _store.LoadRules().ToDictionary(r => r.Id, StringComparer.Ordinal);
@@ -162,7 +166,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         {
             if (!Uri.TryCreate(receiver.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             {
-                errors.Add($"Receiver '{receiver.Name}' needs an absolute http(s) URL (got '{receiver.Url}').");
+                errors.Add($"Receiver '{receiver.Name}' needs an absolute http(s) URL (got {ReceiverUrls.SchemeAndHost(receiver.Url)}).");
             }
         }
 
@@ -233,6 +237,9 @@ public sealed partial class AlertService : IAlertService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rule {RuleId} failed to evaluate: {Error}")]
     private static partial void LogRuleFailed(ILogger logger, string ruleId, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification to receiver {Receiver} failed after {Attempts} attempts: {Error}")]
-    private static partial void LogDeliveryFailed(ILogger logger, string receiver, int attempts, string? error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification to receiver {Receiver} ({Target}) failed after {Attempts} attempts: {Error}")]
+    private static partial void LogDeliveryFailed(ILogger logger, string receiver, string target, int attempts, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiver {Receiver} ({Kind}) is skipped for rule {RuleId}: {Reason}")]
+    private static partial void LogReceiverSkipped(ILogger logger, string receiver, string kind, string ruleId, string reason);
 }
