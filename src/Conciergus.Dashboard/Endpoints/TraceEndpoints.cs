@@ -28,11 +28,16 @@ public static class TraceEndpoints
         return Results.Ok(new TraceListResponse(page.Traces, page.Total, page.Offset, page.Limit));
     }
 
-    private static IResult GetTrace(string traceId, bool? showContent, TraceStore store, ISpanContentRedactor redactor)
+    private static async Task<IResult> GetTrace(string traceId, bool? showContent, TraceStore store, ISpanContentRedactor redactor, HttpContext http)
     {
         if (!IsTraceId(traceId))
         {
             return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
+        }
+
+        if (showContent == true && await ContentReveal.RefuseOrAuditAsync(http, traceId.ToLowerInvariant()).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
         }
 
         if (store.Get(traceId) is not { } detail)
