@@ -86,4 +86,7 @@ public interface ISubjectDataStore
 
     /// <summary>Erases or irreversibly pseudonymises everything held about the user; returns how many items changed.</summary>
     ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>What <see cref="EraseAsync"/> counts, in words ("traces removed", "error samples dropped"); shown in the erasure result.</summary>
+    string ErasedUnit => "items erased";
 }
