@@ -57,13 +57,17 @@ public sealed partial class AlertService
                 var settings = saved.Settings.ToDictionary(s => s.Key, s => s.Value == SecretMask && existing.Settings.TryGetValue(s.Key, out var old) ? old : s.Value, StringComparer.Ordinal);
                 saved = saved with { Settings = settings };
             }
+        }
 
+        // The receiver and its audit entry commit together or not at all; memory follows the commit.
+        var toSave = saved;
+        await AuditedWriteAsync("receiver.save", saved.Name, actor, new Dictionary<string, string> { ["kind"] = saved.Kind, ["host"] = HostOf(saved.Url) }, () => _store.SaveReceiver(toSave), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _apiReceivers[saved.Name] = saved;
-            _store.SaveReceiver(saved);
         }
 
         Bump();
-        await AuditAsync("receiver.save", saved.Name, actor, new Dictionary<string, string> { ["kind"] = saved.Kind, ["host"] = HostOf(saved.Url) }, cancellationToken).ConfigureAwait(false);
         return Masked(saved);
     }
 
@@ -78,7 +82,7 @@ public sealed partial class AlertService
                 throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be deleted here.");
             }
 
-            if (!_apiReceivers.Remove(name))
+            if (!_apiReceivers.ContainsKey(name))
             {
                 throw new AlertException(AlertErrorKind.NotFound, $"No receiver '{name}'.");
             }
@@ -86,15 +90,17 @@ public sealed partial class AlertService
             var users = _rules.Values.Where(r => r.Receivers.Contains(name)).Select(r => r.Name).ToList();
             if (users.Count > 0)
             {
-                _apiReceivers[name] = _store.LoadReceivers().First(r => r.Name == name);
                 throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' is used by {string.Join(", ", users.Select(u => $"'{u}'"))}; remove it from those rules first.");
             }
+        }
 
-            _store.DeleteReceiver(name);
+        await AuditedWriteAsync("receiver.delete", name, actor, null, () => _store.DeleteReceiver(name), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
+            _apiReceivers.Remove(name);
         }
 
         Bump();
-        await AuditAsync("receiver.delete", name, actor, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

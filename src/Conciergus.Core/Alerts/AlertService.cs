@@ -227,6 +227,26 @@ public sealed partial class AlertService : IAlertService, IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes a change and its audit entry so that both commit or neither (issue 15 item 11): through
+    /// <see cref="IAuditLog.AppendWithAsync"/>, which puts the store write and the entry in one LiteDB transaction. The
+    /// caller updates its in-memory state only after this returns, so a failed commit leaves memory, disk and trail as
+    /// they were. Without an audit log the write runs alone.
+    /// </summary>
+    private async Task AuditedWriteAsync(string action, string target, AlertActor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken)
+    {
+        if (_audit is null)
+        {
+            write();
+            return;
+        }
+
+        await _audit.AppendWithAsync(
+            new AuditEvent { Actor = actor.Name, Role = actor.Role, Action = action, Target = target, Details = details ?? [], SourceIp = actor.SourceIp },
+            write,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
