@@ -29,23 +29,25 @@ public static class ContentReveal
             new Dictionary<string, string> { ["captureContent"] = captureOn ? "true" : "false" }, sourceIp, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>403 when the caller may not reveal; otherwise audits the reveal (before any content is sent) and returns null.</summary>
-    internal static async Task<IResult?> RefuseOrAuditAsync(HttpContext http, string traceId)
+    /// <summary>403 when the caller may not reveal content, else null.</summary>
+    internal static IResult? Refusal(HttpContext http)
     {
         var options = http.RequestServices.GetRequiredService<IOptions<PrivacyOptions>>().Value;
-        if (!MayReveal(http.User, options))
-        {
-            return Results.Problem(
+        return MayReveal(http.User, options)
+            ? null
+            : Results.Problem(
                 statusCode: StatusCodes.Status403Forbidden,
                 title: "Content not revealed",
                 detail: $"Revealing message content needs the {RequiredRole(options)} role (Conciergus:Privacy:RevealContentRole); omit showContent to get the trace with content redacted.");
-        }
+    }
 
+    /// <summary>Audits a reveal of <paramref name="traceId"/> by the request's caller; completes once the entry is durable.</summary>
+    internal static async Task AuditAsync(HttpContext http, string traceId)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<PrivacyOptions>>().Value;
         if (http.RequestServices.GetService<AuditRecorder>() is { } recorder)
         {
             await AuditAsync(recorder, http.User, traceId, options.CaptureContent, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted).ConfigureAwait(false);
         }
-
-        return null;
     }
 }

@@ -35,7 +35,7 @@ public static class TraceEndpoints
             return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
         }
 
-        if (showContent == true && await ContentReveal.RefuseOrAuditAsync(http, traceId.ToLowerInvariant()).ConfigureAwait(false) is { } refused)
+        if (showContent == true && ContentReveal.Refusal(http) is { } refused)
         {
             return refused;
         }
@@ -46,6 +46,11 @@ public static class TraceEndpoints
                 statusCode: StatusCodes.Status404NotFound,
                 title: "Trace not found",
                 detail: $"No trace '{traceId.ToLowerInvariant()}' is held. The store keeps the most recent traces only; older ones are evicted.");
+        }
+
+        if (showContent == true)
+        {
+            await ContentReveal.AuditAsync(http, detail.Summary.TraceId).ConfigureAwait(false); // before any content leaves
         }
 
         var spans = detail.Spans.Select(node => TraceSpanResponse.From(node, showContent == true ? null : redactor)).ToList();
