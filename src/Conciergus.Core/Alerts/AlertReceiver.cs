@@ -51,6 +51,9 @@ public sealed record AlertDelivery
 
     /// <summary>Last error, if any.</summary>
     public string? Error { get; init; }
+
+    /// <summary>Not sent because the receiver's kind cannot act on the rule (recorded once; <see cref="Error"/> says why).</summary>
+    public bool Skipped { get; init; }
 }
 
 /// <summary>A notification channel (webhook here; Slack, Teams, e-mail, log, open-circuit elsewhere).</summary>
@@ -61,7 +64,23 @@ public interface IAlertChannel
 
     /// <summary>Delivers one grouped notification; throws or returns a failed result; retries are the caller's.</summary>
     Task<AlertChannelResult> SendAsync(AlertReceiver receiver, AlertNotification notification, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True for an action (open_circuit) rather than a notification: it serves only the rules that name its receiver,
+    /// never the rules without receivers (those go to every notification receiver).
+    /// </summary>
+    bool IsAction => false;
+
+    /// <summary>Why this channel cannot act on the alerts of <paramref name="rule"/> (its labels), or null when it can; such a rule skips the receiver.</summary>
+    string? CannotServe(AlertRule rule) => null;
 }
+
+/// <summary>One receiver a rule's notifications go to.</summary>
+/// <param name="Receiver">Receiver name.</param>
+/// <param name="Kind">Its channel kind.</param>
+/// <param name="Implicit">True when the rule names no receivers and this one serves it as a notification receiver for all such rules.</param>
+/// <param name="SkipReason">Why the receiver's kind cannot act on the rule (it is skipped), or null.</param>
+public sealed record ReceiverRoute(string Receiver, string Kind, bool Implicit, string? SkipReason);
 
 /// <summary>Outcome of one channel send.</summary>
 public sealed record AlertChannelResult(bool Succeeded, int? HttpStatus = null, string? Error = null);

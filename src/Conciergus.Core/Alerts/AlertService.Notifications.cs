@@ -63,7 +63,7 @@ public sealed partial class AlertService
                     continue;
                 }
 
-                foreach (var receiver in ReceiversOf(rule, receivers))
+                foreach (var receiver in ReceiversOf(rule, receivers, explainAt: now))
                 {
                     var id = NotifyGroup.IdOf(receiver, ruleId);
                     if (!_groups.ContainsKey(id))
@@ -130,8 +130,59 @@ public sealed partial class AlertService
         return plans;
     }
 
-    private static IEnumerable<string> ReceiversOf(AlertRule rule, Dictionary<string, AlertReceiver> receivers) =>
-        rule.Receivers.Count > 0 ? rule.Receivers.Where(receivers.ContainsKey) : receivers.Keys;
+    /// <summary>
+    /// Where a rule's notifications go (decision in README "Rules without receivers"): the receivers it names, or, when
+    /// it names none, every notification receiver (webhook, Slack, Teams, e-mail, log: Alertmanager's root route), never
+    /// an action (open_circuit), which acts only for rules that name it. A receiver whose kind cannot act on the rule's
+    /// labels is listed with the reason and skipped.
+    /// </summary>
+    public IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        lock (_sync)
+        {
+            var receivers = _configReceivers.Concat(_apiReceivers.Values).ToDictionary(r => r.Name, StringComparer.Ordinal);
+            return RoutesOf(rule, receivers);
+        }
+    }
+
+    private List<ReceiverRoute> RoutesOf(AlertRule rule, Dictionary<string, AlertReceiver> receivers)
+    {
+        var named = rule.Receivers.Count > 0;
+        var candidates = named
+            ? rule.Receivers.Where(receivers.ContainsKey).Select(n => receivers[n])
+            : receivers.Values.Where(r => !(_channels.GetValueOrDefault(r.Kind)?.IsAction ?? false)).OrderBy(r => r.Name, StringComparer.Ordinal);
+        return [.. candidates.Select(r => new ReceiverRoute(r.Name, r.Kind, !named, _channels.GetValueOrDefault(r.Kind)?.CannotServe(rule)))];
+    }
+
+    // Under _sync. The receivers a rule's notifications go to; a skipped one is explained once (log + delivery log entry).
+    private IEnumerable<string> ReceiversOf(AlertRule rule, Dictionary<string, AlertReceiver> receivers, DateTimeOffset? explainAt = null)
+    {
+        foreach (var route in RoutesOf(rule, receivers))
+        {
+            if (route.SkipReason is null)
+            {
+                yield return route.Receiver;
+            }
+            else if (explainAt is { } at && _skipExplained.Add((rule.Id, route.Receiver)))
+            {
+                LogReceiverSkipped(_logger, route.Receiver, route.Kind, rule.Id, route.SkipReason);
+                _store.AddDelivery(
+                    new AlertDelivery
+                    {
+                        Id = Guid.NewGuid().ToString("N"),
+                        Receiver = route.Receiver,
+                        GroupKey = "{}/{rule=\"" + Escape(rule.Id) + "\"}:{alertname=\"" + Escape(rule.Name) + "\"}",
+                        Status = "skipped",
+                        Fingerprints = [],
+                        At = at,
+                        Skipped = true,
+                        Error = "skipped for this rule: " + route.SkipReason,
+                    },
+                    _options.MaxDeliveries);
+            }
+        }
+    }
 
     private AlertNotification NotificationOf(AlertRule? rule, NotifyGroup group, List<AlertInstance> firing, List<AlertInstance> resolved)
     {
@@ -159,6 +210,11 @@ public sealed partial class AlertService
             Severity = all.Count == 0 ? AlertSeverity.Low : all.Min(i => i.Severity),
         };
     }
+
+    // Everything that means "the receiver was not reached": refused address, DNS, refused or reset connection, timeout.
+    private static bool IsConnectFailure(Exception e) =>
+        e is HttpRequestException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException
+        || e.InnerException is { } inner && IsConnectFailure(inner);
 
     /// <summary>Alertmanager-style group key: route, then the group labels ({}/{rule="id"}:{alertname="..."}).</summary>
     internal static string GroupKeyOf(NotifyGroup group, string alertName) =>
@@ -218,14 +274,21 @@ public sealed partial class AlertService
             catch (Exception e)
 #pragma warning restore CA1031
             {
-                result = new AlertChannelResult(false, Error: e.Message);
+                result = new AlertChannelResult(false, Error: IsHttpUrl(receiver.Url) && IsConnectFailure(e) ? CouldNotConnect : e.Message);
             }
         }
 
+        // Receiver URLs are secrets (the credential is in the path or query) and error texts reach Viewers, the log
+        // and the health page: an HTTP receiver's failure says only its status or "could not connect", anything else
+        // has every URL cut to scheme and host.
         if (!result.Succeeded)
         {
+            result = result with
+            {
+                Error = IsHttpUrl(receiver.Url) && result.HttpStatus is { } status ? DeliveryFailed(status) : ReceiverUrls.Scrub(result.Error, receiver.Url),
+            };
             Interlocked.Increment(ref _failedDeliveries);
-            LogDeliveryFailed(_logger, receiver.Name, attempts, result.Error ?? result.HttpStatus?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            LogDeliveryFailed(_logger, receiver.Name, ReceiverUrls.SchemeAndHost(receiver.Url), attempts, result.Error);
         }
 
         _store.AddDelivery(

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -6,6 +8,15 @@ public sealed partial class AlertService
 
     /// <summary>The value shown instead of a secret setting; saving it back keeps the stored value.</summary>
     public const string SecretMask = "********";
+
+    /// <summary>
+    /// The only error an HTTP delivery that could not reach its receiver reports (refused address, DNS failure,
+    /// connection refused, timeout alike), so a test delivery cannot tell an open port from a closed one.
+    /// </summary>
+    public const string CouldNotConnect = "could not connect";
+
+    /// <summary>The only error an HTTP delivery that got an answer reports: the status, never the URL or the body.</summary>
+    public static string DeliveryFailed(int status) => "delivery failed (status " + status.ToString(CultureInfo.InvariantCulture) + ")";
 
     /// <inheritdoc />
     public IReadOnlyList<AlertReceiver> Receivers()
@@ -22,7 +33,12 @@ public sealed partial class AlertService
         ArgumentNullException.ThrowIfNull(receiver);
         ArgumentNullException.ThrowIfNull(actor);
         var saved = receiver with { Kind = string.IsNullOrWhiteSpace(receiver.Kind) ? WebhookKind : receiver.Kind.Trim(), FromConfiguration = false };
-        var problems = CheckReceiver(saved, _channels.Keys);
+        var problems = CheckReceiver(saved, _channels.Keys).ToList();
+        if (problems.Count == 0 && IsHttpUrl(saved.Url) && _guard.RefusalOfLiteral(saved.Url) is { } refusal)
+        {
+            problems.Add($"Receiver '{saved.Name}' points at a {refusal} address ({ReceiverUrls.SchemeAndHost(saved.Url)}). Receivers may not reach loopback, private, link-local, multicast or unspecified addresses unless {AlertsOptions.SectionName}:AllowedReceiverNetworks allows the range.");
+        }
+
         if (problems.Count > 0)
         {
             throw new AlertException(AlertErrorKind.Validation, "The receiver is not valid: " + string.Join(" ", problems), new Dictionary<string, string[]> { ["receiver"] = [.. problems] });
@@ -41,13 +57,17 @@ public sealed partial class AlertService
                 var settings = saved.Settings.ToDictionary(s => s.Key, s => s.Value == SecretMask && existing.Settings.TryGetValue(s.Key, out var old) ? old : s.Value, StringComparer.Ordinal);
                 saved = saved with { Settings = settings };
             }
+        }
 
+        // The receiver and its audit entry commit together or not at all; memory follows the commit.
+        var toSave = saved;
+        await AuditedWriteAsync("receiver.save", saved.Name, actor, new Dictionary<string, string> { ["kind"] = saved.Kind, ["host"] = HostOf(saved.Url) }, () => _store.SaveReceiver(toSave), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _apiReceivers[saved.Name] = saved;
-            _store.SaveReceiver(saved);
         }
 
         Bump();
-        await AuditAsync("receiver.save", saved.Name, actor, new Dictionary<string, string> { ["kind"] = saved.Kind, ["host"] = HostOf(saved.Url) }, cancellationToken).ConfigureAwait(false);
         return Masked(saved);
     }
 
@@ -62,7 +82,7 @@ public sealed partial class AlertService
                 throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be deleted here.");
             }
 
-            if (!_apiReceivers.Remove(name))
+            if (!_apiReceivers.ContainsKey(name))
             {
                 throw new AlertException(AlertErrorKind.NotFound, $"No receiver '{name}'.");
             }
@@ -70,15 +90,17 @@ public sealed partial class AlertService
             var users = _rules.Values.Where(r => r.Receivers.Contains(name)).Select(r => r.Name).ToList();
             if (users.Count > 0)
             {
-                _apiReceivers[name] = _store.LoadReceivers().First(r => r.Name == name);
                 throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' is used by {string.Join(", ", users.Select(u => $"'{u}'"))}; remove it from those rules first.");
             }
+        }
 
-            _store.DeleteReceiver(name);
+        await AuditedWriteAsync("receiver.delete", name, actor, null, () => _store.DeleteReceiver(name), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
+            _apiReceivers.Remove(name);
         }
 
         Bump();
-        await AuditAsync("receiver.delete", name, actor, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -133,4 +155,7 @@ public sealed partial class AlertService
     private static bool IsSecret(string setting) => SecretSettingWords.Any(w => setting.Contains(w, StringComparison.OrdinalIgnoreCase));
 
     private static string HostOf(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.Host : "";
+
+    private static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) && u.Scheme is "http" or "https";
 }

@@ -158,13 +158,16 @@ public sealed partial class AlertService
             {
                 throw new AlertException(AlertErrorKind.Conflict, $"A rule with id '{created.Id}' exists already.");
             }
+        }
 
+        // The rule and its audit entry commit together or not at all; memory follows the commit.
+        await AuditedWriteAsync("alert_rule.create", created.Id, actor, RuleDetails(created), () => _store.SaveRule(created), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _rules[created.Id] = created;
-            _store.SaveRule(created);
         }
 
         Bump();
-        await AuditAsync("alert_rule.create", created.Id, actor, RuleDetails(created), cancellationToken).ConfigureAwait(false);
         return created;
     }
 
@@ -187,13 +190,15 @@ public sealed partial class AlertService
             {
                 throw new AlertException(AlertErrorKind.NotFound, $"No alert rule '{id}'.");
             }
+        }
 
+        await AuditedWriteAsync("alert_rule.update", id, actor, RuleDetails(updated), () => _store.SaveRule(updated), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _rules[id] = updated;
-            _store.SaveRule(updated);
         }
 
         Bump();
-        await AuditAsync("alert_rule.update", id, actor, RuleDetails(updated), cancellationToken).ConfigureAwait(false);
         return updated;
     }
 

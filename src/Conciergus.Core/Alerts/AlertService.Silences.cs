@@ -116,14 +116,17 @@ public sealed partial class AlertService
             {
                 throw new AlertException(AlertErrorKind.Conflict, $"A silence with id '{created.Id}' exists already.");
             }
+        }
 
+        // The silence and its audit entry commit together or not at all; memory follows the commit.
+        await AuditedWriteAsync("silence.create", created.Id, actor, SilenceDetails(created), () => _store.SaveSilence(created), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _silences[created.Id] = created;
-            _store.SaveSilence(created);
             changed = ReapplySilences();
         }
 
         Bump(changed);
-        await AuditAsync("silence.create", created.Id, actor, SilenceDetails(created), cancellationToken).ConfigureAwait(false);
         return created;
     }
 
@@ -142,14 +145,16 @@ public sealed partial class AlertService
             {
                 throw new AlertException(AlertErrorKind.Conflict, $"Silence '{id}' has expired; create a new one.");
             }
+        }
 
+        await AuditedWriteAsync("silence.update", id, actor, SilenceDetails(updated), () => _store.SaveSilence(updated), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _silences[id] = updated;
-            _store.SaveSilence(updated);
             changed = ReapplySilences();
         }
 
         Bump(changed);
-        await AuditAsync("silence.update", id, actor, SilenceDetails(updated), cancellationToken).ConfigureAwait(false);
         return updated;
     }
 
@@ -170,13 +175,16 @@ public sealed partial class AlertService
 
             // A pending silence ends before it starts: both ends move to now.
             expired = current with { EndsAt = now, StartsAt = current.StartsAt > now ? now : current.StartsAt };
+        }
+
+        await AuditedWriteAsync("silence.expire", id, actor, SilenceDetails(expired), () => _store.SaveSilence(expired), cancellationToken).ConfigureAwait(false);
+        lock (_sync)
+        {
             _silences[id] = expired;
-            _store.SaveSilence(expired);
             changed = ReapplySilences();
         }
 
         Bump(changed);
-        await AuditAsync("silence.expire", id, actor, SilenceDetails(expired), cancellationToken).ConfigureAwait(false);
     }
 
     private bool IsSilenced(IReadOnlyDictionary<string, string> labels, DateTimeOffset now) =>

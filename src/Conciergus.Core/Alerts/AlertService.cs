@@ -35,6 +35,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly ResiliencePipeline<AlertChannelResult> _retry;
     private readonly IReadOnlyList<AlertReceiver> _configReceivers;
     private readonly Func<long> _readerDrops;
+    private readonly ReceiverNetworkGuard _guard;
 
     // All below guarded by _sync.
     private readonly Dictionary<string, AlertRule> _rules;
@@ -44,6 +45,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly Dictionary<string, AlertReceiver> _apiReceivers;
     private readonly Dictionary<string, NotifyGroup> _groups;
     private readonly Dictionary<string, string> _ruleErrors = new(StringComparer.Ordinal);
+    private readonly HashSet<(string RuleId, string Receiver)> _skipExplained = [];
     private readonly List<(DateTimeOffset At, long Count)> _dropReadings = [];
     private DateTimeOffset? _lastEvaluation;
     private TimeSpan _lastDuration;
@@ -61,7 +63,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
         IEnumerable<IAlertChannel> channels,
         IEnumerable<IAuditLog> auditLogs,
         ILogger<AlertService>? logger = null,
-        IAlertDataReadiness? readiness = null)
+        IAlertDataReadiness? readiness = null,
+        ReceiverNetworkGuard? networkGuard = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(sources);
@@ -83,6 +86,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         }
 
         _configReceivers = [.. _options.Receivers.Select(r => r.ToReceiver())];
+        _guard = networkGuard ?? new ReceiverNetworkGuard(_options.AllowedReceiverNetworks);
         _retry = BuildRetry();
 
         _rules = _store.LoadRules().ToDictionary(r => r.Id, StringComparer.Ordinal);
@@ -167,7 +171,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         {
             if (!Uri.TryCreate(receiver.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
             {
-                errors.Add($"Receiver '{receiver.Name}' needs an absolute http(s) URL (got '{receiver.Url}').");
+                errors.Add($"Receiver '{receiver.Name}' needs an absolute http(s) URL (got {ReceiverUrls.SchemeAndHost(receiver.Url)}).");
             }
         }
 
@@ -228,6 +232,26 @@ public sealed partial class AlertService : IAlertService, IDisposable
             cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Writes a change and its audit entry so that both commit or neither (issue 15 item 11): through
+    /// <see cref="IAuditLog.AppendWithAsync"/>, which puts the store write and the entry in one LiteDB transaction. The
+    /// caller updates its in-memory state only after this returns, so a failed commit leaves memory, disk and trail as
+    /// they were. Without an audit log the write runs alone.
+    /// </summary>
+    private async Task AuditedWriteAsync(string action, string target, AlertActor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken)
+    {
+        if (_audit is null)
+        {
+            write();
+            return;
+        }
+
+        await _audit.AppendWithAsync(
+            new AuditEvent { Actor = actor.Name, Role = actor.Role, Action = action, Target = target, Details = details ?? [], SourceIp = actor.SourceIp },
+            write,
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
@@ -238,6 +262,9 @@ public sealed partial class AlertService : IAlertService, IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rule {RuleId} failed to evaluate: {Error}")]
     private static partial void LogRuleFailed(ILogger logger, string ruleId, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification to receiver {Receiver} failed after {Attempts} attempts: {Error}")]
-    private static partial void LogDeliveryFailed(ILogger logger, string receiver, int attempts, string? error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification to receiver {Receiver} ({Target}) failed after {Attempts} attempts: {Error}")]
+    private static partial void LogDeliveryFailed(ILogger logger, string receiver, string target, int attempts, string? error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiver {Receiver} ({Kind}) is skipped for rule {RuleId}: {Reason}")]
+    private static partial void LogReceiverSkipped(ILogger logger, string receiver, string kind, string ruleId, string reason);
 }

@@ -51,6 +51,12 @@ public sealed class AlertsOptions
 
     /// <summary>Most delivery log entries kept (oldest go first).</summary>
     public int MaxDeliveries { get; set; } = 2_000;
+
+    /// <summary>
+    /// CIDR ranges receivers may reach although they are loopback, private, link-local, ... (refused by default:
+    /// <see cref="ReceiverNetworkGuard"/>); for an on-premise Alertmanager, e.g. ["10.20.0.0/16"].
+    /// </summary>
+    public List<string> AllowedReceiverNetworks { get; set; } = [];
 }
 
 /// <summary>One receiver in configuration.</summary>
@@ -126,6 +132,14 @@ public sealed class AlertsOptionsValidator : IValidateOptions<AlertsOptions>
         if (options.ResolvedRetention <= TimeSpan.Zero || options.MaxResolvedInstances < 1 || options.MaxHistoryPerInstance < 10 || options.MaxDeliveries < 1)
         {
             errors.Add($"{s}:ResolvedRetention, MaxResolvedInstances, MaxDeliveries must be positive and MaxHistoryPerInstance at least 10.");
+        }
+
+        for (var i = 0; i < options.AllowedReceiverNetworks.Count; i++)
+        {
+            if (!ReceiverNetworkGuard.TryParseNetwork(options.AllowedReceiverNetworks[i], out _))
+            {
+                errors.Add($"{s}:AllowedReceiverNetworks:{i}: '{options.AllowedReceiverNetworks[i]}' is not a CIDR network such as 10.0.0.0/8 or fd00::/8.");
+            }
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);

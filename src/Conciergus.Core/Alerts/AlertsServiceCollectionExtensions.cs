@@ -32,6 +32,7 @@ public static class AlertsServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(WebhookAlertChannel.HttpClientName)
+            .AddReceiverGuard()
             .AddResilienceHandler("alert-webhook", (pipeline, context) =>
             {
                 // Retries are the service's (the same for every channel); here only the per-attempt time limit, on the app's clock.

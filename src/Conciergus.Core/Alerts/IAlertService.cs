@@ -160,6 +160,13 @@ public interface IAlertService
     /// <summary>Recent deliveries, newest first.</summary>
     IReadOnlyList<AlertDelivery> Deliveries(int limit = 100);
 
+    /// <summary>
+    /// Where the rule's notifications go: the receivers it names, or every notification receiver when it names none
+    /// (never an action such as open_circuit); a receiver whose kind cannot act on the rule carries the reason.
+    /// </summary>
+    IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule) =>
+        [.. (rule ?? throw new ArgumentNullException(nameof(rule))).Receivers.Select(n => new ReceiverRoute(n, "", false, null))];
+
     /// <summary>Evaluator health.</summary>
     AlertEvaluatorStatus Status { get; }
 }

@@ -31,6 +31,6 @@ public sealed class WebhookAlertChannel : IAlertChannel
         var status = (int)response.StatusCode;
         return response.IsSuccessStatusCode
             ? new AlertChannelResult(true, status)
-            : new AlertChannelResult(false, status, $"{receiver.Url} answered {status} {response.ReasonPhrase}");
+            : new AlertChannelResult(false, status, AlertService.DeliveryFailed(status)); // never the URL (a secret) nor the body (SSRF read-back)
     }
 }

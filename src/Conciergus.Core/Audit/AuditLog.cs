@@ -84,6 +84,32 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         return new ValueTask<AuditEntry>(item.Completion.Task);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Decision (issue 15 item 11): the change and its entry share the LiteDB database, so the writer runs
+    /// <paramref name="write"/> and inserts the entry inside ONE LiteDB transaction, then checkpoints; a crash or an
+    /// exception anywhere before the commit leaves neither (LiteDB discards an uncommitted transaction on open). The
+    /// alternative, an "intent" entry written first and marked done later, would need a second chained entry per change
+    /// and a recovery pass that decides what an unmarked intent means; one transaction needs neither. The write runs on
+    /// the writer's thread (LiteDB transactions are per thread), alone in its transaction, so a failing write fails
+    /// only its own caller. It must be synchronous and touch only this database.
+    /// </remarks>
+    public ValueTask<AuditEntry> AppendWithAsync(AuditEvent auditEvent, Action write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(auditEvent);
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentException.ThrowIfNullOrWhiteSpace(auditEvent.Action);
+        cancellationToken.ThrowIfCancellationRequested();
+        _database.ThrowIfUnavailable();
+        var item = new AppendItem(auditEvent) { Write = write };
+        if (!_work.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(nameof(AuditLog), "The audit log has been stopped.");
+        }
+
+        return new ValueTask<AuditEntry>(item.Completion.Task);
+    }
+
     /// <summary>Stops the writer after the queued entries and writes the shutdown checkpoint. Idempotent.</summary>
     public async Task ShutdownAsync()
     {
@@ -137,6 +163,15 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
             // Group commit: everything queued while the previous commit ran goes into one transaction and one checkpoint.
             while (_work.Reader.TryRead(out var item))
             {
+                if (item is AppendItem { Write: not null } paired)
+                {
+                    // A change with its entry: alone in its transaction, after what was queued before it.
+                    CommitBatch(batch);
+                    batch.Add(paired);
+                    CommitBatch(batch);
+                    continue;
+                }
+
                 if (item is AppendItem append)
                 {
                     batch.Add(append);
@@ -197,7 +232,7 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
                 previous = entry.Hash;
             }
 
-            Insert(entries);
+            Insert(entries, batch.Count == 1 ? batch[0].Write : null);
             var oldHead = _headSequence;
             Interlocked.Exchange(ref _headSequence, sequence);
             _headHash = previous;
@@ -230,12 +265,33 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         batch.Clear();
     }
 
-    private void Insert(List<AuditEntry> entries)
+    private void Insert(List<AuditEntry> entries, Action? write)
     {
         // One LiteDB transaction for the batch (synchronous: no await inside), then a checkpoint, which waits for
         // LiteDB's asynchronous log-file writer and copies the pages into the data file with a flush to disk.
-        Entries.Insert(entries.Select(AuditDocuments.ToDocument));
-        _database.Database.Checkpoint();
+        // With a paired change (AppendWithAsync) the change is written first in the same transaction.
+        var db = _database.Database;
+        var own = db.BeginTrans();
+        try
+        {
+            write?.Invoke();
+            Entries.Insert(entries.Select(AuditDocuments.ToDocument));
+            if (own)
+            {
+                db.Commit();
+            }
+        }
+        catch
+        {
+            if (own)
+            {
+                db.Rollback();
+            }
+
+            throw;
+        }
+
+        db.Checkpoint();
     }
 
     private static AuditEntry Build(AuditEvent e, long sequence, DateTimeOffset now, string previous)
@@ -272,6 +328,9 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private sealed class AppendItem(AuditEvent auditEvent) : WorkItem
     {
         public AuditEvent Event { get; } = auditEvent;
+
+        /// <summary>The change this entry records, committed in the same transaction (null: the entry alone).</summary>
+        public Action? Write { get; init; }
 
         public TaskCompletionSource<AuditEntry> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -12,6 +12,15 @@ public sealed class PrivacyOptions
 
     /// <summary>Whether prompt and response text may be stored at all (redacted); off by default.</summary>
     public bool CaptureContent { get; set; }
+
+    /// <summary>
+    /// The least role that may reveal captured message content in a trace ("Operator" by default, or "Admin");
+    /// every reveal is audited (<see cref="RevealAction"/>). A value that names no role means Admin (fail closed).
+    /// </summary>
+    public string RevealContentRole { get; set; } = "Operator";
+
+    /// <summary>Audit action of revealing a trace's message content.</summary>
+    public const string RevealAction = "trace.content.reveal";
 }
 
 /// <summary>

@@ -8,6 +8,19 @@ public interface IAuditLog
 {
     /// <summary>Appends one entry to the hash chain and persists it before completing.</summary>
     ValueTask<AuditEntry> AppendAsync(AuditEvent auditEvent, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Runs <paramref name="write"/> (a change to the database the log lives in) and appends the entry that records it,
+    /// so that both commit together or neither does (issue 15 item 11); a failure of either fails the task and keeps
+    /// neither. <see cref="AuditLog"/> runs both in one LiteDB transaction. This default, for logs that share no
+    /// transaction with the change, runs the write and then appends (not atomic).
+    /// </summary>
+    ValueTask<AuditEntry> AppendWithAsync(AuditEvent auditEvent, Action write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        write();
+        return AppendAsync(auditEvent, cancellationToken);
+    }
 }
 
 /// <summary>What happened, as the caller describes it (the log adds sequence, time and hashes).</summary>
@@ -86,4 +99,7 @@ public interface ISubjectDataStore
 
     /// <summary>Erases or irreversibly pseudonymises everything held about the user; returns how many items changed.</summary>
     ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>What <see cref="EraseAsync"/> counts, in words ("traces removed", "error samples dropped"); shown in the erasure result.</summary>
+    string ErasedUnit => "items erased";
 }

@@ -9,6 +9,9 @@ public sealed class UserCostSubjectStore(UserCostLedger ledger) : ISubjectDataSt
     /// <inheritdoc />
     public string Name => "userCosts";
 
+    /// <summary>What <see cref="EraseAsync"/> counts.</summary>
+    public string ErasedUnit => "daily cost entries removed";
+
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<object?>(ledger.ExportUser(userId));
@@ -18,19 +21,22 @@ public sealed class UserCostSubjectStore(UserCostLedger ledger) : ISubjectDataSt
         ValueTask.FromResult<long>(ledger.EraseUser(userId));
 }
 
-/// <summary>The recent-errors ring ("recentErrors"): failed operations of the user; erasure keeps the operation but removes user and session ids.</summary>
+/// <summary>The recent-errors ring ("recentErrors"): failed operations that mention the user anywhere (<see cref="SubjectMatch"/>); erasure drops them.</summary>
 public sealed class RecentErrorsSubjectStore(RecentErrors errors) : ISubjectDataStore
 {
     /// <inheritdoc />
     public string Name => "recentErrors";
 
+    /// <summary>What <see cref="EraseAsync"/> counts.</summary>
+    public string ErasedUnit => "error samples dropped";
+
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(errors.ForUser(userId));
+        ValueTask.FromResult<object?>(errors.Matching(op => SubjectMatch.Mentions(op, userId)));
 
     /// <inheritdoc />
     public ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<long>(errors.EraseUser(userId));
+        ValueTask.FromResult<long>(errors.Remove(op => SubjectMatch.Mentions(op, userId)));
 }
 
 /// <summary>
@@ -42,6 +48,9 @@ public sealed class AuditSubjectStore(AuditLog log) : ISubjectDataStore
 {
     /// <inheritdoc />
     public string Name => "audit";
+
+    /// <summary>What <see cref="EraseAsync"/> counts (always 0: the trail holds pseudonyms only).</summary>
+    public string ErasedUnit => "entries changed (the trail holds pseudonyms only)";
 
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>

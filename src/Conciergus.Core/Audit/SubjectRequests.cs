@@ -29,6 +29,9 @@ public sealed record SubjectExport(string UserId, DateTimeOffset ExportedAt, IRe
 /// <param name="Entry">The audit entry.</param>
 public sealed record SubjectErasure(string Reference, IReadOnlyDictionary<string, long> Stores, AuditEntry Entry)
 {
+    /// <summary>What was removed per store, in words ("3 traces removed", "1 error samples dropped").</summary>
+    public IReadOnlyDictionary<string, string> Removed { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Sum over stores.</summary>
     public long Total => Stores.Values.Sum();
 }
@@ -79,7 +82,8 @@ public sealed class SubjectRequests(IEnumerable<ISubjectDataStore> stores, Audit
         var reference = pseudonymizer.Pseudonym(userId);
         var details = counts.ToDictionary(p => "erased." + p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         var entry = await recorder.RecordAsync(actor, EraseAction, reference, details, sourceIp, cancellationToken).ConfigureAwait(false);
-        return new SubjectErasure(reference, counts, entry);
+        var removed = _stores.ToDictionary(s => s.Name, s => counts[s.Name].ToString(CultureInfo.InvariantCulture) + " " + s.ErasedUnit, StringComparer.Ordinal);
+        return new SubjectErasure(reference, counts, entry) { Removed = removed };
     }
 
     private static void ValidateUserId(string userId)

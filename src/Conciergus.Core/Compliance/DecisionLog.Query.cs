@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 
 using Conciergus.Core.Audit;
+using Conciergus.Core.Export;
 using LiteDB;
 
 namespace Conciergus.Core.Compliance;
@@ -56,7 +57,7 @@ public sealed partial class DecisionLog
     public IReadOnlyList<DecisionRecord> ForSubject(string subject) =>
         [.. Records.Find(Query.EQ("subj", subject)).OrderBy(d => d["_id"].AsInt64).Select(DecisionDocuments.FromDocument)];
 
-    /// <summary>Writes the records matching the filter, oldest first, as JSON lines or CSV (cells starting with = + - @ get a leading ').</summary>
+    /// <summary>Writes the records matching the filter, oldest first, as JSON lines or CSV (through <see cref="CsvWriter"/>: formula cells neutralised).</summary>
     public async Task ExportAsync(Stream output, string format, string? userId, DateTimeOffset? from, DateTimeOffset? to, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -71,7 +72,7 @@ public sealed partial class DecisionLog
         await using var writer = new StreamWriter(output, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
         if (csv)
         {
-            await writer.WriteLineAsync(string.Join(',', CsvHeader)).ConfigureAwait(false);
+            await writer.WriteLineAsync(CsvWriter.Line(CsvHeader)).ConfigureAwait(false);
         }
 
         long after = 0;
@@ -196,25 +197,8 @@ public sealed partial class DecisionLog
 
     private static readonly System.Text.Json.JsonSerializerOptions ExportJson = new(System.Text.Json.JsonSerializerDefaults.Web);
 
-    private static string CsvLine(DecisionRecord r) => string.Join(',', new[]
-    {
+    private static string CsvLine(DecisionRecord r) => CsvWriter.Line(
         r.Sequence.ToString(CultureInfo.InvariantCulture), AuditCanonical.FormatTimestamp(r.RecordedAt), AuditCanonical.FormatTimestamp(r.Time),
         r.OperationId, r.TraceId, r.Application, r.FunctionId, r.Operation, r.Provider, r.Model, r.ModelVersion, r.ExperimentKey,
-        r.ExperimentVariant, r.Subject, r.Purpose, r.InputDigest, r.OutputDigest, r.DigestSource, r.Outcome, r.ErrorCategory, r.PreviousHash, r.Hash,
-    }.Select(Cell));
-
-    private static string Cell(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
+        r.ExperimentVariant, r.Subject, r.Purpose, r.InputDigest, r.OutputDigest, r.DigestSource, r.Outcome, r.ErrorCategory, r.PreviousHash, r.Hash);
 }

@@ -43,17 +43,17 @@ public sealed class RecentErrors
         return result;
     }
 
-    /// <summary>Kept failures of one user, newest first (data-subject export).</summary>
-    public IReadOnlyList<AiOperation> ForUser(string userId)
+    /// <summary>Kept failures that <paramref name="match"/> selects, newest first (data-subject export: any that mentions the user).</summary>
+    public IReadOnlyList<AiOperation> Matching(Func<AiOperation, bool> match)
     {
-        ArgumentNullException.ThrowIfNull(userId);
+        ArgumentNullException.ThrowIfNull(match);
         var result = new List<AiOperation>();
         lock (_gate)
         {
             var count = Math.Min(_next, Capacity);
             for (long i = 1; i <= count; i++)
             {
-                if (_ring[(_next - i) % Capacity] is { } op && string.Equals(op.UserId, userId, StringComparison.Ordinal))
+                if (_ring[(_next - i) % Capacity] is { } op && match(op))
                 {
                     result.Add(op);
                 }
@@ -64,31 +64,25 @@ public sealed class RecentErrors
     }
 
     /// <summary>
-    /// Data-subject erasure: replaces the user's kept failures with copies without user id and session id (and
-    /// without metadata values equal to the user id); returns how many were changed.
+    /// Data-subject erasure: drops every kept failure that <paramref name="match"/> selects (an error sample that
+    /// mentions the user anywhere, its message included, is not kept without the user: it goes); returns how many.
     /// </summary>
-    public int EraseUser(string userId)
+    public int Remove(Func<AiOperation, bool> match)
     {
-        ArgumentNullException.ThrowIfNull(userId);
-        var changed = 0;
+        ArgumentNullException.ThrowIfNull(match);
+        var removed = 0;
         lock (_gate)
         {
             for (var i = 0; i < _ring.Length; i++)
             {
-                if (_ring[i] is { } op && string.Equals(op.UserId, userId, StringComparison.Ordinal))
+                if (_ring[i] is { } op && match(op))
                 {
-                    _ring[i] = op with
-                    {
-                        UserId = null,
-                        SessionId = null,
-                        Metadata = op.Metadata?.Where(p => !string.Equals(p.Value, userId, StringComparison.Ordinal))
-                            .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
-                    };
-                    changed++;
+                    _ring[i] = null; // readers skip empty slots
+                    removed++;
                 }
             }
         }
 
-        return changed;
+        return removed;
     }
 }

@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using Conciergus.Core.Audit;
+
 namespace Conciergus.Core.Traces;
 
 /// <summary>
@@ -16,13 +19,14 @@ public interface ISpanContentRedactor
 /// <summary>Shows "[redacted: N chars]" for message content attributes.</summary>
 public sealed class LengthOnlyContentRedactor : ISpanContentRedactor
 {
-    private static readonly string[] ContentKeys =
-    [
+    private static readonly FrozenSet<string> ContentKeys = new[]
+    {
         "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions", "gen_ai.prompt", "gen_ai.completion",
         "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
-        "ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.response.object", "ai.response.toolCalls",
+        "ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.response.object", "ai.response.toolCalls", "ai.response.reasoning",
+        "gen_ai.content.prompt", "gen_ai.content.completion",
         "ai.toolCall.args", "ai.toolCall.result", "ai.values", "ai.value", "ai.embedding", "ai.embeddings",
-    ];
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     // Older conventions index messages: gen_ai.prompt.0.content, gen_ai.completion.0.content.
     private static readonly string[] ContentPrefixes = ["gen_ai.prompt.", "gen_ai.completion.", "ai.prompt.", "ai.response.text."];
@@ -34,7 +38,7 @@ public sealed class LengthOnlyContentRedactor : ISpanContentRedactor
     public bool IsContent(string attributeKey)
     {
         ArgumentNullException.ThrowIfNull(attributeKey);
-        if (Array.IndexOf(ContentKeys, attributeKey) >= 0)
+        if (ContentKeys.Contains(attributeKey))
         {
             return true;
         }
@@ -51,7 +55,10 @@ public sealed class LengthOnlyContentRedactor : ISpanContentRedactor
     }
 
     /// <inheritdoc />
-    public string Redact(string attributeKey, string value) => $"[redacted: {value?.Length ?? 0} chars]";
+    public string Redact(string attributeKey, string value) =>
+        value is not null && value.StartsWith(SpanContentStorage.NotCapturedPrefix, StringComparison.Ordinal)
+            ? value // never captured: the stored length is what there is to show
+            : $"[redacted: {value?.Length ?? 0} chars]";
 }
 
 /// <summary>Applies an <see cref="ISpanContentRedactor"/> to attribute maps.</summary>
@@ -73,5 +80,48 @@ public static class SpanContentRedaction
         }
 
         return copy ?? attributes;
+    }
+}
+
+/// <summary>
+/// What of a span's message content the trace store keeps (issue 15 item 6). With
+/// <c>Conciergus:Privacy:CaptureContent=false</c> (the default) content attributes are never kept: only their length,
+/// as "[not captured: N chars]". With capture on they are kept redacted (emails, phone numbers, card numbers, keys) by
+/// the <see cref="ContentCapturePolicy"/>. Applied to every span before it enters the store, whatever its source.
+/// </summary>
+public sealed class SpanContentStorage
+{
+    private readonly ContentCapturePolicy? _policy;
+
+    /// <summary>Storage by <paramref name="policy"/>; null keeps lengths only (capture off).</summary>
+    public SpanContentStorage(ContentCapturePolicy? policy) => _policy = policy;
+
+    /// <summary>Whether message content is kept (redacted).</summary>
+    public bool CapturesContent => _policy?.CaptureContent == true;
+
+    /// <summary>What a content attribute of <paramref name="length"/> characters becomes when capture is off.</summary>
+    public static string NotCaptured(int length) => $"{NotCapturedPrefix}{length} chars]";
+
+    /// <summary>How a never-captured value starts.</summary>
+    public const string NotCapturedPrefix = "[not captured: ";
+
+    /// <summary>The span as it may be stored (the same instance when it carries no content attribute).</summary>
+    public SpanRecord Prepare(SpanRecord span)
+    {
+        ArgumentNullException.ThrowIfNull(span);
+        Dictionary<string, string>? copy = null;
+        var capture = CapturesContent;
+        foreach (var (key, value) in span.Attributes)
+        {
+            if (!LengthOnlyContentRedactor.Instance.IsContent(key))
+            {
+                continue;
+            }
+
+            copy ??= new Dictionary<string, string>(span.Attributes, StringComparer.Ordinal);
+            copy[key] = capture ? _policy!.Redact(value) : NotCaptured(value?.Length ?? 0);
+        }
+
+        return copy is null ? span : span with { Attributes = copy };
     }
 }

@@ -2,11 +2,20 @@ using Conciergus.Core.Audit;
 
 namespace Conciergus.Core.Traces;
 
-/// <summary>Data-subject requests reach the trace store: export lists the user's spans, erasure removes the user id.</summary>
+/// <summary>
+/// Data-subject requests reach the trace store. A trace belongs to the subject when any stored string of any of its
+/// spans mentions the user id (<see cref="SubjectMatch"/>: the user id field, but also a status or error message, a
+/// session id "sess-&lt;id&gt;", a conversation id, a metadata value, a prompt attribute): export returns those whole
+/// traces, erasure removes them whole (a trace is one request: what is left of it without the subject is not worth the
+/// risk of a missed mention).
+/// </summary>
 public sealed partial class TraceStore : ISubjectDataStore
 {
     /// <inheritdoc />
     public string Name => "traces";
+
+    /// <summary>What <see cref="EraseAsync"/> counts.</summary>
+    public string ErasedUnit => "traces removed";
 
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default)
@@ -16,18 +25,23 @@ public sealed partial class TraceStore : ISubjectDataStore
         foreach (var entry in SnapshotEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
+            List<SpanRecord> spans;
             lock (_gate)
             {
-                foreach (var span in entry.Spans.Values)
-                {
-                    if (Names(span, userId))
-                    {
-                        var op = span.Operation;
-                        found.Add(new SubjectSpan(
-                            span.TraceId, span.SpanId, span.Name, span.StartTime, span.DurationMs, span.Application,
-                            op?.Model, op?.InputTokens, op?.OutputTokens, op?.CostUsd, span.Status, span.Attributes));
-                    }
-                }
+                spans = [.. entry.Spans.Values];
+            }
+
+            if (!spans.Any(s => Mentions(s, userId)))
+            {
+                continue;
+            }
+
+            foreach (var span in spans)
+            {
+                var op = span.Operation;
+                found.Add(new SubjectSpan(
+                    span.TraceId, span.SpanId, span.Name, span.StartTime, span.DurationMs, span.Application,
+                    op?.Model, op?.InputTokens, op?.OutputTokens, op?.CostUsd, span.Status, span.Attributes));
             }
         }
 
@@ -39,31 +53,39 @@ public sealed partial class TraceStore : ISubjectDataStore
     public ValueTask<long> EraseAsync(string userId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
-        long changed = 0;
+        long removed = 0;
         foreach (var entry in SnapshotEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
 
-            // One trace per lock hold, so ingestion keeps flowing during a large erasure.
+            // One trace per lock hold, so ingestion keeps flowing during a large erasure. Spans are immutable records,
+            // so the match runs on a copy outside the lock; a span added meanwhile is checked again under it.
+            List<SpanRecord> spans;
             lock (_gate)
             {
-                if (!_traces.ContainsKey(entry.TraceId))
+                spans = [.. entry.Spans.Values];
+            }
+
+            if (!spans.Any(s => Mentions(s, userId)))
+            {
+                continue;
+            }
+
+            lock (_gate)
+            {
+                if (!_traces.TryGetValue(entry.TraceId, out var current) || !ReferenceEquals(current, entry))
                 {
                     continue; // evicted meanwhile
                 }
 
-                foreach (var span in entry.Spans.Values.Where(s => Names(s, userId)).ToList())
-                {
-                    var erased = Erase(span, userId);
-                    entry.Include(span, -1);
-                    entry.Spans[span.SpanId] = erased;
-                    entry.Include(erased, +1);
-                    changed++;
-                }
+                _traces.Remove(entry.TraceId);
+                _byUpdate.Remove(entry.Node!);
+                _spanCount -= entry.Spans.Count;
+                removed++;
             }
         }
 
-        return ValueTask.FromResult(changed);
+        return ValueTask.FromResult(removed);
     }
 
     // Every trace: attributes are not aggregated, so any span may name the user.
@@ -75,27 +97,11 @@ public sealed partial class TraceStore : ISubjectDataStore
         }
     }
 
-    private static bool Names(SpanRecord span, string userId) =>
-        UserIdOf(span) == userId
-        || span.Attributes.Values.Contains(userId)
-        || (span.Operation?.Metadata?.Values.Contains(userId) ?? false);
-
-    /// <summary>The span without the user id: removed from the AI call, its metadata and the attributes.</summary>
-    private static SpanRecord Erase(SpanRecord span, string userId)
-    {
-        var attributes = span.Attributes.Where(a => a.Value != userId).ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
-        var op = span.Operation;
-        if (op is not null)
-        {
-            op = op with
-            {
-                UserId = op.UserId == userId ? null : op.UserId,
-                Metadata = op.Metadata?.Values.Contains(userId) == true
-                    ? op.Metadata.Where(m => m.Value != userId).ToDictionary(m => m.Key, m => m.Value, StringComparer.Ordinal)
-                    : op.Metadata,
-            };
-        }
-
-        return span with { Attributes = attributes, Operation = op };
-    }
+    /// <summary>Whether any stored string of the span mentions the subject.</summary>
+    internal static bool Mentions(SpanRecord span, string userId) =>
+        SubjectMatch.Mentions(span.StatusMessage, userId)
+        || SubjectMatch.Mentions(span.Name, userId)
+        || SubjectMatch.Mentions(span.Application, userId)
+        || SubjectMatch.Mentions(span.Attributes, userId)
+        || SubjectMatch.Mentions(span.Operation, userId);
 }

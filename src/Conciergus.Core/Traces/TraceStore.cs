@@ -1,3 +1,4 @@
+using Conciergus.Core.Audit;
 using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -24,15 +25,17 @@ public sealed partial class TraceStore : ITraceSink, IAiOperationSink
     private readonly LinkedList<TraceEntry> _byUpdate = new();
     private readonly TraceOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly SpanContentStorage _content;
     private int _spanCount;
     private long _spansAdded;
     private long _evicted;
     private long _dropped;
     private long _failures;
 
-    /// <summary>Creates an empty store.</summary>
-    public TraceStore(IOptions<TraceOptions> options, TimeProvider timeProvider)
+    /// <summary>Creates an empty store; <paramref name="contentPolicy"/> decides what of message content is kept (null: lengths only).</summary>
+    public TraceStore(IOptions<TraceOptions> options, TimeProvider timeProvider, ContentCapturePolicy? contentPolicy = null)
     {
+        _content = new SpanContentStorage(contentPolicy);
         ArgumentNullException.ThrowIfNull(options);
         var failures = TraceOptionsValidator.Check(options.Value);
         if (failures.Count > 0)
@@ -111,6 +114,7 @@ public sealed partial class TraceStore : ITraceSink, IAiOperationSink
     /// </summary>
     private void Upsert(SpanRecord incoming, AiOperation? operation)
     {
+        incoming = _content.Prepare(incoming); // message content is never kept unless captured (then redacted)
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {

@@ -394,11 +394,11 @@ public sealed record SilenceJson
 /// <summary>A receiver on the wire.</summary>
 public sealed record AlertReceiverJson(string? Name, string? Url, string? Kind = null, IReadOnlyDictionary<string, string>? Settings = null, bool FromConfiguration = false)
 {
-    /// <summary>The wire form.</summary>
-    public static AlertReceiverJson From(AlertReceiver r)
+    /// <summary>The wire form; <paramref name="showUrl"/> false (everyone but Admins) cuts the URL to scheme and host, as it carries the credential.</summary>
+    public static AlertReceiverJson From(AlertReceiver r, bool showUrl)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return new(r.Name, r.Url, r.Kind, r.Settings, r.FromConfiguration);
+        return new(r.Name, showUrl ? r.Url : ReceiverUrls.SchemeAndHost(r.Url), r.Kind, r.Settings, r.FromConfiguration);
     }
 }
 

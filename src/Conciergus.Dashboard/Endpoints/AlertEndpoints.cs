@@ -22,7 +22,8 @@ public static class AlertEndpoints
         MapAlerts(app.MapGroup("/api/v1/alerts"));
         MapSilences(app.MapGroup("/api/v1/silences"));
         MapReceivers(app.MapGroup("/api/v1/receivers"));
-        app.MapGet("/api/v1/alert-deliveries", (int? limit, IAlertService alerts) => Results.Ok(new { deliveries = alerts.Deliveries(limit ?? 100) }))
+        app.MapGet("/api/v1/alert-deliveries", (int? limit, IAlertService alerts) =>
+                Results.Ok(new { deliveries = alerts.Deliveries(limit ?? 100).Select(d => d with { Error = d.Error is null ? null : ReceiverUrls.Scrub(d.Error) }) }))
             .RequireConciergusRole(ConciergusRole.Viewer);
         return app;
     }
@@ -179,10 +180,12 @@ public static class AlertEndpoints
 
     private static void MapReceivers(RouteGroupBuilder api)
     {
-        api.MapGet("/", (IAlertService alerts) => Results.Ok(new { receivers = alerts.Receivers().Select(AlertReceiverJson.From) }))
+        // Receiver URLs carry their credential: only Admins get them whole, everyone else scheme and host.
+        api.MapGet("/", (HttpContext http, IAlertService alerts) =>
+                Results.Ok(new { receivers = alerts.Receivers().Select(r => AlertReceiverJson.From(r, ShowsReceiverUrls(http))) }))
             .RequireConciergusRole(ConciergusRole.Viewer);
-        api.MapGet("/{name}", (string name, IAlertService alerts) =>
-                alerts.Receivers().FirstOrDefault(r => r.Name == name) is { } r ? Results.Ok(AlertReceiverJson.From(r)) : NotFound("Receiver", $"No receiver '{name}'."))
+        api.MapGet("/{name}", (string name, HttpContext http, IAlertService alerts) =>
+                alerts.Receivers().FirstOrDefault(r => r.Name == name) is { } r ? Results.Ok(AlertReceiverJson.From(r, ShowsReceiverUrls(http))) : NotFound("Receiver", $"No receiver '{name}'."))
             .RequireConciergusRole(ConciergusRole.Viewer);
         api.MapPost("/", (HttpContext http, IAlertService alerts, IOptions<JsonOptions> json) => SaveReceiverAsync(http, alerts, json.Value.SerializerOptions, name: null))
             .RequireConciergusRole(ConciergusRole.Admin);
@@ -240,10 +243,12 @@ public static class AlertEndpoints
                 ActorOf(http),
                 http.RequestAborted).ConfigureAwait(false);
             return name is null
-                ? Results.Created($"/api/v1/receivers/{Uri.EscapeDataString(saved.Name)}", AlertReceiverJson.From(saved))
-                : Results.Ok(AlertReceiverJson.From(saved));
+                ? Results.Created($"/api/v1/receivers/{Uri.EscapeDataString(saved.Name)}", AlertReceiverJson.From(saved, showUrl: true))
+                : Results.Ok(AlertReceiverJson.From(saved, showUrl: true));
         }).ConfigureAwait(false);
     }
+
+    private static bool ShowsReceiverUrls(HttpContext http) => http.User.HasConciergusRole(ConciergusRole.Admin);
 
     /// <summary>The actor of a request (the signed-in user or API key, its role, the client address).</summary>
     internal static AlertActor ActorOf(HttpContext http)

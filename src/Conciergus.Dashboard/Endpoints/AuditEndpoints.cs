@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Export;
 using Conciergus.Dashboard.Security;
 
 namespace Conciergus.Dashboard.Endpoints;
@@ -96,7 +97,7 @@ public static class AuditEndpoints
                 await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
                 if (csv)
                 {
-                    await writer.WriteLineAsync(CsvHeader);
+                    await writer.WriteLineAsync(CsvWriter.Line(CsvHeader.Split(',')));
                 }
 
                 long after = 0;
@@ -129,35 +130,19 @@ public static class AuditEndpoints
 
     private const string CsvHeader = "sequence,timestamp,actor,role,action,target,sourceIp,details,previousHash,hash,bodyHash,contentPurged";
 
-    private static string CsvLine(AuditEntry e) => string.Join(',',
+    private static string CsvLine(AuditEntry e) => CsvWriter.Line(
         e.Sequence.ToString(CultureInfo.InvariantCulture),
         AuditCanonical.FormatTimestamp(e.Timestamp),
-        Csv(e.Actor),
-        Csv(e.Role),
-        Csv(e.Action),
-        Csv(e.Target),
-        Csv(e.SourceIp),
-        Csv(e.Details is null ? "" : JsonSerializer.Serialize(e.Details.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value))),
+        e.Actor,
+        e.Role,
+        e.Action,
+        e.Target,
+        e.SourceIp,
+        e.Details is null ? "" : JsonSerializer.Serialize(e.Details.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value)),
         e.PreviousHash,
         e.Hash,
         e.BodyHash ?? "",
         e.ContentPurged ? "true" : "false");
-
-    /// <summary>RFC 4180 quoting; a cell that a spreadsheet would run as a formula gets a leading apostrophe.</summary>
-    internal static string Csv(string? value)
-    {
-        if (string.IsNullOrEmpty(value))
-        {
-            return "";
-        }
-
-        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
-        {
-            value = "'" + value;
-        }
-
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
 
     private static bool TryParseTime(string? text, out DateTimeOffset? value)
     {

@@ -65,7 +65,7 @@ public static class SubjectEndpoints
 
         var erasure = await requests.EraseAsync(userId, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
         var request = await workflow.CompleteErasureAsync(userId, erasure, context.User, AuditEndpoints.SourceIp(context), context.RequestAborted);
-        return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, total = erasure.Total, auditSequence = erasure.Entry.Sequence, request = request.Id });
+        return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, removed = erasure.Removed, total = erasure.Total, auditSequence = erasure.Entry.Sequence, request = request.Id });
     }
 
     private static IResult? Invalid(string userId) =>

@@ -29,11 +29,16 @@ public static class TraceEndpoints
         return Results.Ok(new TraceListResponse(page.Traces, page.Total, page.Offset, page.Limit));
     }
 
-    private static async Task<IResult> GetTrace(string traceId, bool? showContent, TraceHistory history, ISpanContentRedactor redactor, CancellationToken cancellationToken)
+    private static async Task<IResult> GetTrace(string traceId, bool? showContent, TraceHistory history, ISpanContentRedactor redactor, HttpContext http, CancellationToken cancellationToken)
     {
         if (!IsTraceId(traceId))
         {
             return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
+        }
+
+        if (showContent == true && ContentReveal.Refusal(http) is { } refused)
+        {
+            return refused;
         }
 
         // Memory first; a trace memory no longer holds (evicted, or from before a restart) is read from the operation store.
@@ -46,6 +51,11 @@ public static class TraceEndpoints
         }
 
         var detail = found.Detail;
+        if (showContent == true)
+        {
+            await ContentReveal.AuditAsync(http, detail.Summary.TraceId).ConfigureAwait(false); // before any content leaves
+        }
+
         var spans = detail.Spans.Select(node => TraceSpanResponse.From(node, showContent == true ? null : redactor)).ToList();
         return Results.Ok(new TraceDetailResponse(detail.Summary.TraceId, detail.Summary, spans, found.FromStore));
     }

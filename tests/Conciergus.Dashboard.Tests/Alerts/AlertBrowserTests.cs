@@ -30,6 +30,9 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
             {
                 ["Conciergus:Alerts:EvaluationInterval"] = "00:00:01",
                 ["Conciergus:Alerts:GroupWait"] = "00:00:01",
+                // The receivers here listen on loopback, which receivers may not reach unless allowed (issue 15 item 4).
+                ["Conciergus:Alerts:AllowedReceiverNetworks:0"] = "127.0.0.0/8",
+                ["Conciergus:Alerts:AllowedReceiverNetworks:1"] = "::1/128",
                 ["Conciergus:Alerts:Receivers:0:Name"] = "ops",
                 ["Conciergus:Alerts:Receivers:0:Url"] = _receiver.Url.ToString(),
             },

@@ -39,11 +39,13 @@ internal sealed class AlertTestHost : IDisposable
 
     private readonly string _directory;
     private readonly Action<AlertsOptions>? _configure;
+    private readonly IReadOnlyList<IAlertChannel> _extraChannels;
     private ConciergusDatabase _database;
 
-    public AlertTestHost(Action<AlertsOptions>? configure = null, string? directory = null, FakeTimeProvider? time = null)
+    public AlertTestHost(Action<AlertsOptions>? configure = null, string? directory = null, FakeTimeProvider? time = null, IReadOnlyList<IAlertChannel>? extraChannels = null)
     {
         _configure = configure;
+        _extraChannels = extraChannels ?? [];
         _directory = directory ?? Path.Combine(Path.GetTempPath(), "conciergus-tests", "alerts-" + Guid.NewGuid().ToString("N"));
         Time = time ?? new FakeTimeProvider(Start);
         var tsOptions = new TimeSeriesOptions();
@@ -188,6 +190,6 @@ internal sealed class AlertTestHost : IDisposable
             IngestionDropCount = () => Drops,
             ExperimentSrm = () => SourceError is { } error ? throw new InvalidOperationException(error) : [.. Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => (v.Key, v.Value))],
         };
-        return new AlertService(_database, sources, Time, Options.Create(options), [Channel], [Audit], readiness: Readiness);
+        return new AlertService(_database, sources, Time, Options.Create(options), [Channel, .. _extraChannels], [Audit], readiness: Readiness);
     }
 }

@@ -27,6 +27,9 @@ public sealed class AlertActionsEndToEndTests : IAsyncLifetime
         _slack = await LoopbackReceiver.StartAsync();
         _app = new ConciergusAppFactory(new Dictionary<string, string?>
         {
+            // The receivers here listen on loopback, which receivers may not reach unless allowed (issue 15 item 4).
+            ["Conciergus:Alerts:AllowedReceiverNetworks:0"] = "127.0.0.0/8",
+            ["Conciergus:Alerts:AllowedReceiverNetworks:1"] = "::1/128",
             ["Conciergus:Alerts:Receivers:0:Name"] = "slack",
             ["Conciergus:Alerts:Receivers:0:Kind"] = "slack",
             ["Conciergus:Alerts:Receivers:0:Url"] = new Uri(_slack.BaseAddress, "/services/T000/B000/XXXX").ToString(),

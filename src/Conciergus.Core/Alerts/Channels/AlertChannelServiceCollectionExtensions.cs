@@ -19,7 +19,7 @@ public static class AlertChannelServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<EmailChannelOptions>().Bind(configuration.GetSection(EmailChannelOptions.SectionName));
-        services.AddHttpClient(HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10));
+        services.AddHttpClient(HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(10)).AddReceiverGuard();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, SlackAlertChannel>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, TeamsAlertChannel>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAlertChannel, EmailAlertChannel>());

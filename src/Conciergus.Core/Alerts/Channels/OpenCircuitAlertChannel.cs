@@ -16,6 +16,18 @@ public sealed class OpenCircuitAlertChannel(CircuitRegistry registry) : IAlertCh
     public string Kind => AlertChannelKinds.OpenCircuit;
 
     /// <inheritdoc />
+    public bool IsAction => true;
+
+    /// <inheritdoc />
+    public string? CannotServe(AlertRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return rule.GroupBy.Contains("model", StringComparer.Ordinal) || rule.Labels.ContainsKey("model")
+            ? null
+            : $"open_circuit holds the circuit of an alert's provider/model, and rule '{rule.Name}' neither groups by model nor sets a model label";
+    }
+
+    /// <inheritdoc />
     public async Task<AlertChannelResult> SendAsync(AlertReceiver receiver, AlertNotification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(receiver);

@@ -80,15 +80,11 @@ public sealed class SlackAlertChannel(IHttpClientFactory httpClientFactory) : IA
 /// <summary>Turns an HTTP response into a channel result.</summary>
 internal static class AlertHttp
 {
-    public static async Task<AlertChannelResult> ResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static Task<AlertChannelResult> ResultAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        // The body is not echoed: a receiver aimed at an internal service must not read its answers back.
+        _ = cancellationToken;
         var status = (int)response.StatusCode;
-        if (response.IsSuccessStatusCode)
-        {
-            return new AlertChannelResult(true, status);
-        }
-
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        return new AlertChannelResult(false, status, $"HTTP {status}: {(body.Length > 200 ? body[..200] : body)}");
+        return Task.FromResult(response.IsSuccessStatusCode ? new AlertChannelResult(true, status) : new AlertChannelResult(false, status, AlertService.DeliveryFailed(status)));
     }
 }

@@ -14,7 +14,7 @@ public sealed partial class AlertReceivers : AlertComponentBase
 
     private IReadOnlyList<AlertReceiver> _receivers = [];
     private IReadOnlyList<AlertDelivery> _deliveries = [];
-    private Dictionary<string, List<string>> _usedBy = [];
+    private Dictionary<string, List<string>> _usedBy = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AlertChannelResult> _tests = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, string[]> _fieldErrors = new Dictionary<string, string[]>();
     private string? _name;
@@ -28,10 +28,21 @@ public sealed partial class AlertReceivers : AlertComponentBase
     {
         _receivers = alerts.Receivers();
         _deliveries = alerts.Deliveries(DeliveryRows);
-        _usedBy = alerts.Rules()
-            .SelectMany(r => r.Receivers.Select(name => (name, r.Name)))
-            .GroupBy(x => x.name, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Select(x => x.Name).ToList(), StringComparer.Ordinal);
+        // Who a receiver serves, as the engine routes it: rules that name it, and (for a receiver that notifies) every
+        // rule that names none; a rule whose labels its kind cannot act on is listed as skipped, with the reason.
+        _usedBy = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var rule in alerts.Rules())
+        {
+            foreach (var route in alerts.RoutesOf(rule))
+            {
+                if (!_usedBy.TryGetValue(route.Receiver, out var list))
+                {
+                    _usedBy[route.Receiver] = list = [];
+                }
+
+                list.Add(route.SkipReason is null ? rule.Name + (route.Implicit ? " (all receivers)" : "") : $"{rule.Name} (skipped: {route.SkipReason})");
+            }
+        }
     }
 
     private string UsedBy(string receiver) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Pricing;
+using Conciergus.Core.Export;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Panels;
@@ -96,23 +97,22 @@ public sealed partial class Cost : PanelPage
     /// <summary>The breakdown as CSV (invariant culture, RFC 4180 quoting).</summary>
     internal static string ToCsv(CostBreakdown breakdown)
     {
+        // Model, application and user names come from telemetry: every cell goes through the one CSV writer.
         var csv = new StringBuilder();
-        csv.Append(breakdown.GroupBy).Append(",cost_usd,share,requests,input_tokens,output_tokens\n");
+        csv.Append(CsvWriter.Line(breakdown.GroupBy, "cost_usd", "share", "requests", "input_tokens", "output_tokens")).Append('\n');
         foreach (var g in breakdown.Groups)
         {
-            csv.Append(Quote(g.Key)).Append(',')
-                .Append(g.CostUsd.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(g.Share.ToString("0.######", CultureInfo.InvariantCulture)).Append(',')
-                .Append(g.Requests.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(g.InputTokens.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(g.OutputTokens.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            csv.Append(CsvWriter.Line(
+                g.Key,
+                g.CostUsd.ToString(CultureInfo.InvariantCulture),
+                g.Share.ToString("0.######", CultureInfo.InvariantCulture),
+                g.Requests.ToString(CultureInfo.InvariantCulture),
+                g.InputTokens.ToString(CultureInfo.InvariantCulture),
+                g.OutputTokens.ToString(CultureInfo.InvariantCulture))).Append('\n');
         }
 
         return csv.ToString();
     }
-
-    private static string Quote(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     private async Task ExportCsvAsync()
     {

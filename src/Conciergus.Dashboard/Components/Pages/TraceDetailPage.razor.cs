@@ -1,6 +1,10 @@
+using Conciergus.Core.Audit;
 using Conciergus.Core.History;
 using Conciergus.Core.Traces;
+using Conciergus.Dashboard.Endpoints;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -13,9 +17,18 @@ public sealed partial class TraceDetailPage
     private string? _error;
     private bool _showContent;
     private bool _fromStore;
+    private bool _confirmReveal;
+    private string? _revealNote;
+    private string? _revealError;
 
     [Inject]
     public required TraceHistory History { get; init; }
+
+    [Inject]
+    public required IOptions<PrivacyOptions> Privacy { get; init; }
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
 
     /// <summary>The trace id from the route (32 hex characters).</summary>
     [Parameter]
@@ -27,7 +40,61 @@ public sealed partial class TraceDetailPage
     {
         _selected = null;
         _showContent = false;
+        _confirmReveal = false;
+        _revealError = null;
+        _revealNote = !Privacy.Value.CaptureContent
+            ? "Message content is not captured (Conciergus:Privacy:CaptureContent is off): only its length is kept."
+            : ContentReveal.MayReveal(await UserAsync(), Privacy.Value)
+                ? null
+                : $"Revealing message content needs the {ContentReveal.RequiredRole(Privacy.Value)} role.";
         await LoadAsync();
+    }
+
+    private async Task<System.Security.Claims.ClaimsPrincipal?> UserAsync() =>
+        Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
+            ? (await auth.GetAuthenticationStateAsync()).User
+            : null;
+
+    // Turning content on asks first (the page says that the reveal is audited); turning it off needs nothing.
+    private void OnShowContentChanged(bool on)
+    {
+        _revealError = null;
+        if (on)
+        {
+            _confirmReveal = true;
+        }
+        else
+        {
+            _showContent = false;
+        }
+    }
+
+    private async Task RevealAsync()
+    {
+        _confirmReveal = false;
+        var user = await UserAsync();
+        if (!ContentReveal.MayReveal(user, Privacy.Value))
+        {
+            _revealError = $"Revealing message content needs the {ContentReveal.RequiredRole(Privacy.Value)} role.";
+            return;
+        }
+
+        try
+        {
+            // Audited first: no entry, no content.
+            if (Services.GetService(typeof(AuditRecorder)) is AuditRecorder recorder)
+            {
+                await ContentReveal.AuditAsync(recorder, user, TraceId.ToLowerInvariant(), Privacy.Value.CaptureContent, sourceIp: null);
+            }
+
+            _showContent = true;
+        }
+#pragma warning disable CA1031 // A failed audit keeps the content hidden and says why, without tearing down the circuit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _revealError = "The reveal could not be recorded in the audit trail, so the content stays hidden: " + e.Message;
+        }
     }
 
     private async Task LoadAsync()

@@ -29,6 +29,10 @@ public sealed partial class TraceSpanDetails
     [Parameter]
     public EventCallback<bool> ShowContentChanged { get; set; }
 
+    /// <summary>When set, the content toggle is replaced by this note (content not captured, or the role to reveal it is missing).</summary>
+    [Parameter]
+    public string? RevealNote { get; set; }
+
     private int ContentCount => Node?.Span.Attributes.Keys.Count(Redactor.IsContent) ?? 0;
 
     private IEnumerable<KeyValuePair<string, string>> DisplayedAttributes

@@ -84,7 +84,8 @@ public sealed class WebhookChannelTests
 
         Assert.False(result.Succeeded);
         Assert.Equal(400, result.HttpStatus);
-        Assert.Contains("invalid_payload", result.Error, StringComparison.Ordinal);
+        // The answer's body is not echoed (issue 15 item 4: a receiver must not read an internal service's answers back).
+        Assert.Equal("delivery failed (status 400)", result.Error);
     }
 
     [Fact]

@@ -22,6 +22,12 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
 
     public List<AlertDelivery> DeliveryList { get; } = [];
 
+    /// <summary>Routes per rule id (as the engine would compute them); rules without an entry route to what they name.</summary>
+    public Dictionary<string, IReadOnlyList<ReceiverRoute>> Routes { get; } = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule) =>
+        Routes.TryGetValue(rule.Id, out var routes) ? routes : [.. rule.Receivers.Select(n => new ReceiverRoute(n, "webhook", false, null))];
+
     /// <summary>Every operator call: ("acknowledge", id, actor, comment), ...</summary>
     public List<(string Action, string Target, AlertActor Actor, string? Comment)> Calls { get; } = [];
 
