@@ -8,6 +8,7 @@ using Conciergus.Core.Experiments;
 using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
+using Conciergus.Core.Logs;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Storage;
@@ -35,6 +36,7 @@ builder.Services
     .AddConciergusCollector()
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
+    .AddConciergusLogs(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
     .AddConciergusExperiments(builder.Configuration)
@@ -47,6 +49,7 @@ builder.Services
 builder.Services
     .AddConciergusSecurity(builder.Configuration)
     .AddConciergusApi(builder.Configuration)
+    .AddConciergusOtlpGrpc()
     .AddConciergusLive()
     .AddConciergusTelemetryHub(builder.Configuration)
     .AddConciergusAlertHub()
