@@ -91,10 +91,10 @@ public static class OtlpEndpoints
             };
         }
 
-        // An empty response (everything accepted) formats as "{}".
+        // An empty response means everything was accepted: "{}" (the formatter would write "{ }").
         return format == OtlpFormat.Protobuf
             ? Results.Bytes(response.ToByteArray(), ProtobufContentType)
-            : Results.Text(JsonFormatter.Default.Format(response), "application/json");
+            : Results.Text(response.CalculateSize() == 0 ? "{}" : JsonFormatter.Default.Format(response), "application/json");
     }
 
     /// <summary>A refused request, in the request's format (OTLP/HTTP: google.rpc.Status; gRPC codes 3 invalid argument, 8 resource exhausted).</summary>

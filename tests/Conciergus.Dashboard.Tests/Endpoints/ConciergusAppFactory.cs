@@ -56,6 +56,9 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
             ["Conciergus:Ingestion:ApiKeys:1"] = SecondaryIngestionKey,
             ["Conciergus:Demo:Enabled"] = "false",
             ["Conciergus:Auth:InitialAdminPassword"] = AdminPassword,
+
+            // No OTLP/gRPC listener unless a test asks for one (on a free port): tests run in parallel.
+            ["Conciergus:Ingestion:Otlp:GrpcEndpoint"] = "",
         };
         var i = 0;
         foreach (var (role, key) in ApiKeys)

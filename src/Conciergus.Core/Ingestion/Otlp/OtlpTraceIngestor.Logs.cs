@@ -74,10 +74,10 @@ public sealed partial class OtlpTraceIngestor
     }
 
     /// <summary>
-    /// A failed AI call whose span says little about the failure (no exception message, or only the status text as
-    /// its type) takes the exception of an error-level log record of the same trace (same span first), so the error
-    /// categoriser sees the application's exception and the Errors page's sample (which links to the trace) shows it.
-    /// Works when the log record arrived first; a call already counted keeps its category.
+    /// A failed AI call whose span leaves something out (exception type, message, HTTP status) takes it from the
+    /// exception of an error-level log record of the same trace (same span first), so the error categoriser sees the
+    /// application's exception and the Errors page's sample (which links to the trace) shows it. Works when the log
+    /// record arrived before the span; a call already counted keeps its category (counts are final).
     /// </summary>
     private void TakeErrorsFromLogs(List<SpanRecord> spans)
     {
@@ -94,29 +94,32 @@ public sealed partial class OtlpTraceIngestor
             }
 
             var current = operation.Error;
-            var weak = current is null || current.Message is null || current.Type is null || current.Type == spans[i].StatusMessage;
-            if (!weak)
+            var typeIsStatusText = current?.Type is null || current.Type == spans[i].StatusMessage;
+            if (current is { Message: not null, HttpStatus: not null } && !typeIsStatusText)
             {
-                continue;
+                continue; // the span already says everything a log record could add
             }
 
             foreach (var sink in _logSinks)
             {
-                if (sink.ErrorRecordOf(traceId, operation.SpanId) is not { } log)
+                if (sink.ErrorRecordOf(traceId, operation.SpanId) is not { } log || LogErrorDetails.From(log) is not { } fromLog)
                 {
                     continue;
                 }
 
-                var type = current?.Type is { } t && t != spans[i].StatusMessage ? t : log.ExceptionType ?? current?.Type;
                 var error = new ErrorDetails
                 {
-                    Type = type,
-                    HttpStatus = current?.HttpStatus,
+                    Type = typeIsStatusText ? fromLog.Type ?? current?.Type : current!.Type,
+                    HttpStatus = current?.HttpStatus ?? fromLog.HttpStatus,
                     Code = current?.Code,
-                    Message = current?.Message ?? log.ExceptionMessage,
+                    Message = current?.Message ?? fromLog.Message,
                 };
-                spans[i] = spans[i] with { Operation = operation with { Error = error, ErrorCategory = ErrorCategory.None } };
-                (sink as LogStore)?.CountLinked();
+                if (error != current)
+                {
+                    spans[i] = spans[i] with { Operation = operation with { Error = error, ErrorCategory = ErrorCategory.None } };
+                    (sink as LogStore)?.CountLinked();
+                }
+
                 break;
             }
         }
