@@ -321,6 +321,7 @@ public static class GenAiSpanMapper
         httpStatus ??= Logs.LogErrorDetails.StatusIn(message);
         return new ErrorDetails
         {
+            Code = Logs.LogErrorDetails.CodeIn(message),
             // With no error.type, the status message is the best type we have (DESIGN: Type = status message).
             Type = type ?? span.StatusMessage,
             HttpStatus = httpStatus,

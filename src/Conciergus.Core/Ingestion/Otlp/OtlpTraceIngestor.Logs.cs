@@ -111,7 +111,7 @@ public sealed partial class OtlpTraceIngestor
                 {
                     Type = typeIsStatusText ? fromLog.Type ?? current?.Type : current!.Type,
                     HttpStatus = current?.HttpStatus ?? fromLog.HttpStatus,
-                    Code = current?.Code,
+                    Code = current?.Code ?? fromLog.Code,
                     Message = current?.Message ?? fromLog.Message,
                 };
                 if (error != current)

@@ -128,7 +128,7 @@ public sealed class OpenAiDotNetSdkTests
         Assert.Equal(failedTraces.Order(), records.Select(r => r.GetProperty("traceId").GetString()!).Order());
         Assert.All(records, r =>
         {
-            Assert.Equal("System.ClientModel.ClientResultException", r.GetProperty("attributes").GetProperty("exception.type").GetString());
+            Assert.Equal("ClientResultException", r.GetProperty("attributes").GetProperty("exception.type").GetString());
             Assert.Equal("rate_limit", r.GetProperty("errorCategory").GetString());
         });
 
@@ -223,9 +223,13 @@ public sealed class OpenAiDotNetSdkTests
         var models = await read.GetFromJsonAsync<JsonElement>("/api/v1/models?window=5m");
         var row = Assert.Single(models.GetProperty("models").EnumerateArray());
         Assert.Equal("openai", row.GetProperty("provider").GetString());
-        Assert.Equal(calls, row.GetProperty("requests").GetInt64());
-        Assert.Equal(mock.PromptTokens, row.GetProperty("inputTokens").GetInt64());
-        Assert.Equal(mock.CachedTokens, row.GetProperty("cachedInputTokens").GetInt64());
+        Assert.Equal("gpt-4o-mini", row.GetProperty("model").GetString());
+        var stats = row.GetProperty("stats");
+        Assert.Equal(calls, stats.GetProperty("requests").GetInt64());
+        Assert.Equal(mock.RateLimited, stats.GetProperty("errors").GetInt64());
+        Assert.Equal(mock.PromptTokens, stats.GetProperty("inputTokens").GetInt64());
+        Assert.Equal(mock.CompletionTokens, stats.GetProperty("outputTokens").GetInt64());
+        Assert.Equal(mock.CachedTokens, stats.GetProperty("cachedInputTokens").GetInt64());
 
         var errors = await read.GetFromJsonAsync<JsonElement>("/api/v1/errors?window=5m");
         var rateLimit = errors.GetProperty("categories").EnumerateArray().Single(c => c.GetProperty("category").GetString() == "rate_limit");

@@ -159,7 +159,7 @@ public sealed class OtlpGrpcReceiverTests
         var record = Assert.Single(errors.GetProperty("records").EnumerateArray());
         Assert.Equal("0af7651916cd43dd8448eb211c80319c", record.GetProperty("traceId").GetString());
         Assert.Equal("rate_limit", record.GetProperty("errorCategory").GetString());
-        var byText = await read.GetFromJsonAsync<JsonElement>("/api/v1/logs?q=CHECKOUT");
+        var byText = await read.GetFromJsonAsync<JsonElement>("/api/v1/logs?q=STARTED");
         Assert.Equal(1, byText.GetProperty("matched").GetInt32());
         var byTrace = await read.GetFromJsonAsync<JsonElement>("/api/v1/logs?traceId=0AF7651916CD43DD8448EB211C80319C");
         Assert.Equal(2, byTrace.GetProperty("matched").GetInt32());
@@ -189,7 +189,7 @@ public sealed class OtlpGrpcReceiverTests
             TraceId = traceId,
         };
         error.Attributes.Add(Attr("exception.type", "System.ClientModel.ClientResultException"));
-        error.Attributes.Add(Attr("exception.message", "HTTP 429 (Too Many Requests): Rate limit reached for gpt-4o"));
+        error.Attributes.Add(Attr("exception.message", "HTTP 429 (requests: rate_limit_exceeded)\n\nRate limit reached for gpt-4o"));
         scope.LogRecords.Add(error);
         var resource = new Resource();
         resource.Attributes.Add(Attr("service.name", application));
