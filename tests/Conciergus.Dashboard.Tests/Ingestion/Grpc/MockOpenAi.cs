@@ -48,6 +48,9 @@ internal sealed class MockOpenAi : IAsyncDisposable
 
     public long CachedTokens { get; private set; }
 
+    /// <summary>Cached tokens of the streamed answers (part of <see cref="CachedTokens"/>).</summary>
+    public long CachedTokensStreamed { get; private set; }
+
     /// <summary>Models answered (response model ids), with counts.</summary>
     public Dictionary<string, int> Models { get; } = new(StringComparer.Ordinal);
 
@@ -95,6 +98,7 @@ internal sealed class MockOpenAi : IAsyncDisposable
                 PromptTokens += Prompt(n);
                 CompletionTokens += Completion(n);
                 CachedTokens += Cached(n);
+                CachedTokensStreamed += stream ? Cached(n) : 0;
                 var responseModel = model + "-2024-08-06";
                 Models[responseModel] = Models.GetValueOrDefault(responseModel) + 1;
             }
