@@ -10,6 +10,7 @@ using Conciergus.Core.History;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Operations;
+using Conciergus.Core.Logs;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Storage;
@@ -38,6 +39,7 @@ builder.Services
     .AddConciergusOperations(builder.Configuration)
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
+    .AddConciergusLogs(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)
     .AddConciergusExperiments(builder.Configuration)
@@ -51,6 +53,7 @@ builder.Services
 builder.Services
     .AddConciergusSecurity(builder.Configuration)
     .AddConciergusApi(builder.Configuration)
+    .AddConciergusOtlpGrpc()
     .AddConciergusLive()
     .AddConciergusTelemetryHub(builder.Configuration)
     .AddConciergusAlertHub()

@@ -11,7 +11,7 @@ using RpcStatus = Conciergus.Core.Ingestion.Otlp.Proto.Rpc.Status;
 namespace Conciergus.Dashboard.Endpoints;
 
 /// <summary>
-/// OTLP/HTTP receiver: POST /v1/traces, /v1/metrics, /v1/logs in protobuf or JSON, optionally gzip-compressed.
+/// OTLP/HTTP receiver (the gRPC one is <see cref="OtlpGrpcServer"/>; both go through <see cref="OtlpReceiver"/>): POST /v1/traces, /v1/metrics, /v1/logs in protobuf or JSON, optionally gzip-compressed.
 /// The reply uses the request's format: an empty Export*ServiceResponse (or <c>{}</c>) on full success, a
 /// partial success naming what was refused, and for a refused request a google.rpc.Status (protobuf) or a
 /// problem details document that also carries <c>code</c> and <c>message</c> (JSON).
@@ -29,20 +29,15 @@ public static class OtlpEndpoints
             .AsIngestionEndpoint()
             .DisableAntiforgery();
 
-        otlp.MapPost("/traces", (HttpContext context, OtlpTraceIngestor ingestor) =>
-            ExportAsync(context, ExportTraceServiceRequest.Parser, ingestor.Ingest, r => r.Rejected == 0
-                ? new ExportTraceServiceResponse()
-                : new ExportTraceServiceResponse { PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = r.Rejected, ErrorMessage = r.ErrorMessage ?? "" } }))
+        // Decoding, limits and refusals are this transport's; ingestion and the reply are OtlpReceiver's, shared with gRPC.
+        otlp.MapPost("/traces", (HttpContext context, OtlpReceiver receiver) =>
+            ExportAsync<ExportTraceServiceRequest, ExportTraceServiceResponse>(context, ExportTraceServiceRequest.Parser, receiver.Export))
             .WithName("OtlpTraces");
-        otlp.MapPost("/metrics", (HttpContext context, OtlpTraceIngestor ingestor) =>
-            ExportAsync(context, ExportMetricsServiceRequest.Parser, ingestor.Ingest, r => r.Rejected == 0
-                ? new ExportMetricsServiceResponse()
-                : new ExportMetricsServiceResponse { PartialSuccess = new ExportMetricsPartialSuccess { RejectedDataPoints = r.Rejected, ErrorMessage = r.ErrorMessage ?? "" } }))
+        otlp.MapPost("/metrics", (HttpContext context, OtlpReceiver receiver) =>
+            ExportAsync<ExportMetricsServiceRequest, ExportMetricsServiceResponse>(context, ExportMetricsServiceRequest.Parser, receiver.Export))
             .WithName("OtlpMetrics");
-        otlp.MapPost("/logs", (HttpContext context, OtlpTraceIngestor ingestor) =>
-            ExportAsync(context, ExportLogsServiceRequest.Parser, ingestor.Ingest, r => r.Rejected == 0
-                ? new ExportLogsServiceResponse()
-                : new ExportLogsServiceResponse { PartialSuccess = new ExportLogsPartialSuccess { RejectedLogRecords = r.Rejected, ErrorMessage = r.ErrorMessage ?? "" } }))
+        otlp.MapPost("/logs", (HttpContext context, OtlpReceiver receiver) =>
+            ExportAsync<ExportLogsServiceRequest, ExportLogsServiceResponse>(context, ExportLogsServiceRequest.Parser, receiver.Export))
             .WithName("OtlpLogs");
         return app;
     }
@@ -50,8 +45,7 @@ public static class OtlpEndpoints
     private static async Task<IResult> ExportAsync<TRequest, TResponse>(
         HttpContext context,
         MessageParser<TRequest> parser,
-        Func<TRequest, OtlpExportResult> ingest,
-        Func<OtlpExportResult, TResponse> respond)
+        Func<TRequest, TResponse> export)
         where TRequest : IMessage<TRequest>, new()
         where TResponse : IMessage<TResponse>
     {
@@ -79,12 +73,12 @@ public static class OtlpEndpoints
         }
 
         stats.Request(body.Length);
-        OtlpExportResult result;
+        TResponse response;
         try
         {
             var options = services.GetRequiredService<IOptions<OtlpOptions>>().Value;
             var decoded = OtlpPayload.Decode(body, request.Headers.ContentEncoding.ToString(), options.MaxDecompressedBytes);
-            result = ingest(OtlpPayload.Parse(decoded, format.Value, parser));
+            response = export(OtlpPayload.Parse(decoded, format.Value, parser));
         }
         catch (OtlpRequestException e)
         {
@@ -97,10 +91,10 @@ public static class OtlpEndpoints
             };
         }
 
-        var response = respond(result);
+        // An empty response means everything was accepted: "{}" (the formatter would write "{ }").
         return format == OtlpFormat.Protobuf
             ? Results.Bytes(response.ToByteArray(), ProtobufContentType)
-            : Results.Text(result.Rejected == 0 ? "{}" : JsonFormatter.Default.Format(response), "application/json");
+            : Results.Text(response.CalculateSize() == 0 ? "{}" : JsonFormatter.Default.Format(response), "application/json");
     }
 
     /// <summary>A refused request, in the request's format (OTLP/HTTP: google.rpc.Status; gRPC codes 3 invalid argument, 8 resource exhausted).</summary>

@@ -59,6 +59,8 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
 
             // No history restore on the fake clock (alert tests step it from a fixed instant); tests/History covers it with real processes.
             ["Conciergus:History:Enabled"] = "false",
+            // No OTLP/gRPC listener unless a test asks for one (on a free port): tests run in parallel.
+            ["Conciergus:Ingestion:Otlp:GrpcEndpoint"] = "",
         };
         var i = 0;
         foreach (var (role, key) in ApiKeys)

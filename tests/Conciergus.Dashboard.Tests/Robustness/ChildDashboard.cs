@@ -42,6 +42,7 @@ internal sealed class ChildDashboard : IDisposable
         start.ArgumentList.Add(baseAddress.ToString().TrimEnd('/'));
         start.Environment["Conciergus__DataDirectory"] = dataDirectory;
         start.Environment["Conciergus__Demo__Enabled"] = "false";
+        start.Environment["Conciergus__Ingestion__Otlp__GrpcEndpoint"] = "";
         start.Environment["Conciergus__Ingestion__ApiKeys__0"] = IngestionKey;
         start.Environment["Conciergus__Api__IngestionRequestsPerMinute"] = "1000000";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";

@@ -316,8 +316,12 @@ public static class GenAiSpanMapper
         int? httpStatus = Text(a, "http.response.status_code") is { } s && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 599
             ? code
             : null;
+
+        // SDK exceptions (System.ClientModel, OpenAI, Azure) name the HTTP status only in their message.
+        httpStatus ??= Logs.LogErrorDetails.StatusIn(message);
         return new ErrorDetails
         {
+            Code = Logs.LogErrorDetails.CodeIn(message),
             // With no error.type, the status message is the best type we have (DESIGN: Type = status message).
             Type = type ?? span.StatusMessage,
             HttpStatus = httpStatus,

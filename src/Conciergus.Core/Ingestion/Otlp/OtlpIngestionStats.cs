@@ -82,7 +82,7 @@ public sealed class OtlpIngestionStats
 /// <param name="TruncatedAttributes">Attribute values cut to the length limit.</param>
 /// <param name="DroppedAttributes">Attributes dropped over the count limit.</param>
 /// <param name="MetricDataPoints">Metric data points received (counted, never turned into operations).</param>
-/// <param name="LogRecords">Log records received (counted, not stored).</param>
+/// <param name="LogRecords">Log records received (kept in the log store when one is registered).</param>
 /// <param name="PendingChildren">Vercel do* spans waiting for their parent right now.</param>
 public sealed record OtlpIngestionSnapshot(
     long Requests,

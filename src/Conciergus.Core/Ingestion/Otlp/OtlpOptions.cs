@@ -8,6 +8,12 @@ public sealed class OtlpOptions
     /// <summary>Configuration section name.</summary>
     public const string SectionName = "Conciergus:Ingestion:Otlp";
 
+    /// <summary>
+    /// Where the OTLP/gRPC receiver listens (cleartext HTTP/2, its own Kestrel endpoint); empty turns it off. Put a
+    /// TLS-terminating proxy in front of it, or bind a private address, when it must be reached from other hosts.
+    /// </summary>
+    public string? GrpcEndpoint { get; set; } = "http://127.0.0.1:4317";
+
     /// <summary>Largest body after gzip decompression, in bytes; larger bodies get 413 (gzip bombs).</summary>
     public long MaxDecompressedBytes { get; set; } = 32 * 1024 * 1024;
 
@@ -52,6 +58,12 @@ public sealed class OtlpOptionsValidator : IValidateOptions<OtlpOptions>
         if (options.MaxAttributeValueLength is < 64 or > 1_048_576)
         {
             failures.Add($"{prefix}MaxAttributeValueLength must be between 64 and 1048576 (characters).");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint)
+            && (!Uri.TryCreate(options.GrpcEndpoint, UriKind.Absolute, out var grpc) || grpc.Scheme != Uri.UriSchemeHttp || grpc.AbsolutePath != "/"))
+        {
+            failures.Add($"{prefix}GrpcEndpoint must be an http:// address with a port and no path (for example http://127.0.0.1:4317), or empty to turn gRPC off; got '{options.GrpcEndpoint}'.");
         }
 
         if (options.ChildHold < TimeSpan.Zero || options.ChildHold > TimeSpan.FromMinutes(5))

@@ -8,6 +8,7 @@ using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Metrics;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
 using Conciergus.Core.Ingestion.Otlp.Proto.Common;
 using Conciergus.Core.Ingestion.Otlp.Proto.Trace;
+using Conciergus.Core.Logs;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using Google.Protobuf;
@@ -25,31 +26,37 @@ public sealed record OtlpExportResult(long Accepted, long Rejected, string? Erro
 /// <summary>
 /// Turns decoded OTLP export requests into spans for the trace store (every span) and AI operations for the
 /// collector (one per call). Never throws for bad items: a span that cannot be used is refused and counted,
-/// the others go through. Metrics and logs are counted only.
+/// the others go through. Log records go to the log store (<see cref="ILogSink"/>); metrics are counted only.
 /// </summary>
-public sealed class OtlpTraceIngestor : IDisposable
+public sealed partial class OtlpTraceIngestor : IDisposable
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true };
 
     private readonly IAiOperationRecorder _recorder;
     private readonly ITraceSink[] _sinks;
+    private readonly ILogSink[] _logSinks;
     private readonly OtlpIngestionStats _stats;
     private readonly OtlpOptions _options;
     private readonly TimeProvider _time;
     private readonly AiCallAssembler _assembler;
     private readonly ITimer? _expiryTimer;
 
-    /// <summary>Creates the ingestor; the trace sinks are optional (none registered: spans only feed operations).</summary>
+    /// <summary>
+    /// Creates the ingestor; the trace and log sinks are optional (no trace sink: spans only feed operations; no log
+    /// sink: log records are counted only).
+    /// </summary>
     public OtlpTraceIngestor(
         IAiOperationRecorder recorder,
         IEnumerable<ITraceSink> sinks,
         OtlpIngestionStats stats,
         IOptions<OtlpOptions> options,
-        TimeProvider time)
+        TimeProvider time,
+        IEnumerable<ILogSink>? logSinks = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _recorder = recorder;
         _sinks = sinks.ToArray();
+        _logSinks = logSinks?.ToArray() ?? [];
         _stats = stats;
         _options = options.Value;
         _time = time;
@@ -104,6 +111,7 @@ public sealed class OtlpTraceIngestor : IDisposable
         }
 
         var assembled = _assembler.Assemble(mapped, _time.GetUtcNow(), out var duplicates);
+        TakeErrorsFromLogs(assembled);
         Publish(assembled);
         _stats.Spans(mapped.Count, rejected);
         _stats.Attributes(truncated, dropped);
@@ -140,21 +148,14 @@ public sealed class OtlpTraceIngestor : IDisposable
         return new OtlpExportResult(points, 0, null);
     }
 
-    /// <summary>Counts the records of a logs export (log records are accepted but not stored).</summary>
-    public OtlpExportResult Ingest(ExportLogsServiceRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        long records = request.ResourceLogs.Sum(r => r.ScopeLogs.Sum(s => (long)s.LogRecords.Count));
-        _stats.LogRecords(records);
-        return new OtlpExportResult(records, 0, null);
-    }
-
     /// <summary>Counts held Vercel do* spans whose parent did not arrive in time (called by a timer, and by tests).</summary>
     public void FlushExpired()
     {
         try
         {
-            Publish(_assembler.TakeExpired(_time.GetUtcNow()));
+            var expired = _assembler.TakeExpired(_time.GetUtcNow());
+            TakeErrorsFromLogs(expired);
+            Publish(expired);
             _stats.PendingChildren(_assembler.PendingCount);
         }
 #pragma warning disable CA1031 // A timer callback must never take the process down.
