@@ -176,7 +176,8 @@ public sealed partial class AnalyticsService
         }
         else if (IsServedFromMemory(filter, groupBy) && DimensionOf(groupBy) is { } dimension && TryGroupKeys(filter, dimension, out var keys))
         {
-            total = Sum(keys, from, to);
+            // The total is the filter's, also when some operations have no value for the group (no environment, ...).
+            total = Sum(TrySeriesFor(filter, out var filterKeys) ? filterKeys : keys, from, to);
             foreach (var key in keys)
             {
                 var a = _cache.Aggregate(key, from, to);
