@@ -361,6 +361,91 @@ public sealed partial class AnalyticsService
         return values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(limit).ToList();
     }
 
+    /// <summary>One row per series of <paramref name="dimension"/> among the filtered operations, most requests first.</summary>
+    public async Task<IReadOnlyList<GroupReport>> GroupsAsync(TimeSpan window, SeriesDimension dimension, OperationFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.IsEmpty && !ForceStore)
+        {
+            return Groups(window, dimension);
+        }
+
+        var (from, to) = Range(window);
+        var field = FieldOf(dimension);
+        var rows = new List<GroupReport>();
+        if (field is not null && IsServedFromMemory(filter, field) && TryGroupKeys(filter, dimension, out var keys))
+        {
+            foreach (var key in keys)
+            {
+                var a = _cache.Aggregate(key, from, to);
+                if (a.Requests > 0)
+                {
+                    rows.Add(new GroupReport(key, DisplayKey(key), ToSummary(a, from, to)));
+                }
+            }
+        }
+        else if (field is not null)
+        {
+            var (alignedFrom, _) = Aligned(from);
+            foreach (var (display, row) in await StoreGroupsAsync(alignedFrom, to, filter, field, null, cancellationToken).ConfigureAwait(false))
+            {
+                var key = dimension == SeriesDimension.Model ? SeriesKey.ForModel(row.Provider ?? "unknown", row.Group ?? "unknown") : new SeriesKey(dimension, display);
+                rows.Add(new GroupReport(key, display, ToSummary(row, from, to)));
+            }
+        }
+
+        return rows.OrderByDescending(r => r.Stats.Requests).ThenBy(r => r.Display, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Top spenders among the filtered operations (the per-day ledger without a filter).</summary>
+    public async Task<IReadOnlyList<UserCostRow>> TopUsersAsync(TimeSpan window, int limit, OperationFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.IsEmpty && !ForceStore)
+        {
+            return TopUsers(window, limit);
+        }
+
+        var costs = await CostsAsync(window, FilterFields.User, filter, cancellationToken).ConfigureAwait(false);
+        return costs.Groups.Take(limit).Select(g => new UserCostRow(g.Key, g.CostUsd, g.Requests, g.InputTokens, g.OutputTokens)).ToList();
+    }
+
+    /// <summary>As <see cref="TopErrorTypes(TimeSpan, int)"/> over the kept failures that pass the filter.</summary>
+    public IReadOnlyList<ErrorTypeRow> TopErrorTypes(TimeSpan window, int limit, OperationFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var (from, to) = Range(window);
+        return _recentErrors.Between(from, to)
+            .Where(filter.Matches)
+            .GroupBy(op => (Type: op.Error?.Type ?? op.ErrorCategory.ToString(), Message: Redact(op.Error?.Message)))
+            .Select(g => new ErrorTypeRow(g.Key.Type, g.Key.Message, g.Count(), g.Max(op => op.EndTime), g.First().TraceId))
+            .OrderByDescending(r => r.Count).ThenByDescending(r => r.LastSeen)
+            .Take(limit)
+            .ToList();
+    }
+
+    /// <summary>The filter with <paramref name="field"/> narrowed to one value (a row of a filtered table, its own line).</summary>
+    public static OperationFilter Narrow(OperationFilter filter, string field, string value)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var clauses = filter.Clauses.Where(c => c.Field != field).Append(new FilterClause(field, [value])).ToList();
+        return new OperationFilter(clauses);
+    }
+
+    /// <summary>The filter field of a cache dimension (null for the total and experiment variants, which have none).</summary>
+    public static string? FieldOf(SeriesDimension dimension) => dimension switch
+    {
+        SeriesDimension.Model => FilterFields.Model,
+        SeriesDimension.Provider => FilterFields.Provider,
+        SeriesDimension.Operation => FilterFields.Operation,
+        SeriesDimension.Application => FilterFields.Application,
+        SeriesDimension.Environment => FilterFields.Environment,
+        SeriesDimension.FunctionId => FilterFields.Function,
+        SeriesDimension.ErrorCategory => FilterFields.ErrorCategory,
+        SeriesDimension.ExperimentVariant => FilterFields.Experiment,
+        _ => null,
+    };
+
     private async Task<SummaryReport> SummaryBetweenAsync(DateTimeOffset from, DateTimeOffset to, OperationFilter filter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);

@@ -102,9 +102,13 @@ public static class ReadApiEndpoints
                 title: $"Unknown parameter '{unknown}'",
                 detail: $"'{unknown}' is not a parameter of {path}; use one of: {string.Join(", ", valid)}. Filters combine with AND; a comma inside a value means OR (model=gpt-4o,gpt-4o-mini).",
                 extensions: new Dictionary<string, object?> { ["validParameters"] = valid })
-            : Problem400("filter", error!);
+            : Problem400(BadFilterName(request, notFilters) ?? "filter", error!);
         return false;
     }
+
+    private static string? BadFilterName(HttpRequest request, HashSet<string> notFilters) =>
+        request.Query.FirstOrDefault(p => !notFilters.Contains(p.Key)
+            && !OperationFilter.TryParse([new KeyValuePair<string, IReadOnlyList<string?>>(p.Key, p.Value.ToArray())], notFilters, out _, out _)).Key;
 
     /// <summary>Answers a slice the store cannot serve now with 503 and the reason.</summary>
     internal static IResult Unavailable(SliceUnavailableException exception) => Results.Problem(
