@@ -25,8 +25,9 @@ public sealed partial class FilterBar
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
+    /// <summary>Services: suggestions come from <see cref="AnalyticsService"/> when the host registers it (pages without it get none).</summary>
     [Inject]
-    public required AnalyticsService Analytics { get; init; }
+    public required IServiceProvider Services { get; init; }
 
     /// <summary>The filters in force (from the URL).</summary>
     [Parameter, EditorRequired]
@@ -42,7 +43,7 @@ public sealed partial class FilterBar
 
     private async Task<IEnumerable<string>> SearchAsync(string? text, CancellationToken cancellationToken)
     {
-        if (CurrentField is not { } field)
+        if (CurrentField is not { } field || Services.GetService(typeof(AnalyticsService)) is not AnalyticsService analytics)
         {
             return [];
         }
@@ -50,7 +51,7 @@ public sealed partial class FilterBar
         IReadOnlyList<string> values;
         try
         {
-            values = await Analytics.FilterValuesAsync(field, Window, 200, cancellationToken);
+            values = await analytics.FilterValuesAsync(field, Window, 200, cancellationToken);
         }
         catch (OperationCanceledException)
         {
