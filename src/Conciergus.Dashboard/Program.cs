@@ -8,6 +8,7 @@ using Conciergus.Core.Experiments;
 using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
+using Conciergus.Core.Operations;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Storage;
@@ -33,6 +34,7 @@ builder.Services
     .AddConciergusErrors()
     .AddConciergusTraces(builder.Configuration)
     .AddConciergusCollector()
+    .AddConciergusOperations(builder.Configuration)
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Operations;
 using Microsoft.Extensions.Logging;
 
 namespace Conciergus.Core.Compliance;
@@ -22,7 +23,7 @@ public sealed record CompliancePurgeResult(DateTimeOffset RanAt, RetentionPolicy
 /// </summary>
 public sealed partial class ComplianceRetention(
     AuditLog audit, DecisionLog decisions, SubjectRequestWorkflow requests, RetentionPolicyStore policies, TimeProvider timeProvider,
-    ILogger<ComplianceRetention> logger) : IDisposable
+    ILogger<ComplianceRetention> logger, OperationRetention? operations = null) : IDisposable
 {
     /// <summary>Audit action of a run.</summary>
     public const string PurgeAction = "compliance.retention_purge";
@@ -58,6 +59,15 @@ public sealed partial class ComplianceRetention(
                 ["subjectRequests.deleted"] = Num(requestsDeleted),
                 ["subjectRequests.cutoff"] = AuditCanonical.FormatTimestamp(requestCutoff),
             };
+            // The "operations" class: the operation store's retention run (it audits its own deletions and archives).
+            if (operations is not null)
+            {
+                var run = await operations.RunAsync(actor, role, cancellationToken).ConfigureAwait(false);
+                details["operations.deleted"] = Num(run.Operations);
+                details["operations.spansDeleted"] = Num(run.Spans);
+                details["operations.cutoff"] = AuditCanonical.FormatTimestamp(run.Cutoff);
+            }
+
             if (decisionResult is not null)
             {
                 details["decisions.firstSequence"] = Num(decisionResult.FirstSequence);

@@ -26,6 +26,7 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RetentionPolicyStore>();
         services.TryAddSingleton<IAuditRetentionSource>(sp => sp.GetRequiredService<RetentionPolicyStore>());
+        services.TryAddSingleton<Operations.IOperationRetentionSource>(sp => sp.GetRequiredService<RetentionPolicyStore>());
         services.TryAddSingleton<DecisionSubjects>();
         services.TryAddSingleton<DecisionLog>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAiOperationSink, DecisionLog>(sp => sp.GetRequiredService<DecisionLog>()));

@@ -3,7 +3,7 @@ namespace Conciergus.Core.Compliance;
 /// <summary>The data classes a retention policy covers.</summary>
 public static class DataClasses
 {
-    /// <summary>Operations and traces: in memory only (time-series rings, trace store); bounded by their configured size, never persisted.</summary>
+    /// <summary>Operations and spans of AI traces in the operation store (Conciergus:Operations); the in-memory rings are bounded by their size.</summary>
     public const string Operations = "operations";
 
     /// <summary>AI decision records (LiteDB, hash chain).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Operations;
 using Conciergus.Core.Storage;
 using LiteDB;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace Conciergus.Core.Compliance;
 /// The retention policy in force (LiteDB collection "compliance_settings"): the configured framework preset until
 /// an Admin saves another. Also the audit log's retention source, so the audit trail's own daily purge follows it.
 /// </summary>
-public sealed class RetentionPolicyStore : IAuditRetentionSource
+public sealed class RetentionPolicyStore : IAuditRetentionSource, IOperationRetentionSource
 {
     private const string Collection = "compliance_settings";
     private const string PolicyId = "retention";
@@ -95,6 +96,13 @@ public sealed class RetentionPolicyStore : IAuditRetentionSource
             ? null
             : new Dictionary<string, TimeSpan>(StringComparer.OrdinalIgnoreCase) { [AuditOptions.DefaultCategory] = policy.For(DataClasses.Audit) };
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The policy's "operations" class once an Admin saved a policy; until then null, so <c>Conciergus:Operations:Retention</c>
+    /// applies (its default, 30 days, is every preset's value), as an explicit audit retention does for the audit trail.
+    /// </remarks>
+    public TimeSpan? OperationsRetention => Current is { UpdatedAt: not null } policy ? policy.For(DataClasses.Operations) : null;
 
     private RetentionPolicy? Load()
     {

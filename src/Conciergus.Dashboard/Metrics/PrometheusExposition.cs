@@ -131,6 +131,11 @@ public sealed class PrometheusExposition
                 .Sample("conciergus_timeseries_overflow_total", stats.Overflowed);
         }
 
+        if (_services.GetService<Core.Operations.IOperationStore>() is { } operationStore)
+        {
+            OperationStoreMetrics.Write(w, operationStore.Status);
+        }
+
         if (_services.GetService<OtlpIngestionStats>() is { } otlpStats)
         {
             var otlp = otlpStats.Snapshot();

@@ -1,0 +1,299 @@
+using System.Data.Common;
+using Conciergus.Core.Errors;
+using Conciergus.Core.Telemetry;
+using Conciergus.Core.Traces;
+using DuckDB.NET.Data;
+
+namespace Conciergus.Core.Operations;
+
+/// <summary>Tables, appending rows and reading them back.</summary>
+public sealed partial class DuckDbOperationStore
+{
+    /// <summary>
+    /// One row per operation, every <see cref="AiOperation"/> field. Metadata and span attributes are parallel key/value
+    /// lists (DuckDB.NET's appender cannot write MAP columns); the views <c>operations_v</c> and <c>spans_v</c> show them
+    /// as MAPs for ad-hoc SQL. <c>model</c> holds <see cref="AiOperation.Model"/> (the grouping model), so filters and
+    /// groups read one column. Times are UTC TIMESTAMPs (microseconds).
+    /// </summary>
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS operations (
+            operation_id VARCHAR NOT NULL,
+            trace_id VARCHAR,
+            span_id VARCHAR,
+            parent_span_id VARCHAR,
+            start_time TIMESTAMP NOT NULL,
+            end_time TIMESTAMP NOT NULL,
+            duration_ms DOUBLE NOT NULL,
+            ttft_ms DOUBLE,
+            operation VARCHAR NOT NULL,
+            provider VARCHAR NOT NULL,
+            request_model VARCHAR NOT NULL,
+            response_model VARCHAR,
+            model VARCHAR NOT NULL,
+            input_tokens BIGINT NOT NULL,
+            output_tokens BIGINT NOT NULL,
+            cached_input_tokens BIGINT NOT NULL,
+            cache_creation_input_tokens BIGINT NOT NULL,
+            reasoning_tokens BIGINT NOT NULL,
+            cost_usd DECIMAL(38, 12),
+            pricing TINYINT NOT NULL,
+            price_version VARCHAR,
+            status VARCHAR NOT NULL,
+            error_category VARCHAR NOT NULL,
+            error_type VARCHAR,
+            error_http_status INTEGER,
+            error_code VARCHAR,
+            error_message VARCHAR,
+            application VARCHAR NOT NULL,
+            function_id VARCHAR,
+            user_id VARCHAR,
+            session_id VARCHAR,
+            conversation_id VARCHAR,
+            environment VARCHAR,
+            experiment_key VARCHAR,
+            experiment_variant VARCHAR,
+            retry_count INTEGER NOT NULL,
+            fallback_used BOOLEAN NOT NULL,
+            original_model VARCHAR,
+            finish_reasons VARCHAR[],
+            metadata_keys VARCHAR[],
+            metadata_values VARCHAR[]
+        );
+        CREATE TABLE IF NOT EXISTS spans (
+            trace_id VARCHAR NOT NULL,
+            span_id VARCHAR NOT NULL,
+            parent_span_id VARCHAR,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            start_time TIMESTAMP NOT NULL,
+            end_time TIMESTAMP NOT NULL,
+            duration_ms DOUBLE NOT NULL,
+            status VARCHAR NOT NULL,
+            status_message VARCHAR,
+            application VARCHAR NOT NULL,
+            attribute_keys VARCHAR[],
+            attribute_values VARCHAR[],
+            operation_id VARCHAR
+        );
+        CREATE OR REPLACE VIEW operations_v AS
+            SELECT * EXCLUDE (metadata_keys, metadata_values), map(coalesce(metadata_keys, []), coalesce(metadata_values, [])) AS metadata FROM operations;
+        CREATE OR REPLACE VIEW spans_v AS
+            SELECT * EXCLUDE (attribute_keys, attribute_values), map(coalesce(attribute_keys, []), coalesce(attribute_values, [])) AS attributes FROM spans;
+        """;
+
+    /// <summary>The operation columns in table order (reads select them in this order).</summary>
+    internal const string OperationColumns =
+        "operation_id, trace_id, span_id, parent_span_id, start_time, end_time, duration_ms, ttft_ms, operation, provider, " +
+        "request_model, response_model, model, input_tokens, output_tokens, cached_input_tokens, cache_creation_input_tokens, " +
+        "reasoning_tokens, cost_usd, pricing, price_version, status, error_category, error_type, error_http_status, error_code, " +
+        "error_message, application, function_id, user_id, session_id, conversation_id, environment, experiment_key, " +
+        "experiment_variant, retry_count, fallback_used, original_model, finish_reasons, metadata_keys, metadata_values";
+
+    /// <summary>The span columns in table order.</summary>
+    internal const string SpanColumns =
+        "trace_id, span_id, parent_span_id, name, kind, start_time, end_time, duration_ms, status, status_message, application, " +
+        "attribute_keys, attribute_values, operation_id";
+
+    // Costs beyond this cannot be stored exactly in DECIMAL(38,12); a hostile sender's absurd figure is kept out rather than failing the batch.
+    private const decimal MaxStoredCost = 1e20m;
+
+    private static void AppendOperation(DuckDBAppender appender, AiOperation op)
+    {
+        var row = appender.CreateRow();
+        row.AppendValue(op.OperationId)
+            .AppendValue(op.TraceId)
+            .AppendValue(op.SpanId)
+            .AppendValue(op.ParentSpanId)
+            .AppendValue(op.StartTime.UtcDateTime)
+            .AppendValue(op.EndTime.UtcDateTime)
+            .AppendValue(op.DurationMs)
+            .AppendValue(op.TimeToFirstTokenMs)
+            .AppendValue(op.Operation)
+            .AppendValue(op.Provider)
+            .AppendValue(op.RequestModel)
+            .AppendValue(op.ResponseModel)
+            .AppendValue(op.Model)
+            .AppendValue(op.InputTokens)
+            .AppendValue(op.OutputTokens)
+            .AppendValue(op.CachedInputTokens)
+            .AppendValue(op.CacheCreationInputTokens)
+            .AppendValue(op.ReasoningTokens)
+            .AppendValue(op.CostUsd is { } cost && Math.Abs(cost) < MaxStoredCost ? Math.Round(cost, 12) : null)
+            .AppendValue((sbyte)op.Pricing)
+            .AppendValue(op.PriceVersion)
+            .AppendValue(op.Status == AiOperationStatus.Error ? "error" : "ok")
+            .AppendValue(op.ErrorCategory.ToWireName())
+            .AppendValue(op.Error?.Type)
+            .AppendValue(op.Error?.HttpStatus)
+            .AppendValue(op.Error?.Code)
+            .AppendValue(op.Error?.Message)
+            .AppendValue(op.Application)
+            .AppendValue(op.FunctionId)
+            .AppendValue(op.UserId)
+            .AppendValue(op.SessionId)
+            .AppendValue(op.ConversationId)
+            .AppendValue(op.Environment)
+            .AppendValue(op.ExperimentKey)
+            .AppendValue(op.ExperimentVariant)
+            .AppendValue(op.RetryCount)
+            .AppendValue(op.FallbackUsed);
+        row.AppendValue(op.OriginalModel);
+        AppendList(row, op.FinishReasons);
+        if (op.Metadata is { Count: > 0 } metadata)
+        {
+            var keys = new List<string>(metadata.Count);
+            var values = new List<string>(metadata.Count);
+            foreach (var (key, value) in metadata)
+            {
+                keys.Add(key);
+                values.Add(value);
+            }
+
+            row.AppendValue(keys).AppendValue(values);
+        }
+        else
+        {
+            row.AppendNullValue().AppendNullValue();
+        }
+
+        row.EndRow();
+    }
+
+    private static void AppendSpan(DuckDBAppender appender, SpanRecord span)
+    {
+        var row = appender.CreateRow();
+        row.AppendValue(span.TraceId)
+            .AppendValue(span.SpanId)
+            .AppendValue(span.ParentSpanId)
+            .AppendValue(span.Name)
+            .AppendValue(span.Kind)
+            .AppendValue(span.StartTime.UtcDateTime)
+            .AppendValue(span.StartTime.AddMilliseconds(span.DurationMs).UtcDateTime)
+            .AppendValue(span.DurationMs)
+            .AppendValue(span.Status)
+            .AppendValue(span.StatusMessage)
+            .AppendValue(span.Application);
+        if (span.Attributes is { Count: > 0 } attributes)
+        {
+            var keys = new List<string>(attributes.Count);
+            var values = new List<string>(attributes.Count);
+            foreach (var (key, value) in attributes)
+            {
+                keys.Add(key);
+                values.Add(value);
+            }
+
+            row.AppendValue(keys).AppendValue(values);
+        }
+        else
+        {
+            row.AppendNullValue().AppendNullValue();
+        }
+
+        row.AppendValue(span.Operation?.OperationId).EndRow();
+    }
+
+    private static void AppendList(IDuckDBAppenderRow row, IReadOnlyList<string>? values)
+    {
+        if (values is null)
+        {
+            row.AppendNullValue();
+        }
+        else
+        {
+            row.AppendValue(values as List<string> ?? [.. values]);
+        }
+    }
+
+    /// <summary>Reads an operation from a row selected with <see cref="OperationColumns"/> starting at <paramref name="o"/>.</summary>
+    internal static AiOperation ReadOperation(DbDataReader r, int o = 0)
+    {
+        var errorType = String(r, o + 23);
+        var httpStatus = r.IsDBNull(o + 24) ? (int?)null : r.GetInt32(o + 24);
+        var errorCode = String(r, o + 25);
+        var errorMessage = String(r, o + 26);
+        return new AiOperation
+        {
+            OperationId = r.GetString(o),
+            TraceId = String(r, o + 1),
+            SpanId = String(r, o + 2),
+            ParentSpanId = String(r, o + 3),
+            StartTime = Utc(r.GetDateTime(o + 4)),
+            DurationMs = r.GetDouble(o + 6),
+            TimeToFirstTokenMs = r.IsDBNull(o + 7) ? null : r.GetDouble(o + 7),
+            Operation = r.GetString(o + 8),
+            Provider = r.GetString(o + 9),
+            RequestModel = r.GetString(o + 10),
+            ResponseModel = String(r, o + 11),
+            InputTokens = r.GetInt64(o + 13),
+            OutputTokens = r.GetInt64(o + 14),
+            CachedInputTokens = r.GetInt64(o + 15),
+            CacheCreationInputTokens = r.GetInt64(o + 16),
+            ReasoningTokens = r.GetInt64(o + 17),
+            CostUsd = r.IsDBNull(o + 18) ? null : r.GetDecimal(o + 18),
+            Pricing = (PricingStatus)Convert.ToInt32(r.GetValue(o + 19), System.Globalization.CultureInfo.InvariantCulture),
+            PriceVersion = String(r, o + 20),
+            Status = r.GetString(o + 21) == "error" ? AiOperationStatus.Error : AiOperationStatus.Ok,
+            ErrorCategory = ErrorCategoryNames.TryParse(r.GetString(o + 22), out var category) ? category : ErrorCategory.Unknown,
+            Error = errorType is null && httpStatus is null && errorCode is null && errorMessage is null
+                ? null
+                : new ErrorDetails { Type = errorType, HttpStatus = httpStatus, Code = errorCode, Message = errorMessage },
+            Application = r.GetString(o + 27),
+            FunctionId = String(r, o + 28),
+            UserId = String(r, o + 29),
+            SessionId = String(r, o + 30),
+            ConversationId = String(r, o + 31),
+            Environment = String(r, o + 32),
+            ExperimentKey = String(r, o + 33),
+            ExperimentVariant = String(r, o + 34),
+            RetryCount = r.GetInt32(o + 35),
+            FallbackUsed = r.GetBoolean(o + 36),
+            OriginalModel = String(r, o + 37),
+            FinishReasons = r.IsDBNull(o + 38) ? null : r.GetFieldValue<List<string>>(o + 38),
+            Metadata = Pairs(r, o + 39),
+        };
+    }
+
+    /// <summary>Reads a span from a row selected with <see cref="SpanColumns"/>, then (optionally) the joined operation.</summary>
+    internal static SpanRecord ReadSpan(DbDataReader r, bool withOperation)
+    {
+        var attributes = Pairs(r, 11) ?? new Dictionary<string, string>();
+        return new SpanRecord
+        {
+            TraceId = r.GetString(0),
+            SpanId = r.GetString(1),
+            ParentSpanId = String(r, 2),
+            Name = r.GetString(3),
+            Kind = r.GetString(4),
+            StartTime = Utc(r.GetDateTime(5)),
+            DurationMs = r.GetDouble(7),
+            Status = r.GetString(8),
+            StatusMessage = String(r, 9),
+            Application = r.GetString(10),
+            Attributes = attributes,
+            Operation = withOperation && !r.IsDBNull(14) ? ReadOperation(r, 14) : null,
+        };
+    }
+
+    private static Dictionary<string, string>? Pairs(DbDataReader r, int keysOrdinal)
+    {
+        if (r.IsDBNull(keysOrdinal) || r.IsDBNull(keysOrdinal + 1))
+        {
+            return null;
+        }
+
+        var keys = r.GetFieldValue<List<string>>(keysOrdinal);
+        var values = r.GetFieldValue<List<string>>(keysOrdinal + 1);
+        var result = new Dictionary<string, string>(keys.Count, StringComparer.Ordinal);
+        for (var i = 0; i < keys.Count && i < values.Count; i++)
+        {
+            result[keys[i]] = values[i];
+        }
+
+        return result;
+    }
+
+    private static string? String(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
+}
