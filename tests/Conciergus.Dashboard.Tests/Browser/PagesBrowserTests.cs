@@ -96,7 +96,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4);
 
         // Act 2: filter on one model through the filter bar (a chip picked from the values seen)
-        var value = page.Locator("[data-testid=filter-value] input");
+        var value = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
         await value.ClickAsync();
         await value.PressSequentiallyAsync("gpt-4o");
         await page.Locator(".mud-popover-open .mud-list-item").GetByText("gpt-4o", new() { Exact = true }).ClickAsync();

@@ -95,7 +95,7 @@ public sealed class FilterChipsBrowserTests(ChromiumFixture chromium) : IAsyncLi
             await page.Locator(".mud-popover-open .mud-list-item").GetByText(field, new() { Exact = true }).ClickAsync();
         }
 
-        var input = page.Locator("[data-testid=filter-value] input");
+        var input = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
         await input.ClickAsync();
         await input.PressSequentiallyAsync(value);
         await page.Locator(".mud-popover-open .mud-list-item").GetByText(value, new() { Exact = true }).ClickAsync(new() { Timeout = 10_000 });

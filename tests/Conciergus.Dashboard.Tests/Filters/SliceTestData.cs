@@ -17,8 +17,9 @@ internal sealed class SliceTestData
     /// <summary>Half a minute past noon: every operation lies well inside a 1h window, all on one UTC day.</summary>
     public static readonly DateTimeOffset Now = new(2026, 11, 27, 12, 0, 30, TimeSpan.Zero);
 
-    public SliceTestData(int count = 600, bool withStore = true, int maxSeriesPerDimension = 200)
+    public SliceTestData(int count = 600, bool withStore = true, int maxSeriesPerDimension = 200, IOperationStore? realStore = null)
     {
+        RealStore = realStore;
         Clock = new FakeTimeProvider(Now);
         var options = new TimeSeriesOptions { MaxSeriesPerDimension = maxSeriesPerDimension };
         Cache = new TimeSeriesCache(options, Clock);
@@ -31,7 +32,7 @@ internal sealed class SliceTestData
             Record(op);
         }
 
-        Analytics = new AnalyticsService(Cache, Ledger, RecentErrors, options, Clock, withStore ? Store : null);
+        Analytics = new AnalyticsService(Cache, Ledger, RecentErrors, options, Clock, realStore ?? (withStore ? Store : null));
     }
 
     public FakeTimeProvider Clock { get; }
@@ -63,7 +64,11 @@ internal sealed class SliceTestData
         }
 
         Store.TryAppend(op);
+        RealStore?.TryAppend(op);
     }
+
+    /// <summary>The DuckDB store when the test runs against it (else null: the brute-force store answers).</summary>
+    public IOperationStore? RealStore { get; }
 
     /// <summary>Operations that pass the filter among those of the last hour (all of them are).</summary>
     public List<AiOperation> Matching(OperationFilter filter) => Operations.Where(filter.Matches).ToList();
