@@ -35,7 +35,16 @@ public sealed class FilteredAnalyticsDuckDbTests(FilteredAnalyticsDuckDbTests.Fi
             Assert.Equal(expected.UnpricedRequests, actual.UnpricedRequests);
         }
 
-        if (expected.Requests >= 50)
+        // The store interpolates (type 7), the sketch reads the lower sample: on a few dozen samples the gap between two
+        // neighbours can exceed 2%, so each is held to its own exact definition within 2%, and to each other on large slices.
+        var sorted = data.Matching(filter).Select(o => o.DurationMs).Order().ToList();
+        if (sorted.Count > 0)
+        {
+            var type7 = OperationStoreTestData.Quantile(sorted, 0.95)!.Value;
+            Assert.InRange(stored.LatencyMs.P95!.Value, type7 * 0.98, type7 * 1.02);
+        }
+
+        if (expected.Requests >= 400)
         {
             Assert.InRange(stored.LatencyMs.P95!.Value, routed.LatencyMs.P95!.Value * 0.98, routed.LatencyMs.P95!.Value * 1.02);
             Assert.InRange(stored.LatencyMs.P50!.Value, routed.LatencyMs.P50!.Value * 0.98, routed.LatencyMs.P50!.Value * 1.02);
