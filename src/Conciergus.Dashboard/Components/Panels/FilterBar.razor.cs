@@ -98,6 +98,9 @@ public sealed partial class FilterBar
         Apply(filter);
     }
 
+    /// <summary>Adds the text typed in the value box (a value not among the suggestions, or without picking one).</summary>
+    private Task AddTypedAsync() => OnValueChanged(_autocomplete?.Text ?? _value);
+
     private void RemoveAsync(string field, string value)
     {
         var clauses = Filter.Clauses
