@@ -98,9 +98,6 @@ public sealed partial class FilterBar
         Apply(filter);
     }
 
-    /// <summary>Adds the text typed in the value box (a value not among the suggestions, or without picking one).</summary>
-    private Task AddTypedAsync() => OnValueChanged(_autocomplete?.GetState(x => x.Text) ?? _value);
-
     private void RemoveAsync(string field, string value)
     {
         var clauses = Filter.Clauses
