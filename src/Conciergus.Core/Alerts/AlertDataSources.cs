@@ -21,4 +21,5 @@ public sealed class AlertDataSources
 /// <summary>One label set's value at one evaluation.</summary>
 /// <param name="Labels">Group-by labels.</param>
 /// <param name="Value">Value (null when a no-data policy forces the instance).</param>
-internal sealed record AlertSample(IReadOnlyDictionary<string, string> Labels, double? Value);
+/// <param name="UnpricedRequests">For cost metrics: calls of the series on unpriced models, whose cost is unknown and not in the value.</param>
+internal sealed record AlertSample(IReadOnlyDictionary<string, string> Labels, double? Value, long UnpricedRequests = 0);

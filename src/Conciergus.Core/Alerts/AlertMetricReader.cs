@@ -124,7 +124,9 @@ internal sealed class AlertMetricReader
         {
             if (ValueOf(rule.Metric, aggregate, rule.Window, budget, grouped: source != Source.Total) is { } value)
             {
-                result.Add(new AlertSample(labels, value));
+                // Unpriced calls are unknown cost, never $0: the instance's annotations say how many the value leaves out.
+                var unpriced = rule.Metric is AlertMetric.Cost or AlertMetric.CostBurn ? aggregate.UnpricedRequests : 0;
+                result.Add(new AlertSample(labels, value, unpriced));
             }
         }
 

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -193,7 +195,7 @@ public sealed partial class AlertService
                 existing.Instance = AddHistory(existing.Instance with { State = AlertState.Firing, StartsAt = now }, new AlertHistoryEntry(now, "firing", sample.Value));
             }
 
-            existing.Instance = existing.Instance with { Annotations = Annotate(rule, existing.Instance.Labels, existing.Instance.Value) };
+            existing.Instance = existing.Instance with { Annotations = Annotate(rule, existing.Instance.Labels, existing.Instance.Value, sample.UnpricedRequests) };
             changed.Add(existing);
         }
 
@@ -258,8 +260,16 @@ public sealed partial class AlertService
     private static Dictionary<string, string> GroupLabelsOf(AlertRule rule, IReadOnlyDictionary<string, string> labels) =>
         labels.Where(l => l.Key is not ("alertname" or "severity") && !rule.Labels.ContainsKey(l.Key)).ToDictionary(l => l.Key, l => l.Value, StringComparer.Ordinal);
 
-    private static Dictionary<string, string> Annotate(AlertRule rule, IReadOnlyDictionary<string, string> labels, double? value) =>
-        rule.Annotations.ToDictionary(a => a.Key, a => AlertLabels.Render(a.Value, labels, value), StringComparer.Ordinal);
+    private static Dictionary<string, string> Annotate(AlertRule rule, IReadOnlyDictionary<string, string> labels, double? value, long unpricedRequests = 0)
+    {
+        var annotations = rule.Annotations.ToDictionary(a => a.Key, a => AlertLabels.Render(a.Value, labels, value), StringComparer.Ordinal);
+        if (unpricedRequests > 0)
+        {
+            annotations["unpriced"] = string.Create(CultureInfo.InvariantCulture, $"{unpricedRequests} calls on unpriced models are not in this cost (unknown, not $0)");
+        }
+
+        return annotations;
+    }
 
     private AlertInstance AddHistory(AlertInstance instance, AlertHistoryEntry entry)
     {

@@ -85,7 +85,8 @@ public sealed record CostBreakdown(string GroupBy, decimal TotalUsd, long Unpric
 /// <param name="InputTokens">Input tokens.</param>
 /// <param name="OutputTokens">Output tokens.</param>
 /// <param name="Share">CostUsd / total (0..1).</param>
-public sealed record CostGroup(string Key, decimal CostUsd, long Requests, long InputTokens, long OutputTokens, double Share);
+/// <param name="UnpricedRequests">Operations of the group on unpriced models (their cost is unknown, not in <paramref name="CostUsd"/>); null when the source cannot tell (the per-user ledger used when the store is off).</param>
+public sealed record CostGroup(string Key, decimal CostUsd, long Requests, long InputTokens, long OutputTokens, double Share, long? UnpricedRequests = 0);
 
 /// <summary>GET /api/v1/timeseries: one line per group.</summary>
 /// <param name="Metric">The metric.</param>

@@ -1,4 +1,5 @@
 using Conciergus.Core.Errors;
+using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Core.Analytics;
@@ -25,10 +26,12 @@ public sealed partial class AnalyticsService
     private readonly RecentErrors _recentErrors;
     private readonly TimeSeriesOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly IOperationStore? _store;
 
-    /// <summary>Creates the service.</summary>
-    public AnalyticsService(TimeSeriesCache cache, UserCostLedger ledger, RecentErrors recentErrors, TimeSeriesOptions options, TimeProvider timeProvider)
+    /// <summary>Creates the service; without <paramref name="store"/>, slices the cache cannot answer are refused.</summary>
+    public AnalyticsService(TimeSeriesCache cache, UserCostLedger ledger, RecentErrors recentErrors, TimeSeriesOptions options, TimeProvider timeProvider, IOperationStore? store = null)
     {
+        _store = store;
         _cache = cache;
         _ledger = ledger;
         _recentErrors = recentErrors;
@@ -74,13 +77,13 @@ public sealed partial class AnalyticsService
     {
         var (from, to) = Range(window);
         var total = _cache.Aggregate(SeriesKey.Total, from, to);
-        var groups = new List<(string Key, decimal Cost, long Requests, long Input, long Output)>();
+        var groups = new List<(string Key, decimal Cost, long Requests, long Input, long Output, long? Unpriced)>();
         switch (groupBy)
         {
             case CostGroupBy.User:
                 foreach (var row in _ledger.Top(from, to, int.MaxValue))
                 {
-                    groups.Add((row.UserId, row.CostUsd, row.Requests, row.InputTokens, row.OutputTokens));
+                    groups.Add((row.UserId, row.CostUsd, row.Requests, row.InputTokens, row.OutputTokens, null));
                 }
 
                 break;
@@ -90,7 +93,7 @@ public sealed partial class AnalyticsService
                     var a = _cache.Aggregate(SeriesKey.Total, Max(from, day), Min(to, day.AddDays(1)));
                     if (a.Requests > 0)
                     {
-                        groups.Add((day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), a.CostUsd, a.Requests, a.InputTokens, a.OutputTokens));
+                        groups.Add((day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), a.CostUsd, a.Requests, a.InputTokens, a.OutputTokens, a.UnpricedRequests));
                     }
                 }
 
@@ -102,7 +105,7 @@ public sealed partial class AnalyticsService
                     var a = _cache.Aggregate(key, from, to);
                     if (a.Requests > 0)
                     {
-                        groups.Add((DisplayKey(key), a.CostUsd, a.Requests, a.InputTokens, a.OutputTokens));
+                        groups.Add((DisplayKey(key), a.CostUsd, a.Requests, a.InputTokens, a.OutputTokens, a.UnpricedRequests));
                     }
                 }
 
@@ -113,7 +116,7 @@ public sealed partial class AnalyticsService
         var totalUsd = groupBy == CostGroupBy.User ? groups.Sum(g => g.Cost) : total.CostUsd;
         var rows = groups
             .OrderByDescending(g => g.Cost).ThenByDescending(g => g.Requests).ThenBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new CostGroup(g.Key, g.Cost, g.Requests, g.Input, g.Output, totalUsd == 0 ? 0 : (double)(g.Cost / totalUsd)))
+            .Select(g => new CostGroup(g.Key, g.Cost, g.Requests, g.Input, g.Output, totalUsd == 0 ? 0 : (double)(g.Cost / totalUsd), g.Unpriced))
             .ToList();
         return new CostBreakdown(ToWireName(groupBy), totalUsd, total.UnpricedRequests, rows);
     }

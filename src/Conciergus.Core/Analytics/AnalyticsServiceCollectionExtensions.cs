@@ -1,4 +1,5 @@
 using Conciergus.Core.Errors;
+using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +19,8 @@ public static class AnalyticsServiceCollectionExtensions
             sp.GetRequiredService<UserCostLedger>(),
             sp.GetRequiredService<RecentErrors>(),
             sp.GetRequiredService<IOptions<TimeSeriesOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOperationStore>()));
         return services;
     }
 }

@@ -21,6 +21,9 @@ public sealed record TraceQuery
     /// <summary>Only traces lasting at least this long (milliseconds).</summary>
     public double? MinDurationMs { get; init; }
 
+    /// <summary>Only traces with an AI call that passes this filter (the read API's filters; empty keeps all).</summary>
+    public Operations.OperationFilter Filter { get; init; } = Operations.OperationFilter.Empty;
+
     /// <summary>Page size, 1 to <see cref="MaxLimit"/>.</summary>
     public int Limit { get; init; } = 50;
 

@@ -91,7 +91,26 @@ public sealed partial class TraceStore
             return false;
         }
 
+        if (!query.Filter.IsEmpty && !AnyOperationMatches(entry, query.Filter))
+        {
+            return false;
+        }
+
         return query.MinDurationMs is not { } minDuration || (entry.End - entry.Start).TotalMilliseconds >= minDuration;
+    }
+
+    // Under _gate. Only filtered lists pay O(spans) for the traces the cheaper filters above let through.
+    private static bool AnyOperationMatches(TraceEntry entry, Operations.OperationFilter filter)
+    {
+        foreach (var span in entry.Spans.Values)
+        {
+            if (span.Operation is { } operation && filter.Matches(operation))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -120,6 +120,10 @@ public static class Formatting
             : string.Create(Invariant, $"{sign}{total.Minutes}m {total.Seconds:00}s");
     }
 
+    /// <summary>A cost that may leave out unpriced calls: "unpriced" when nothing was priced (never "$0.00"), else the amount.</summary>
+    public static string Cost(decimal amount, long? unpricedRequests) =>
+        amount == 0 && unpricedRequests > 0 ? "unpriced" : Usd(amount);
+
     /// <summary>US dollars: $0.00, $0.0042, &lt;$0.0001, $12.34, $12,345, $1.23M.</summary>
     public static string Usd(decimal amount)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.History;
+using Conciergus.Core.Operations;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 
@@ -17,15 +18,19 @@ public static class TraceEndpoints
         return app;
     }
 
+    /// <summary>Parameters of the list besides the filters.</summary>
+    internal static readonly string[] ListParameters = ["minDurationMs", "limit", "offset"];
+
     private static IResult ListTraces(HttpRequest request, TraceStore store)
     {
         var q = request.Query;
-        if (!TryParseQuery(q["model"], q["application"], q["status"], q["user"], q["minDurationMs"], q["limit"], q["offset"], out var query, out var problem))
+        if (!ReadApiEndpoints.TryParseFilter(request, "/traces", ListParameters, out var filter, out var problem)
+            || !TryParseQuery(null, null, null, null, q["minDurationMs"], q["limit"], q["offset"], out var query, out problem))
         {
             return problem!;
         }
 
-        var page = store.List(query!);
+        var page = store.List(WithFilter(query!, filter));
         return Results.Ok(new TraceListResponse(page.Traces, page.Total, page.Offset, page.Limit));
     }
 
@@ -122,6 +127,41 @@ public static class TraceEndpoints
             Offset = skip,
         };
         return true;
+    }
+
+    /// <summary>
+    /// Applies the read API's filters to a trace list. A single model, application, user or status keeps the list's own
+    /// meaning (model or response model and application without regard to case; status: the trace has a failed span);
+    /// every other clause keeps traces with an AI call that passes it (<see cref="TraceQuery.Filter"/>).
+    /// </summary>
+    internal static TraceQuery WithFilter(TraceQuery query, OperationFilter filter)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(filter);
+        var rest = new List<FilterClause>();
+        foreach (var clause in filter.Clauses)
+        {
+            switch (clause.Field)
+            {
+                case FilterFields.Model when clause.Values.Count == 1:
+                    query = query with { Model = clause.Values[0] };
+                    break;
+                case FilterFields.Application when clause.Values.Count == 1:
+                    query = query with { Application = clause.Values[0] };
+                    break;
+                case FilterFields.User when clause.Values.Count == 1:
+                    query = query with { UserId = clause.Values[0] };
+                    break;
+                case FilterFields.Status:
+                    query = query with { HasError = clause.Values.Count == 1 ? clause.Values[0] == "error" : null };
+                    break;
+                default:
+                    rest.Add(clause);
+                    break;
+            }
+        }
+
+        return query with { Filter = rest.Count == 0 ? OperationFilter.Empty : new OperationFilter(rest) };
     }
 
     /// <summary>Whether <paramref name="traceId"/> is a W3C trace id (32 hex, not all zero; either case).</summary>

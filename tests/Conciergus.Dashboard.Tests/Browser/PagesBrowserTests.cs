@@ -95,12 +95,14 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "3600000", new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4);
 
-        // Act 2: filter on one model through the filter menu
-        await page.GetByTestId("filter-select").ClickAsync();
-        await page.Locator(".mud-popover-open .mud-list-item", new() { HasTextString = "model: openai/gpt-4o" }).First.ClickAsync();
+        // Act 2: filter on one model through the filter bar (a chip picked from the values seen)
+        var value = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
+        await value.ClickAsync();
+        await value.FillAsync("gpt-4o");
+        await value.PressAsync("Tab");
 
         // Assert 2: the URL names the model; KPIs and the chart show only its series
-        await page.WaitForURLAsync(url => url.Contains("model=openai", StringComparison.Ordinal));
+        await page.WaitForURLAsync(url => url.Contains("model=gpt-4o", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync(LiveAppFixture.Gpt4oRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 10_000 });
         await Assertions.Expect(chart).Not.ToHaveAttributeAsync("data-total", totalBefore ?? "", new() { Timeout = 10_000 });
         output.WriteLine($"chart total before {totalBefore}, filtered {await chart.GetAttributeAsync("data-total")}");

@@ -57,8 +57,8 @@ public sealed class CostTests : PanelTestContext
     [Fact]
     public void ToCsv_Breakdown_QuotesKeysAndUsesInvariantNumbers()
     {
-        var csv = Cost.ToCsv(new CostBreakdown("model", 1.5m, 0, [new CostGroup("openai/a,b", 1.5m, 3, 10, 20, 1)]));
-        Assert.Equal("model,cost_usd,share,requests,input_tokens,output_tokens\n\"openai/a,b\",1.5,1,3,10,20\n", csv);
+        var csv = Cost.ToCsv(new CostBreakdown("model", 1.5m, 2, [new CostGroup("openai/a,b", 1.5m, 3, 10, 20, 1, 0), new CostGroup("acme/x", 0m, 2, 5, 5, 0, 2)]));
+        Assert.Equal("model,cost_usd,share,requests,input_tokens,output_tokens,unpriced_requests\n\"openai/a,b\",1.5,1,3,10,20,0\nacme/x,0,0,2,5,5,2\n", csv);
     }
 
     private static string Formatting(decimal usd) => Dashboard.Components.Formatting.Usd(usd);

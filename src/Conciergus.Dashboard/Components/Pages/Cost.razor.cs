@@ -39,7 +39,19 @@ public sealed partial class Cost : PanelPage
     /// <summary>Creates the page.</summary>
     public Cost()
     {
-        _stackFeed = new ChartFeed((window, step) => _stackKeys.Select(k => LinePoints(TimeSeriesMetric.Cost, window, step, k)).ToArray());
+        _stackFeed = new ChartFeed(async (window, step) =>
+        {
+            var lines = new List<IReadOnlyList<ChartPoint>>();
+            foreach (var key in _stackKeys)
+            {
+                // Unfiltered: the model's own series; filtered: the filter narrowed to the model (memory or store).
+                lines.Add(Query.IsFiltered
+                    ? await FilteredPointsAsync(TimeSeriesMetric.Cost, window, step, ModelFilter(key.ModelParts.Provider, key.ModelParts.Model))
+                    : LinePoints(TimeSeriesMetric.Cost, window, step, key));
+            }
+
+            return (IReadOnlyList<IReadOnlyList<ChartPoint>>)lines;
+        });
     }
 
     /// <inheritdoc />
@@ -48,20 +60,21 @@ public sealed partial class Cost : PanelPage
     private decimal BurnPerHour => _summary is null ? 0 : _summary.CostUsd / (decimal)Query.Window.TotalHours;
 
     /// <inheritdoc />
-    protected override void Load()
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _summary = Analytics.Summary(Query.Window, Query.Filter);
-        _breakdown = Analytics.Costs(Query.Window, _groupBy);
+        _summary = await Analytics.SummaryAsync(Query.Window, Query.Filter, cancellationToken);
+        _breakdown = await Analytics.CostsAsync(Query.Window, AnalyticsService.ToWireName(_groupBy), Query.Filter, cancellationToken);
         _hints = Analytics.CostHints(Query.Window, Catalog);
 
         // The stacked lines are chosen when the query changes (or when the first data arrives), then kept:
         // the chart is created for them once and only receives new points afterwards.
         if (_stackQuery != Query || _stackKeys.Count == 0)
         {
-            var keys = Query.Filter.Dimension == SeriesDimension.Model
-                ? [Query.Filter]
-                : Analytics.Costs(Query.Window, CostGroupBy.Model).Groups.Take(StackedModels)
-                    .Select(g => Analytics.Groups(Query.Window, SeriesDimension.Model).First(m => m.Display == g.Key).Key).ToList();
+            var keys = (await Analytics.ModelsAsync(Query.Window, Query.Filter, cancellationToken))
+                .OrderByDescending(m => m.Stats.CostUsd).ThenByDescending(m => m.Stats.Requests)
+                .Take(StackedModels)
+                .Select(m => SeriesKey.ForModel(m.Provider, m.Model))
+                .ToList();
             _stackQuery = Query;
             if (!keys.SequenceEqual(_stackKeys))
             {
@@ -90,7 +103,7 @@ public sealed partial class Cost : PanelPage
     private async Task SetGroupByAsync(CostGroupBy groupBy)
     {
         _groupBy = groupBy;
-        _breakdown = Analytics.Costs(Query.Window, _groupBy);
+        _breakdown = await Analytics.CostsAsync(Query.Window, AnalyticsService.ToWireName(_groupBy), Query.Filter);
         await PushChartsAsync(reset: false);
     }
 
@@ -99,7 +112,7 @@ public sealed partial class Cost : PanelPage
     {
         // Model, application and user names come from telemetry: every cell goes through the one CSV writer.
         var csv = new StringBuilder();
-        csv.Append(CsvWriter.Line(breakdown.GroupBy, "cost_usd", "share", "requests", "input_tokens", "output_tokens")).Append('\n');
+        csv.Append(CsvWriter.Line(breakdown.GroupBy, "cost_usd", "share", "requests", "input_tokens", "output_tokens", "unpriced_requests")).Append('\n');
         foreach (var g in breakdown.Groups)
         {
             csv.Append(CsvWriter.Line(
@@ -108,7 +121,8 @@ public sealed partial class Cost : PanelPage
                 g.Share.ToString("0.######", CultureInfo.InvariantCulture),
                 g.Requests.ToString(CultureInfo.InvariantCulture),
                 g.InputTokens.ToString(CultureInfo.InvariantCulture),
-                g.OutputTokens.ToString(CultureInfo.InvariantCulture))).Append('\n');
+                g.OutputTokens.ToString(CultureInfo.InvariantCulture),
+                g.UnpricedRequests?.ToString(CultureInfo.InvariantCulture) ?? "")).Append('\n');
         }
 
         return csv.ToString();

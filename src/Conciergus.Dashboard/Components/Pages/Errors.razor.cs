@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Panels;
@@ -28,19 +29,30 @@ public sealed partial class Errors : PanelPage
     /// <summary>Creates the page.</summary>
     public Errors()
     {
-        _feed = new ChartFeed((window, step) => _keys.Select(k => LinePoints(TimeSeriesMetric.Requests, window, step, k)).ToArray());
+        _feed = new ChartFeed(async (window, step) =>
+        {
+            var lines = new List<IReadOnlyList<ChartPoint>>();
+            foreach (var key in _keys)
+            {
+                lines.Add(Query.IsFiltered
+                    ? await FilteredPointsAsync(TimeSeriesMetric.Requests, window, step, AnalyticsService.Narrow(Query.Filter, FilterFields.ErrorCategory, key.Value))
+                    : LinePoints(TimeSeriesMetric.Requests, window, step, key));
+            }
+
+            return (IReadOnlyList<IReadOnlyList<ChartPoint>>)lines;
+        });
     }
 
     /// <inheritdoc />
     protected override bool IsEmpty => _summary is { Requests: 0 };
 
     /// <inheritdoc />
-    protected override void Load()
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _summary = Analytics.Summary(Query.Window);
-        _report = Analytics.Errors(Query.Window);
-        _types = Analytics.TopErrorTypes(Query.Window, 10);
-        _samples = Analytics.RecentErrorSamples(Query.Window, Samples);
+        _summary = await Analytics.SummaryAsync(Query.Window, Query.Filter, cancellationToken);
+        _report = await Analytics.ErrorsAsync(Query.Window, Query.Filter, cancellationToken);
+        _types = Analytics.TopErrorTypes(Query.Window, 10, Query.Filter);
+        _samples = Analytics.RecentErrorSamples(Query.Window, Samples, Query.Filter);
         if (_seriesQuery != Query || _keys.Count == 0 || _report.Categories.Any(c => !_keys.Any(k => k.Value == c.Category)))
         {
             _seriesQuery = Query;

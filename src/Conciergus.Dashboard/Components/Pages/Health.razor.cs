@@ -36,9 +36,6 @@ public sealed partial class Health : PanelPage
     public required AiOperationCollector Collector { get; init; }
 
     [Inject]
-    public required TimeSeriesCache Cache { get; init; }
-
-    [Inject]
     public required ModelHealthClassifier Classifier { get; init; }
 
     [Inject]

@@ -21,15 +21,20 @@ public sealed partial class Models : PanelPage
     protected override bool IsEmpty => Loaded && _rows.Count == 0;
 
     /// <inheritdoc />
-    protected override void Load()
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
         var step = Step;
-        _rows = Analytics.Models(Query.Window).Select(m =>
+        var rows = new List<ModelRow>();
+        foreach (var m in await Analytics.ModelsAsync(Query.Window, Query.Filter, cancellationToken))
         {
-            var key = SeriesKey.ForModel(m.Provider, m.Model);
-            var line = Analytics.Line(TimeSeriesMetric.Requests, key, Query.Window, step).Points;
-            return ModelRow.Create(m, Downsample(line.Select(p => p[1] ?? 0).ToArray(), SparklinePoints), Health);
-        }).ToList();
+            // Unfiltered: the model's own series; filtered: the filter narrowed to the model (memory or store).
+            var line = Query.IsFiltered
+                ? (await Analytics.LineAsync(TimeSeriesMetric.Requests, Query.Window, step, ModelFilter(m.Provider, m.Model), cancellationToken)).Points
+                : Analytics.Line(TimeSeriesMetric.Requests, SeriesKey.ForModel(m.Provider, m.Model), Query.Window, step).Points;
+            rows.Add(ModelRow.Create(m, Downsample(line.Select(p => p[1] ?? 0).ToArray(), SparklinePoints), Health));
+        }
+
+        _rows = rows;
     }
 
     /// <summary>Sums consecutive values into at most <paramref name="points"/> buckets.</summary>

@@ -34,20 +34,20 @@ public sealed partial class Overview : PanelPage
     /// <summary>Creates the page and its chart feeds.</summary>
     public Overview()
     {
-        _requestsFeed = new ChartFeed((window, step) =>
+        _requestsFeed = new ChartFeed(async (window, step) =>
         {
-            var requests = LinePoints(TimeSeriesMetric.RequestsPerSecond, window, step);
-            var errors = LinePoints(TimeSeriesMetric.Errors, window, step).Select(p => p with { Value = p.Value / step.TotalSeconds }).ToArray();
-            return [requests, errors];
+            var requests = await FilteredPointsAsync(TimeSeriesMetric.RequestsPerSecond, window, step);
+            var errors = (await FilteredPointsAsync(TimeSeriesMetric.Errors, window, step)).Select(p => p with { Value = p.Value / step.TotalSeconds }).ToArray();
+            return (IReadOnlyList<IReadOnlyList<ChartPoint>>)[requests, errors];
         });
-        _latencyFeed = new ChartFeed((window, step) =>
+        _latencyFeed = new ChartFeed(async (window, step) => (IReadOnlyList<IReadOnlyList<ChartPoint>>)
         [
-            LinePoints(TimeSeriesMetric.LatencyP50, window, step), LinePoints(TimeSeriesMetric.LatencyP95, window, step),
-            LinePoints(TimeSeriesMetric.LatencyP99, window, step), LinePoints(TimeSeriesMetric.TtftP50, window, step),
+            await FilteredPointsAsync(TimeSeriesMetric.LatencyP50, window, step), await FilteredPointsAsync(TimeSeriesMetric.LatencyP95, window, step),
+            await FilteredPointsAsync(TimeSeriesMetric.LatencyP99, window, step), await FilteredPointsAsync(TimeSeriesMetric.TtftP50, window, step),
         ]);
-        _errorRateFeed = new ChartFeed((window, step) =>
-            [LinePoints(TimeSeriesMetric.ErrorRate, window, step).Select(p => p with { Value = p.Value * 100 }).ToArray()]);
-        _costFeed = new ChartFeed((window, step) => [LinePoints(TimeSeriesMetric.Cost, window, step)]);
+        _errorRateFeed = new ChartFeed(async (window, step) => (IReadOnlyList<IReadOnlyList<ChartPoint>>)
+            [(await FilteredPointsAsync(TimeSeriesMetric.ErrorRate, window, step)).Select(p => p with { Value = p.Value * 100 }).ToArray()]);
+        _costFeed = new ChartFeed(async (window, step) => (IReadOnlyList<IReadOnlyList<ChartPoint>>)[await FilteredPointsAsync(TimeSeriesMetric.Cost, window, step)]);
     }
 
     /// <inheritdoc />
@@ -74,15 +74,12 @@ public sealed partial class Overview : PanelPage
             : [];
 
     /// <inheritdoc />
-    protected override void Load()
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _summary = Analytics.Summary(Query.Window, Query.Filter);
-        _previous = Analytics.PreviousSummary(Query.Window, Query.Filter);
-        _models = Query.IsFiltered && Query.Filter.Dimension != Core.TimeSeries.SeriesDimension.Model
-            ? []
-            : Analytics.Models(Query.Window)
-                .Where(m => !Query.IsFiltered || Core.TimeSeries.SeriesKey.ForModel(m.Provider, m.Model) == Query.Filter)
-                .Take(TopModels).ToList();
+        var filter = Query.Filter;
+        _summary = await Analytics.SummaryAsync(Query.Window, filter, cancellationToken);
+        _previous = await Analytics.PreviousSummaryAsync(Query.Window, filter, cancellationToken);
+        _models = (await Analytics.ModelsAsync(Query.Window, filter, cancellationToken)).Take(TopModels).ToList();
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Operations;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using Microsoft.AspNetCore.Components;
@@ -28,6 +29,8 @@ public sealed partial class Traces : IDisposable
     private ITimer? _refreshTimer;
     private bool _autoRefresh;
     private bool _interactive;
+    private OperationFilter _filter = OperationFilter.Empty;
+    private string? _filterWarning;
 
     [Inject]
     public required TraceStore Store { get; init; }
@@ -69,7 +72,7 @@ public sealed partial class Traces : IDisposable
         double.TryParse(MinDurationMs, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0 ? ms : null;
 
     private bool HasFilters => !string.IsNullOrEmpty(Model) || !string.IsNullOrEmpty(Application) || !string.IsNullOrEmpty(User)
-        || Status is "ok" or "error" || MinDurationValue is not null;
+        || Status is "ok" or "error" || MinDurationValue is not null || !_filter.IsEmpty;
 
     private string HeldCaption => _stats is { } s ? $"{Formatting.Compact(s.Traces)} traces held (the most recent {Formatting.Compact(Store.Options.MaxTraces)})" : "";
 
@@ -78,6 +81,30 @@ public sealed partial class Traces : IDisposable
         : "";
 
     protected override void OnParametersSet() => Reload();
+
+    protected override void OnInitialized() => Navigation.LocationChanged += OnLocationChanged;
+
+    // Filters other than the fields above (environment=, metadata.tier=, ...) change no [SupplyParameterFromQuery] value.
+    private void OnLocationChanged(object? sender, Microsoft.AspNetCore.Components.Routing.LocationChangedEventArgs e) =>
+        _ = InvokeAsync(() =>
+        {
+            Reload();
+            StateHasChanged();
+        });
+
+    /// <summary>Every filter of the URL (the read API's names), the list fields above included.</summary>
+    private OperationFilter ReadFilter()
+    {
+        var uri = Navigation.ToAbsoluteUri(Navigation.Uri);
+        var pairs = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query)
+            .Where(p => !Endpoints.TraceEndpoints.ListParameters.Contains(p.Key, StringComparer.OrdinalIgnoreCase))
+            .Select(p => new KeyValuePair<string, IReadOnlyList<string?>>(p.Key, p.Value.ToArray()))
+            .ToList();
+        var kept = pairs.Where(p => OperationFilter.TryParse([p], new HashSet<string>(), out _, out _)).ToList();
+        _filterWarning = kept.Count == pairs.Count ? null : "ignored: " + string.Join(", ", pairs.Except(kept).Select(p => p.Key));
+        OperationFilter.TryParse(kept, new HashSet<string>(), out var filter, out _);
+        return filter;
+    }
 
     // After prerendering the page is static until the circuit connects; browser tests wait for this marker.
     protected override void OnAfterRender(bool firstRender)
@@ -93,16 +120,19 @@ public sealed partial class Traces : IDisposable
     {
         try
         {
-            _page = Store.List(new TraceQuery
-            {
-                Model = Model,
-                Application = Application,
-                UserId = User,
-                HasError = Status switch { "error" => true, "ok" => false, _ => null },
-                MinDurationMs = MinDurationValue,
-                Limit = PageSize,
-                Offset = Math.Max(0, Offset ?? 0),
-            });
+            _filter = ReadFilter();
+            _page = Store.List(Endpoints.TraceEndpoints.WithFilter(
+                new TraceQuery
+                {
+                    Model = Model,
+                    Application = Application,
+                    UserId = User,
+                    HasError = Status switch { "error" => true, "ok" => false, _ => null },
+                    MinDurationMs = MinDurationValue,
+                    Limit = PageSize,
+                    Offset = Math.Max(0, Offset ?? 0),
+                },
+                _filter));
             _stats = Store.Stats;
             var now = TimeProvider.GetUtcNow();
             _recentErrors = [.. RecentErrors.Between(now.AddHours(-1), now.AddSeconds(1)).Take(RecentErrorCount)];
@@ -128,7 +158,11 @@ public sealed partial class Traces : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _refreshTimer?.Dispose();
+    public void Dispose()
+    {
+        Navigation.LocationChanged -= OnLocationChanged;
+        _refreshTimer?.Dispose();
+    }
 
     private void ApplyFilter(string name, string? value) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
@@ -137,8 +171,9 @@ public sealed partial class Traces : IDisposable
             ["offset"] = null, // a new filter starts at the newest trace
         }));
 
-    private void ClearFilters() =>
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(new Dictionary<string, object?>
+    private void ClearFilters()
+    {
+        var parameters = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase)
         {
             ["model"] = null,
             ["application"] = null,
@@ -146,7 +181,14 @@ public sealed partial class Traces : IDisposable
             ["status"] = null,
             ["minDurationMs"] = null,
             ["offset"] = null,
-        }));
+        };
+        foreach (var clause in _filter.Clauses)
+        {
+            parameters[clause.Field] = null;
+        }
+
+        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(parameters));
+    }
 
     private void PreviousPage() => GoToOffset(Math.Max(0, (Offset ?? 0) - PageSize));
 

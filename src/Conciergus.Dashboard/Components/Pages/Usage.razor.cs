@@ -27,10 +27,10 @@ public sealed partial class Usage : PanelPage
     /// <summary>Creates the page.</summary>
     public Usage()
     {
-        _tokensFeed = new ChartFeed((window, step) =>
+        _tokensFeed = new ChartFeed(async (window, step) => (IReadOnlyList<IReadOnlyList<ChartPoint>>)
         [
-            LinePoints(TimeSeriesMetric.InputTokens, window, step), LinePoints(TimeSeriesMetric.CachedInputTokens, window, step),
-            LinePoints(TimeSeriesMetric.OutputTokens, window, step), LinePoints(TimeSeriesMetric.ReasoningTokens, window, step),
+            await FilteredPointsAsync(TimeSeriesMetric.InputTokens, window, step), await FilteredPointsAsync(TimeSeriesMetric.CachedInputTokens, window, step),
+            await FilteredPointsAsync(TimeSeriesMetric.OutputTokens, window, step), await FilteredPointsAsync(TimeSeriesMetric.ReasoningTokens, window, step),
         ]);
     }
 
@@ -38,21 +38,29 @@ public sealed partial class Usage : PanelPage
     protected override bool IsEmpty => _summary is { Requests: 0 };
 
     /// <inheritdoc />
-    protected override void Load()
+    protected override async Task LoadAsync(CancellationToken cancellationToken)
     {
-        _summary = Analytics.Summary(Query.Window, Query.Filter);
-        _groups = Analytics.Groups(Query.Window, _groupBy);
-        _users = Analytics.TopUsers(Query.Window, TopUsers);
+        _summary = await Analytics.SummaryAsync(Query.Window, Query.Filter, cancellationToken);
+        _groups = await Analytics.GroupsAsync(Query.Window, _groupBy, Query.Filter, cancellationToken);
+        _users = await Analytics.TopUsersAsync(Query.Window, TopUsers, Query.Filter, cancellationToken);
     }
 
     /// <inheritdoc />
     protected override Task PushChartsAsync(bool reset) =>
         _tokensFeed.PushAsync(_tokensChart, Query.Window, Step, TimeProvider.GetUtcNow(), reset);
 
-    private void SetGroupBy(SeriesDimension dimension)
+    private async Task SetGroupBy(SeriesDimension dimension)
     {
         _groupBy = dimension;
-        _groups = Analytics.Groups(Query.Window, _groupBy);
+        try
+        {
+            _groups = await Analytics.GroupsAsync(Query.Window, _groupBy, Query.Filter);
+        }
+        catch (SliceUnavailableException ex)
+        {
+            _groups = [];
+            LoadError = ex.Message;
+        }
     }
 
     private static string Label(SeriesDimension d) => d switch

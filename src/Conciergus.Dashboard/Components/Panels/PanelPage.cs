@@ -1,8 +1,11 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Live;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Routing;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.JSInterop;
 
 namespace Conciergus.Dashboard.Components.Panels;
@@ -22,6 +25,8 @@ public abstract class PanelPage : ComponentBase, IDisposable
     private RenderThrottle? _throttle;
     private bool _chartsNeedReset = true;
     private PanelQuery? _lastQuery;
+    private bool _loading;
+    private bool _loadAgain;
 
     [Inject]
     public required LivePublisher Publisher { get; init; }
@@ -38,33 +43,26 @@ public abstract class PanelPage : ComponentBase, IDisposable
     [Inject]
     public required IJSRuntime JS { get; init; }
 
-    /// <summary>?window= (5m, 15m, 1h, 6h, 24h, 7d, 30d or any 1m..30d).</summary>
-    [SupplyParameterFromQuery(Name = "window")]
-    public string? WindowParameter { get; set; }
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
 
-    /// <summary>?application= filter.</summary>
-    [SupplyParameterFromQuery(Name = "application")]
-    public string? ApplicationParameter { get; set; }
-
-    /// <summary>?model= filter ("provider/model").</summary>
-    [SupplyParameterFromQuery(Name = "model")]
-    public string? ModelParameter { get; set; }
-
-    /// <summary>?environment= filter.</summary>
-    [SupplyParameterFromQuery(Name = "environment")]
-    public string? EnvironmentParameter { get; set; }
+    [Inject]
+    public required TimeSeriesCache Cache { get; init; }
 
     /// <summary>The window used when the URL names none.</summary>
     protected virtual TimeSpan DefaultWindow => TimeSpan.FromHours(1);
 
     /// <summary>The parsed query.</summary>
-    protected PanelQuery Query { get; private set; } = PanelQuery.Parse(null, null, null, null, TimeSpan.FromHours(1));
+    protected PanelQuery Query { get; private set; } = new(TimeSpan.FromHours(1), "1h", OperationFilter.Empty, null);
+
+    /// <summary>Query parameters of the page itself (not filters), such as groupBy.</summary>
+    protected virtual IReadOnlySet<string> PageParameters { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Whether the read models have been read at least once (false until the publisher's first tick).</summary>
     protected bool Loaded { get; private set; }
 
     /// <summary>Why the last load failed, when it did.</summary>
-    protected string? LoadError { get; private set; }
+    protected string? LoadError { get; set; }
 
     /// <summary>The live publisher's state (its last error shows as "updates paused").</summary>
     protected LivePublisherStatus Status { get; private set; } = new(false, null, 0, 0, 0, 0, null);
@@ -82,33 +80,81 @@ public abstract class PanelPage : ComponentBase, IDisposable
     protected string Local(DateTimeOffset? time, bool withDate = false) =>
         time is { } t ? Formatting.LocalTime(t, BrowserTime.Zone, withDate) : Formatting.Missing;
 
-    /// <summary>Reads the read models for <see cref="Query"/> (synchronously: they are in memory and pre-aggregated).</summary>
-    protected abstract void Load();
+    /// <summary>Reads the read models for <see cref="Query"/> when they are all in memory (pages without filtered slices).</summary>
+    protected virtual void Load()
+    {
+    }
+
+    /// <summary>Reads the read models for <see cref="Query"/>; a filtered slice may be a store query (hence async).</summary>
+    protected virtual Task LoadAsync(CancellationToken cancellationToken)
+    {
+        Load();
+        return Task.CompletedTask;
+    }
 
     /// <summary>Pushes chart data: everything when <paramref name="reset"/>, else only new points.</summary>
     protected virtual Task PushChartsAsync(bool reset) => Task.CompletedTask;
 
-    /// <summary>A metric line of the filtered series as chart points.</summary>
-    protected IReadOnlyList<ChartPoint> LinePoints(TimeSeriesMetric metric, TimeSpan window, TimeSpan step, SeriesKey? key = null) =>
-        Analytics.Line(metric, key ?? Query.Filter, window, step).Points.Select(p => new ChartPoint((long)p[0]!.Value, p[1])).ToArray();
+    /// <summary>A metric line of one series as chart points.</summary>
+    protected IReadOnlyList<ChartPoint> LinePoints(TimeSeriesMetric metric, TimeSpan window, TimeSpan step, SeriesKey key) =>
+        Analytics.Line(metric, key, window, step).Points.Select(p => new ChartPoint((long)p[0]!.Value, p[1])).ToArray();
+
+    /// <summary>A metric line of the operations passing <paramref name="filter"/> (the page's filters by default), from memory or the store.</summary>
+    protected async Task<IReadOnlyList<ChartPoint>> FilteredPointsAsync(TimeSeriesMetric metric, TimeSpan window, TimeSpan step, OperationFilter? filter = null)
+    {
+        var line = await Analytics.LineAsync(metric, window, step, filter ?? Query.Filter);
+        return line.Points.Select(p => new ChartPoint((long)p[0]!.Value, p[1])).ToArray();
+    }
+
+    /// <summary>The page's filter narrowed to one provider + model (a row's own line); the provider is named only when another provider serves the same model id.</summary>
+    protected OperationFilter ModelFilter(string provider, string model)
+    {
+        var narrowed = AnalyticsService.Narrow(Query.Filter, FilterFields.Model, model);
+        return Cache.Keys(SeriesDimension.Model).Any(k => k.ModelParts.Model == model && k.ModelParts.Provider != provider)
+            ? AnalyticsService.Narrow(narrowed, FilterFields.Provider, provider)
+            : narrowed;
+    }
 
     protected override void OnInitialized()
     {
         _throttle = new RenderThrottle(RenderInterval, TimeProvider, () => InvokeAsync(RefreshAsync));
         _subscription = Publisher.Subscribe(_ => _throttle?.Request());
+
+        // Filters live in the URL: a chip added or removed navigates, and the open page re-reads its query.
+        Navigation.LocationChanged += OnLocationChanged;
     }
 
-    protected override void OnParametersSet()
+    protected override async Task OnParametersSetAsync()
     {
-        var query = PanelQuery.Parse(WindowParameter, ApplicationParameter, ModelParameter, EnvironmentParameter, DefaultWindow);
-        if (query != _lastQuery)
+        ApplyUri();
+        await SafeLoadAsync();
+    }
+
+    private void OnLocationChanged(object? sender, LocationChangedEventArgs e) => _ = InvokeAsync(async () =>
+    {
+        if (ApplyUri())
         {
-            _lastQuery = query;
-            Query = query;
-            _chartsNeedReset = true;
+            await SafeLoadAsync();
+            StateHasChanged();
+        }
+    });
+
+    /// <summary>Reads window and filters from the URL; true when they changed.</summary>
+    private bool ApplyUri()
+    {
+        var uri = Navigation.ToAbsoluteUri(Navigation.Uri);
+        var pairs = QueryHelpers.ParseQuery(uri.Query)
+            .Select(p => new KeyValuePair<string, IReadOnlyList<string?>>(p.Key, p.Value.ToArray()));
+        var query = PanelQuery.Parse(pairs, DefaultWindow, PageParameters, Cache);
+        if (query == _lastQuery)
+        {
+            return false;
         }
 
-        SafeLoad();
+        _lastQuery = query;
+        Query = query;
+        _chartsNeedReset = true;
+        return true;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -125,7 +171,7 @@ public abstract class PanelPage : ComponentBase, IDisposable
         }
     }
 
-    private void SafeLoad()
+    private async Task SafeLoadAsync()
     {
         Status = Publisher.Status;
         if (Publisher.Latest is null)
@@ -133,17 +179,34 @@ public abstract class PanelPage : ComponentBase, IDisposable
             return;
         }
 
+        if (_loading)
+        {
+            // A (store) load is running: it runs once more when it ends, with the query in force then.
+            _loadAgain = true;
+            return;
+        }
+
+        _loading = true;
         try
         {
-            Load();
-            Loaded = true;
-            LoadError = null;
+            do
+            {
+                _loadAgain = false;
+                await LoadAsync(CancellationToken.None);
+                Loaded = true;
+                LoadError = null;
+            }
+            while (_loadAgain);
         }
-#pragma warning disable CA1031 // A failing read model shows the panel's error state; the page stays usable.
+#pragma warning disable CA1031 // A failing read model shows the panel's error state (a slice the store cannot answer says why); the page stays usable.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             LoadError = ex.Message;
+        }
+        finally
+        {
+            _loading = false;
         }
     }
 
@@ -152,7 +215,7 @@ public abstract class PanelPage : ComponentBase, IDisposable
         try
         {
             var wasLoaded = Loaded;
-            SafeLoad();
+            await SafeLoadAsync();
             StateHasChanged();
             if (Loaded && wasLoaded && !_chartsNeedReset)
             {
@@ -173,6 +236,7 @@ public abstract class PanelPage : ComponentBase, IDisposable
         // The subscription first: once it is gone no snapshot can ask the (then disposed) throttle for a render.
         _subscription?.Dispose();
         _throttle?.Dispose();
+        Navigation.LocationChanged -= OnLocationChanged;
         GC.SuppressFinalize(this);
     }
 }

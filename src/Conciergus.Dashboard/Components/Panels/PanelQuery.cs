@@ -1,31 +1,42 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Dashboard.Components.Panels;
 
 /// <summary>
-/// What a panel shows, as kept in the URL (?window=1h&amp;model=openai/gpt-4o): the window and at most one filter.
-/// The cache keeps one series per dimension (no cross-dimension series), so a filter selects exactly one
-/// series and filters combine by precedence: application, then model, then environment.
+/// What a panel shows, as kept in the URL (?window=1h&amp;model=gpt-4o,gpt-4o-mini&amp;application=support-bot): the
+/// window and the filters, the same names and syntax as the read API (AND across fields, a comma means OR).
 /// </summary>
 /// <param name="Window">The window (now - window, now].</param>
 /// <param name="WindowText">The window as written in the URL ("1h").</param>
-/// <param name="Filter">The selected series (<see cref="SeriesKey.Total"/> without a filter).</param>
+/// <param name="Filter">The filters in force (empty: all traffic).</param>
 /// <param name="Warning">Why part of the URL was ignored, in words (null when all of it applies).</param>
-public sealed record PanelQuery(TimeSpan Window, string WindowText, SeriesKey Filter, string? Warning)
+public sealed record PanelQuery(TimeSpan Window, string WindowText, OperationFilter Filter, string? Warning)
 {
     /// <summary>The preset windows of the picker.</summary>
     public static IReadOnlyList<string> Presets { get; } = ["5m", "15m", "1h", "6h", "24h", "7d", "30d"];
 
     /// <summary>Whether a filter is active.</summary>
-    public bool IsFiltered => Filter.Dimension != SeriesDimension.Total;
+    public bool IsFiltered => !Filter.IsEmpty;
 
-    /// <summary>Parses the query values; anything invalid falls back to the default with a warning.</summary>
-    public static PanelQuery Parse(string? window, string? application, string? model, string? environment, TimeSpan defaultWindow)
+    /// <summary>
+    /// Parses the URL's query. Names in <paramref name="pageParameters"/> belong to the page (groupBy, ...) and are
+    /// skipped; an unknown name or a bad value is ignored with a warning. Older links named a model as
+    /// "provider/model": when <paramref name="cache"/> knows that provider, the value reads as that model of that provider.
+    /// </summary>
+    public static PanelQuery Parse(
+        IEnumerable<KeyValuePair<string, IReadOnlyList<string?>>> query,
+        TimeSpan defaultWindow,
+        IReadOnlySet<string> pageParameters,
+        TimeSeriesCache? cache = null)
     {
+        ArgumentNullException.ThrowIfNull(query);
         var warnings = new List<string>();
         var span = defaultWindow;
         var text = TimeWindow.Format(defaultWindow);
+        var pairs = query.ToList();
+        var window = pairs.FirstOrDefault(p => string.Equals(p.Key, "window", StringComparison.OrdinalIgnoreCase)).Value is { Count: > 0 } w ? w[0] : null;
         if (!string.IsNullOrWhiteSpace(window))
         {
             if (TimeWindow.TryParseWindow(window, out var parsed, out var error))
@@ -39,40 +50,45 @@ public sealed record PanelQuery(TimeSpan Window, string WindowText, SeriesKey Fi
             }
         }
 
-        var given = new List<SeriesKey>();
-        if (!string.IsNullOrWhiteSpace(application))
+        var skip = new HashSet<string>(pageParameters, StringComparer.OrdinalIgnoreCase) { "window" };
+        var kept = new List<KeyValuePair<string, IReadOnlyList<string?>>>();
+        foreach (var pair in pairs.Where(p => !skip.Contains(p.Key)))
         {
-            given.Add(new SeriesKey(SeriesDimension.Application, application));
+            if (!OperationFilter.TryParse([pair], skip, out _, out var error))
+            {
+                warnings.Add($"{pair.Key} ignored: {error}");
+                continue;
+            }
+
+            kept.Add(pair);
         }
 
-        if (!string.IsNullOrWhiteSpace(model))
-        {
-            var slash = model.IndexOf('/', StringComparison.Ordinal);
-            given.Add(slash > 0 ? SeriesKey.ForModel(model[..slash], model[(slash + 1)..]) : new SeriesKey(SeriesDimension.Model, model));
-        }
-
-        if (!string.IsNullOrWhiteSpace(environment))
-        {
-            given.Add(new SeriesKey(SeriesDimension.Environment, environment));
-        }
-
-        if (given.Count > 1)
-        {
-            warnings.Add("one filter at a time: showing the first of application, model, environment");
-        }
-
-        return new PanelQuery(span, text, given.Count > 0 ? given[0] : SeriesKey.Total, warnings.Count == 0 ? null : string.Join("; ", warnings));
+        OperationFilter.TryParse(kept, skip, out var filter, out _);
+        filter = Legacy(filter, cache);
+        return new PanelQuery(span, text, filter, warnings.Count == 0 ? null : string.Join("; ", warnings));
     }
 
-    /// <summary>The URL value of a filter key ("provider/model" for models).</summary>
-    public static string FilterValue(SeriesKey key) => AnalyticsService.DisplayKey(key);
-
-    /// <summary>The query parameter name of a dimension that can filter.</summary>
-    public static string? ParameterName(SeriesDimension dimension) => dimension switch
+    /// <summary>"model=openai/gpt-4o" (links made before filters existed) as the model gpt-4o of provider openai.</summary>
+    private static OperationFilter Legacy(OperationFilter filter, TimeSeriesCache? cache)
     {
-        SeriesDimension.Application => "application",
-        SeriesDimension.Model => "model",
-        SeriesDimension.Environment => "environment",
-        _ => null,
-    };
+        if (cache is null || filter.Clause(FilterFields.Model) is not { Values: [var value] } || value.IndexOf('/', StringComparison.Ordinal) is not (> 0 and var slash))
+        {
+            return filter;
+        }
+
+        var provider = value[..slash];
+        var model = value[(slash + 1)..];
+        var models = cache.Keys(SeriesDimension.Model);
+        if (models.Any(k => k.ModelParts.Model == value) || !models.Any(k => k.ModelParts == (provider, model)))
+        {
+            return filter; // a model id with a slash in it (or an unknown pair): keep it as written
+        }
+
+        var narrowed = AnalyticsService.Narrow(filter, FilterFields.Model, model);
+
+        // Only another provider serving the same model id needs the provider clause (which the store then answers).
+        return models.Any(k => k.ModelParts.Model == model && k.ModelParts.Provider != provider) && filter.Clause(FilterFields.Provider) is null
+            ? AnalyticsService.Narrow(narrowed, FilterFields.Provider, provider)
+            : narrowed;
+    }
 }

@@ -1,5 +1,4 @@
 using Conciergus.Core.Analytics;
-using Conciergus.Core.TimeSeries;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 
@@ -13,9 +12,6 @@ public sealed partial class PanelToolbar
 
     [Inject]
     public required NavigationManager Navigation { get; init; }
-
-    [Inject]
-    public required TimeSeriesCache Cache { get; init; }
 
     /// <summary>Page title (the page's h1).</summary>
     [Parameter, EditorRequired]
@@ -33,29 +29,9 @@ public sealed partial class PanelToolbar
     [Parameter]
     public bool ShowWindow { get; set; } = true;
 
-    /// <summary>Shows the application / model / environment filter.</summary>
+    /// <summary>Shows the filter bar (chips in the URL).</summary>
     [Parameter]
     public bool ShowFilters { get; set; } = true;
-
-    private string CurrentFilter => Query.IsFiltered ? $"{PanelQuery.ParameterName(Query.Filter.Dimension)}={PanelQuery.FilterValue(Query.Filter)}" : "";
-
-    private IEnumerable<(string Value, string Label)> FilterOptions()
-    {
-        foreach (var dimension in new[] { SeriesDimension.Application, SeriesDimension.Model, SeriesDimension.Environment })
-        {
-            var name = PanelQuery.ParameterName(dimension)!;
-            foreach (var key in Cache.Keys(dimension).Where(k => !k.IsOverflow).OrderBy(k => k.Value, StringComparer.Ordinal).Take(50))
-            {
-                var value = PanelQuery.FilterValue(key);
-                yield return ($"{name}={value}", $"{name}: {value}");
-            }
-        }
-
-        if (Query.IsFiltered && !Cache.Keys(Query.Filter.Dimension).Contains(Query.Filter))
-        {
-            yield return (CurrentFilter, $"{PanelQuery.ParameterName(Query.Filter.Dimension)}: {PanelQuery.FilterValue(Query.Filter)}");
-        }
-    }
 
     private void SetWindow(string window) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("window", window));
@@ -79,16 +55,5 @@ public sealed partial class PanelToolbar
         {
             _customError = error;
         }
-    }
-
-    private void SetFilter(string? value)
-    {
-        var parameters = new Dictionary<string, object?> { ["application"] = null, ["model"] = null, ["environment"] = null };
-        if (!string.IsNullOrEmpty(value) && value.IndexOf('=', StringComparison.Ordinal) is var eq and > 0)
-        {
-            parameters[value[..eq]] = value[(eq + 1)..];
-        }
-
-        Navigation.NavigateTo(Navigation.GetUriWithQueryParameters(parameters));
     }
 }
