@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conciergus.Dashboard.Security;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conciergus.Dashboard.Tests.Endpoints;
 
@@ -74,6 +75,10 @@ public sealed class ReadApiEndpointsTests : IDisposable
         var response = await client.PostAsJsonAsync("/api/v1/operations", new { operations = items });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         client.Dispose();
+
+        // Slices the cache cannot answer (costs by user) come from the operation store: commit what was sent
+        // (on the fake clock the writer commits on flush; live, within a second).
+        await _factory.Services.GetRequiredService<Conciergus.Core.Operations.IOperationStore>().FlushAsync();
 
         // Ingestion keys only ingest: the reads go with a Viewer API key.
         return _factory.CreateApiClient(ConciergusRole.Viewer);

@@ -147,9 +147,9 @@ public sealed class FilteredReadApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Read_StoreNotConfigured_StoreSliceIs503MemorySliceIs200()
+    public async Task Read_StoreSwitchedOff_StoreSliceIs503MemorySliceIs200()
     {
-        using var factory = new ConciergusAppFactory();
+        using var factory = new ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:Operations:Enabled"] = "false" });
         using var client = factory.CreateApiClient(ConciergusRole.Viewer);
 
         var refused = await client.GetAsync("/api/v1/summary?window=1h&user=u-1");

@@ -71,7 +71,11 @@ public sealed class RestartRestoreTests : IDisposable
 
             // A graceful stop loses nothing: what the pages show now is what they show after the restart.
             using var ingest = app.IngestionClient();
-            await SendAsync(ingest, Batch(99));
+            var afterRestart = (await admin.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("operationStore").GetProperty("appended").GetInt64();
+            var more = await SendAsync(ingest, Batch(99));
+
+            // Costs by user are answered by the store, which commits within a second: read once it has this batch.
+            await WaitCommittedAsync(app, admin, (int)afterRestart + more);
             beforeTerm = await FiguresAsync(admin);
             await app.TerminateAsync();
         }

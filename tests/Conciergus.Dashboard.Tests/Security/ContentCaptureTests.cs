@@ -126,6 +126,8 @@ public sealed class ContentRevealPageTests : DashboardTestContext
         Services.AddSingleton(privacy);
         Services.AddSingleton<ISpanContentRedactor>(LengthOnlyContentRedactor.Instance);
         Services.AddSingleton(new AuditRecorder(_audit));
+        Services.AddSingleton(new Conciergus.Core.History.TraceHistory(_store, Microsoft.Extensions.Logging.Abstractions.NullLogger<Conciergus.Core.History.TraceHistory>.Instance));
+        Services.AddSingleton(Logs.LogStoreTests.Create());
         var t = TraceTestData.TraceId(1);
         _store.Add(TraceTestData.Span(t, TraceTestData.SpanId(1), name: "chat gpt-4o", operation: TraceTestData.Operation(t, TraceTestData.SpanId(1)),
             attributes: new() { ["gen_ai.input.messages"] = "tell me a secret", ["gen_ai.request.model"] = "gpt-4o" }));

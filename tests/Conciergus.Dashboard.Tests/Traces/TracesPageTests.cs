@@ -26,6 +26,7 @@ public sealed class TracesPageTests : DashboardTestContext
         Services.AddSingleton<ISpanContentRedactor>(LengthOnlyContentRedactor.Instance);
         Services.AddSingleton(new Conciergus.Core.History.TraceHistory(_store, Microsoft.Extensions.Logging.Abstractions.NullLogger<Conciergus.Core.History.TraceHistory>.Instance));
         Services.AddOptions<Conciergus.Core.Audit.PrivacyOptions>(); // capture off, the default
+        Services.AddSingleton(Logs.LogStoreTests.Create());
     }
 
     [Fact]
