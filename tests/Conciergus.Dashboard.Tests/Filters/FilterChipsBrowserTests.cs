@@ -96,10 +96,23 @@ public sealed class FilterChipsBrowserTests(ChromiumFixture chromium) : IAsyncLi
         }
 
         var input = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
+
         // Typed as a person does; leaving the box takes the text as the value (the suggestions list offers the same values).
-        await input.ClickAsync();
-        await input.FillAsync(value);
-        await input.PressAsync("Tab");
+        // The prerendered input does nothing until the circuit is connected: type again until the chip reaches the URL.
+        for (var attempt = 1; ; attempt++)
+        {
+            await input.ClickAsync();
+            await input.FillAsync(value);
+            await input.PressAsync("Tab");
+            try
+            {
+                await page.WaitForURLAsync(url => url.Contains("=" + value, StringComparison.Ordinal), new() { Timeout = 5_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+            }
+        }
     }
 
     private sealed class Sink(IOperationStore store) : IAiOperationPreprocessor
