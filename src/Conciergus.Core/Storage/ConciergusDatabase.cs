@@ -17,6 +17,8 @@ public sealed partial class ConciergusDatabase : IDisposable
     /// <summary>File name of the database inside the data directory.</summary>
     public const string FileName = "conciergus.db";
 
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Opens (or creates) the database in the data directory; on failure falls back to memory and reports it.</summary>
     /// <param name="dataDirectory">Where the file lives.</param>
     /// <param name="logger">Logs the failure to open the file.</param>
@@ -61,8 +63,15 @@ public sealed partial class ConciergusDatabase : IDisposable
         }
     }
 
+    /// <summary>Completes once the file is closed (after <see cref="Dispose"/>), so whoever reopens it in the same process can wait for that.</summary>
+    public Task WhenClosed => _closed.Task;
+
     /// <inheritdoc />
-    public void Dispose() => Database.Dispose();
+    public void Dispose()
+    {
+        Database.Dispose();
+        _closed.TrySetResult();
+    }
 
     /// <summary>Words for an operator: what is wrong with the file.</summary>
     internal static string Describe(Exception e)

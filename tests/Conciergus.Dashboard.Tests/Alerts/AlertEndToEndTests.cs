@@ -49,7 +49,7 @@ public sealed class AlertEndToEndTests : IAsyncLifetime
     // ("Page type must be data page") in 3 of 4 full runs this session. The same flow across real processes passes
     // (History/RestartRestoreTests, Robustness/CrashRestartTests). Next step: find what still writes or holds the file
     // after WebApplicationFactory.Dispose, then remove this Skip.
-    [Fact(Skip = "open defect: in-process restart on the same LiteDB file loses the last writes; see the comment above")]
+    [Fact]
     public async Task Alert_FireAcknowledgeRestartResolve_OneWebhookPerStateChange()
     {
         DateTimeOffset t0;

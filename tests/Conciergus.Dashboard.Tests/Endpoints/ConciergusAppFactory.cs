@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Conciergus.Core.Storage;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conciergus.Dashboard.Tests.Endpoints;
@@ -38,6 +40,7 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
     private readonly bool _realClock;
     private readonly Action<IServiceCollection>? _configureServices;
     private readonly bool _ownsDataDirectory;
+    private IHost? _host;
 
     /// <param name="settings">Configuration overrides.</param>
     /// <param name="realClock">Use the system clock (browser tests, where timers must tick by themselves).</param>
@@ -144,6 +147,25 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
         return await client.PostAsync("/auth/login", form);
     }
 
+    private static void StopAndWaitForDatabase(IHost host)
+    {
+        ConciergusDatabase? database;
+        try
+        {
+            database = host.Services.GetService<ConciergusDatabase>();
+            host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // already stopped and disposed (a derived factory from WithWebHostBuilder disposes its own host)
+        }
+
+        if (database is not null && !database.WhenClosed.Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("The app did not close its database within 30 s of stopping.");
+        }
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryField();
 
@@ -167,9 +189,35 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
         }
     }
 
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        _host = base.CreateHost(builder);
+        return _host;
+    }
+
+    /// <summary>
+    /// Stops the app the way a real process stops, and returns only once its database file is closed. With minimal
+    /// hosting the app's own <c>app.Run()</c> runs the host on the entry-point thread and stops and disposes it when the
+    /// app stops, while WebApplicationFactory's dispose stops and disposes the same host on the test thread: two stops
+    /// racing, and the factory returning while the other one still closes LiteDB. A restart test that reopened the data
+    /// folder then read a half-closed file ("Page type must be data page", lost last writes). So: stop the application
+    /// (one stop path, the entry point's), wait until the file is closed, then let the factory dispose what remains.
+    /// </summary>
     protected override void Dispose(bool disposing)
     {
-        base.Dispose(disposing);
+        if (disposing && Interlocked.Exchange(ref _host, null) is { } host)
+        {
+            StopAndWaitForDatabase(host);
+        }
+
+        try
+        {
+            base.Dispose(disposing);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The entry point already stopped and disposed the host (above); the factory's second stop finds it disposed.
+        }
         if (!_ownsDataDirectory)
         {
             return;
