@@ -40,10 +40,12 @@ public sealed class VercelAiSdkGrpcTests
         Assert.Equal(mock.RateLimited, summary.GetProperty("errors").GetInt64());
         Assert.Equal(mock.PromptTokens, summary.GetProperty("inputTokens").GetInt64());
         Assert.Equal(mock.CompletionTokens, summary.GetProperty("outputTokens").GetInt64());
-        // OPEN FINDING (not investigated yet): with ai 5.0.277 and @ai-sdk/openai 2.0.131 some calls' cached tokens
-        // do not reach the dashboard (320 answered, 192 shown in one run): cached tokens are not compared here; the
-        // .NET SDK tests compare them exactly.
-        Assert.True(summary.GetProperty("cachedInputTokens").GetInt64() <= mock.CachedTokens);
+        // Cached tokens: exactly those of the streamed calls. ai 5.0.277 writes `ai.usage.cachedInputTokens` only on
+        // streamText's spans; generateText's spans carry `ai.usage.promptTokens`/`completionTokens` and a provider
+        // metadata without the cached count (node_modules/ai/dist/index.mjs, the doGenerate span attributes), so the
+        // cached tokens of non-streamed calls never leave the SDK. (This was the "320 answered, 192 shown" finding.)
+        Assert.True(mock.CachedTokensStreamed > 0 && mock.CachedTokensStreamed < mock.CachedTokens);
+        Assert.Equal(mock.CachedTokensStreamed, summary.GetProperty("cachedInputTokens").GetInt64());
         var models = await read.GetFromJsonAsync<JsonElement>("/api/v1/models?window=5m");
         var row = Assert.Single(models.GetProperty("models").EnumerateArray());
         Assert.Equal(calls, row.GetProperty("stats").GetProperty("requests").GetInt64());
