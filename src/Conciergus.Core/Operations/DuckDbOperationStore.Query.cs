@@ -75,8 +75,7 @@ public sealed partial class DuckDbOperationStore
         try
         {
             EnsureReadable();
-            using var connection = new DuckDBConnection(ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             using var command = connection.CreateCommand();
             command.CommandText = text;
             sql.Bind(command);
@@ -153,8 +152,7 @@ public sealed partial class DuckDbOperationStore
         try
         {
             EnsureReadable();
-            using var connection = new DuckDBConnection(ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             using var command = connection.CreateCommand();
             command.CommandText = text;
             sql.Bind(command);
@@ -244,8 +242,7 @@ public sealed partial class DuckDbOperationStore
         try
         {
             EnsureReadable();
-            using var connection = new DuckDBConnection(ConnectionString);
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
             using var command = connection.CreateCommand();
             command.CommandText = text;
             sql.Bind(command);

@@ -44,6 +44,12 @@ public interface IOperationStore
     /// <summary>Deletes operations and spans that ended before <paramref name="olderThan"/>, archiving them first when an archive folder is set.</summary>
     Task<OperationPurge> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes a consistent snapshot of the store into <paramref name="targetDirectory"/> while appends go on (no torn
+    /// file; encrypted with the store's key when the store is) and returns the written file's full path.
+    /// </summary>
+    Task<string> BackupAsync(string targetDirectory, CancellationToken cancellationToken);
+
     /// <summary>Replaces stored cost figures of the operations in [from, to) with the given re-priced ones (matched by operation id).</summary>
     Task<long> UpdateCostsAsync(IReadOnlyList<AiOperation> repriced, CancellationToken cancellationToken = default);
 }
