@@ -252,7 +252,7 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
                 try
                 {
                     var batch = new List<AiOperation>(batchSize);
-                    await foreach (var operation in store.ReadAsync(since, t0, OperationFilter.Empty, cancellationToken).ConfigureAwait(false))
+                    await foreach (var operation in store.ReadForRestoreAsync(since, t0, cancellationToken).ConfigureAwait(false))
                     {
                         batch.Add(operation);
                         if (batch.Count == batchSize)
@@ -278,8 +278,6 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
             },
             cancellationToken);
 
-        // The newest failures, for the errors panel's samples (RecentErrors keeps that many).
-        var errors = new Queue<AiOperation>(RecentErrors.Capacity);
         long read = 0;
         var span = Math.Max(1, (t0 - since).Ticks);
         await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -287,19 +285,6 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
             var kept = WithoutLate(batch);
             _cache.Restore(kept);
             _ledger.Restore(kept);
-            foreach (var operation in kept)
-            {
-                if (operation.Status == AiOperationStatus.Error)
-                {
-                    if (errors.Count == RecentErrors.Capacity)
-                    {
-                        errors.Dequeue();
-                    }
-
-                    errors.Enqueue(operation);
-                }
-            }
-
             read += batch.Count;
             var fraction = total is > 0 ? (double)read / total.Value : (double)(EndTicks(batch[^1]) - since.UtcTicks) / span;
 
@@ -308,6 +293,26 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
         }
 
         await producer.ConfigureAwait(false);
+
+        // The newest failures with their details, for the errors panel's samples (RecentErrors keeps that many); the
+        // fast read above leaves error details out.
+        var errors = new Queue<AiOperation>(RecentErrors.Capacity);
+        var failed = new OperationFilter([new FilterClause(FilterFields.Status, ["error"])]);
+        await foreach (var error in store.ReadAsync(since, t0, failed, cancellationToken).ConfigureAwait(false))
+        {
+            if (_lateIds.ContainsKey(error.OperationId))
+            {
+                continue;
+            }
+
+            if (errors.Count == RecentErrors.Capacity)
+            {
+                errors.Dequeue();
+            }
+
+            errors.Enqueue(error);
+        }
+
         foreach (var error in errors)
         {
             _recentErrors.Add(error);

@@ -201,7 +201,7 @@ public sealed partial class DuckDbOperationStore
             using (var command = connection.CreateCommand())
             {
                 var name = (_databaseName ?? Path.GetFileNameWithoutExtension(FilePath)).Replace("\"", "\"\"", StringComparison.Ordinal);
-                command.CommandText = $"ATTACH {StringLiteral(compact)} AS conciergus_compact; COPY FROM DATABASE \"{name}\" TO conciergus_compact; DETACH conciergus_compact;";
+                command.CommandText = $"ATTACH {StringLiteral(compact)} AS conciergus_compact{EncryptionClause()}; COPY FROM DATABASE \"{name}\" TO conciergus_compact; DETACH conciergus_compact;";
                 command.ExecuteNonQuery();
             }
 

@@ -89,6 +89,12 @@ public sealed partial class DuckDbOperationStore
         "error_message, application, function_id, user_id, session_id, conversation_id, environment, experiment_key, " +
         "experiment_variant, retry_count, fallback_used, original_model, finish_reasons, metadata_keys, metadata_values";
 
+    /// <summary>The columns <see cref="ReadForRestoreAsync"/> reads, in <see cref="ReadRestoreRow"/>'s order.</summary>
+    internal const string RestoreColumns =
+        "operation_id, start_time, duration_ms, ttft_ms, operation, provider, request_model, response_model, input_tokens, " +
+        "output_tokens, cached_input_tokens, cache_creation_input_tokens, reasoning_tokens, cost_usd, pricing, status, " +
+        "error_category, application, function_id, user_id, environment, experiment_key, experiment_variant";
+
     /// <summary>The span columns in table order.</summary>
     internal const string SpanColumns =
         "trace_id, span_id, parent_span_id, name, kind, start_time, end_time, duration_ms, status, status_message, application, " +
@@ -253,6 +259,34 @@ public sealed partial class DuckDbOperationStore
             Metadata = Pairs(r, o + 39),
         };
     }
+
+    /// <summary>Reads the restore's projection (<see cref="RestoreColumns"/>).</summary>
+    internal static AiOperation ReadRestoreRow(DbDataReader r) => new()
+    {
+        OperationId = r.GetString(0),
+        StartTime = Utc(r.GetDateTime(1)),
+        DurationMs = r.GetDouble(2),
+        TimeToFirstTokenMs = r.IsDBNull(3) ? null : r.GetDouble(3),
+        Operation = r.GetString(4),
+        Provider = r.GetString(5),
+        RequestModel = r.GetString(6),
+        ResponseModel = String(r, 7),
+        InputTokens = r.GetInt64(8),
+        OutputTokens = r.GetInt64(9),
+        CachedInputTokens = r.GetInt64(10),
+        CacheCreationInputTokens = r.GetInt64(11),
+        ReasoningTokens = r.GetInt64(12),
+        CostUsd = r.IsDBNull(13) ? null : r.GetDecimal(13),
+        Pricing = (PricingStatus)r.GetFieldValue<sbyte>(14),
+        Status = r.GetString(15) == "error" ? AiOperationStatus.Error : AiOperationStatus.Ok,
+        ErrorCategory = ErrorCategoryNames.TryParse(r.GetString(16), out var category) ? category : ErrorCategory.Unknown,
+        Application = r.GetString(17),
+        FunctionId = String(r, 18),
+        UserId = String(r, 19),
+        Environment = String(r, 20),
+        ExperimentKey = String(r, 21),
+        ExperimentVariant = String(r, 22),
+    };
 
     /// <summary>Reads a span from a row selected with <see cref="SpanColumns"/>, then (optionally) the joined operation.</summary>
     internal static SpanRecord ReadSpan(DbDataReader r, bool withOperation)

@@ -450,10 +450,9 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-        var connection = new DuckDBConnection(ConnectionString);
+        var connection = OpenDatabase();
         try
         {
-            connection.Open();
             using var command = connection.CreateCommand();
 
             // Both values passed the options validator (a size pattern, an integer), so they are safe in the statement.

@@ -32,6 +32,15 @@ public interface IOperationStore
     /// <summary>Stored operations that ended in [since, until) and pass the filter, oldest first (restore, export, recompute).</summary>
     IAsyncEnumerable<AiOperation> ReadAsync(DateTimeOffset since, DateTimeOffset until, OperationFilter filter, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every stored operation that ended in [since, until), in no particular order, with only what the in-memory series
+    /// and the per-user ledger use: ids, times, kind, provider, models, tokens, cost and pricing, status, error category,
+    /// application, function, user, environment, experiment and variant. Error details, metadata, finish reasons, trace,
+    /// session and conversation ids are left out. The restore's fast path; the default reads everything.
+    /// </summary>
+    IAsyncEnumerable<AiOperation> ReadForRestoreAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+        ReadAsync(since, until, OperationFilter.Empty, cancellationToken);
+
     /// <summary>Stored spans that started in [since, until), oldest first (restore of the trace store).</summary>
     IAsyncEnumerable<SpanRecord> ReadSpansAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default);
 
@@ -43,6 +52,12 @@ public interface IOperationStore
 
     /// <summary>Deletes operations and spans that ended before <paramref name="olderThan"/>, archiving them first when an archive folder is set.</summary>
     Task<OperationPurge> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes a consistent snapshot of the store into <paramref name="targetDirectory"/> while appends go on (no torn
+    /// file; encrypted with the store's key when the store is) and returns the written file's full path.
+    /// </summary>
+    Task<string> BackupAsync(string targetDirectory, CancellationToken cancellationToken);
 
     /// <summary>Replaces stored cost figures of the operations in [from, to) with the given re-priced ones (matched by operation id).</summary>
     Task<long> UpdateCostsAsync(IReadOnlyList<AiOperation> repriced, CancellationToken cancellationToken = default);

@@ -42,6 +42,19 @@ public sealed class OperationStoreOptions
     /// <summary>DuckDB worker threads (the writer and queries share them).</summary>
     public int Threads { get; set; } = 2;
 
+    /// <summary>
+    /// Key the DuckDB file is encrypted with (AES-GCM, DuckDB 1.4+ <c>ATTACH ... (ENCRYPTION_KEY ...)</c>); null or empty
+    /// keeps the file plain. A file written with a key cannot be opened without it, and a plain file is not opened with one.
+    /// </summary>
+    public string? EncryptionKey { get; set; }
+
+    /// <summary>
+    /// DuckDB encrypts with OpenSSL from its httpfs extension. When that extension is not installed, true lets it encrypt
+    /// with its built-in mbedTLS module, which DuckDB marks unsafe (nonces from a non-cryptographic generator); false
+    /// (default) keeps the store degraded with a message saying how to install httpfs.
+    /// </summary>
+    public bool AllowMbedTlsEncryption { get; set; }
+
     /// <summary>First wait before reopening a store that could not be opened or written; doubles up to <see cref="MaxRetryDelay"/>.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -117,6 +130,11 @@ public sealed partial class OperationStoreOptionsValidator : IValidateOptions<Op
         if (options.Threads is < 1 or > 256)
         {
             failures.Add($"{Section}:Threads must be between 1 and 256 (it is {options.Threads}).");
+        }
+
+        if (options.EncryptionKey is { Length: > 0 } key && (key.Length < 16 || key.Any(char.IsControl)))
+        {
+            failures.Add($"{Section}:EncryptionKey must be at least 16 characters without control characters (or left out for a plain file).");
         }
 
         if (options.RetryDelay <= TimeSpan.Zero || options.MaxRetryDelay < options.RetryDelay)

@@ -112,6 +112,8 @@ internal sealed class BruteForceOperationStore : IOperationStore
     public Task<long> UpdateCostsAsync(IReadOnlyList<AiOperation> repriced, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException();
 
+    public Task<string> BackupAsync(string targetDirectory, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     /// <summary>The exact figures of a set of operations: the reference every path is compared with.</summary>
     public static OperationAggregateRow Row(IReadOnlyList<AiOperation> ops)
     {

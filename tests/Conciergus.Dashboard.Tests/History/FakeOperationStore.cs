@@ -138,4 +138,6 @@ internal sealed class FakeOperationStore : IOperationStore
     public Task<OperationPurge> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
     public Task<long> UpdateCostsAsync(IReadOnlyList<AiOperation> repriced, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+    public Task<string> BackupAsync(string targetDirectory, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

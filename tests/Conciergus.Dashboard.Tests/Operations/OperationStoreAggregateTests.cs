@@ -224,6 +224,71 @@ public sealed class OperationStoreAggregateTests(AggregateStoreFixture fixture) 
         }
     }
 
+    [Fact]
+    public async Task ReadAsync_RangeLargerThanAChunk_EveryOperationOnceOldestFirst()
+    {
+        // Arrange: chunks of ~50 operations, cut on hours, over 3 days of a few hundred operations
+        _host.Store.ReadChunkRows = 50;
+        var read = new List<AiOperation>();
+
+        // Act
+        try
+        {
+            await foreach (var operation in _host.Store.ReadAsync(From, To, OperationFilter.Empty, CancellationToken.None))
+            {
+                read.Add(operation);
+            }
+        }
+        finally
+        {
+            _host.Store.ReadChunkRows = 262_144;
+        }
+
+        // Assert
+        var expected = _operations.Where(InRange).OrderBy(o => o.EndTime).ThenBy(o => o.OperationId, StringComparer.Ordinal).ToList();
+        Assert.True(expected.Count > 200, "the range must span several chunks for the test to mean anything");
+        Assert.Equal(expected.Select(o => o.OperationId), read.Select(o => o.OperationId));
+    }
+
+    [Fact]
+    public async Task ReadForRestoreAsync_Range_SameOperationsWithWhatTheSeriesAndLedgerRead()
+    {
+        var read = new List<AiOperation>();
+
+        await foreach (var operation in _host.Store.ReadForRestoreAsync(From, To, CancellationToken.None))
+        {
+            read.Add(operation);
+        }
+
+        var expected = _operations.Where(InRange).OrderBy(o => o.OperationId, StringComparer.Ordinal).Select(Restored).ToList();
+        Assert.Equal(expected, read.OrderBy(o => o.OperationId, StringComparer.Ordinal).Select(Restored).ToList());
+    }
+
+    // The fields TimeSeriesCache.Restore and UserCostLedger.Restore read (and the id the restore de-duplicates by).
+    private static string Restored(AiOperation o) => string.Join(
+        '|',
+        o.OperationId,
+        o.EndTime.UtcTicks / 10,
+        o.TimeToFirstTokenMs,
+        o.Operation,
+        o.Provider,
+        o.Model,
+        o.InputTokens,
+        o.OutputTokens,
+        o.CachedInputTokens,
+        o.CacheCreationInputTokens,
+        o.ReasoningTokens,
+        o.CostUsd / 1.000000000000000000m,
+        o.Pricing,
+        o.Status,
+        o.ErrorCategory,
+        o.Application,
+        o.FunctionId,
+        o.UserId,
+        o.Environment,
+        o.ExperimentKey,
+        o.ExperimentVariant);
+
     private static string Normalize(AiOperation operation) => System.Text.Json.JsonSerializer.Serialize(operation with
     {
         CostUsd = operation.CostUsd / 1.000000000000000000m, // same value, one scale

@@ -44,9 +44,17 @@ internal sealed class TempOperationStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Leave the folder on dispose (a later store reopens the same file).</summary>
+    public bool KeepFiles { get; init; }
+
     public async ValueTask DisposeAsync()
     {
         await Store.DisposeAsync();
+        if (KeepFiles)
+        {
+            return;
+        }
+
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

@@ -1,0 +1,254 @@
+using System.Diagnostics;
+using System.Globalization;
+using Conciergus.Core.Errors;
+using Conciergus.Core.Operations;
+using Conciergus.Core.Telemetry;
+using Microsoft.Extensions.Options;
+
+// Operation store measurements (issue 14), driven by bench/storebench.sh:
+//   append  --file F --count N [--days D] [--pregenerate]   appends N operations ending now (spread over D days) through
+//                                                          the store's own TryAppend + writer; prints the committed rate
+//                                                          and, after close (checkpoint), bytes per operation
+//   query   --file F [--runs R]                              filtered aggregates over the whole file: p50 / p95 / max
+// Every line starting with "RESULT" is machine-read by the script.
+var command = args.Length > 0 ? args[0] : "help";
+var options = Options(args);
+switch (command)
+{
+    case "append":
+        await AppendAsync(options["file"], long.Parse(options["count"], CultureInfo.InvariantCulture), double.Parse(options.GetValueOrDefault("days", "30"), CultureInfo.InvariantCulture), options.ContainsKey("pregenerate"));
+        break;
+    case "grow":
+        Grow(options["file"], long.Parse(options["count"], CultureInfo.InvariantCulture));
+        break;
+    case "query":
+        await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture));
+        break;
+    default:
+        Console.WriteLine("usage: append --file F --count N [--days D] [--pregenerate] | query --file F [--runs R]");
+        return 2;
+}
+
+return 0;
+
+static async Task AppendAsync(string file, long count, double days, bool pregenerate)
+{
+    var (store, _) = Open(file, queueCapacity: 200_000);
+    await WaitHealthyAsync(store);
+    var end = DateTimeOffset.UtcNow;
+    var spacing = TimeSpan.FromDays(days) / count;
+    var start = end - TimeSpan.FromDays(days);
+    var random = new Random(42);
+    var before = store.Status.Appended;
+
+    // Pregenerated: the writer alone is measured (the producer only enqueues); otherwise generation shares the cores.
+    AiOperation[]? pool = null;
+    if (pregenerate)
+    {
+        pool = new AiOperation[count];
+        for (var i = 0L; i < count; i++)
+        {
+            pool[i] = StoreData.Operation(random, start + (spacing * i), i);
+        }
+    }
+
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    var lastReport = clock.Elapsed;
+    for (var i = 0L; i < count; i++)
+    {
+        var operation = pool is null ? StoreData.Operation(random, start + (spacing * i), i) : pool[i];
+
+        // Backpressure for a generator: wait for room rather than drop (the dashboard drops and counts instead).
+        if ((i & 0x3FF) == 0)
+        {
+            while (store.Status.QueueLength > 190_000)
+            {
+                await Task.Delay(2);
+            }
+        }
+
+        store.TryAppend(operation);
+
+        if ((i & 0xFFFF) == 0 && clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
+        {
+            lastReport = clock.Elapsed;
+            Console.WriteLine($"  {i:N0} enqueued, {store.Status.Appended - before:N0} committed, {clock.Elapsed.TotalSeconds:0} s");
+        }
+    }
+
+    await store.FlushAsync();
+    var seconds = clock.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    var status = store.Status;
+    var committed = status.Appended - before;
+    var dropped = status.Dropped;
+    await store.DisposeAsync(); // checkpoints
+    var bytes = new FileInfo(file).Length + (File.Exists(file + ".wal") ? new FileInfo(file + ".wal").Length : 0);
+    var total = TotalRows(file);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT append count={committed} seconds={seconds:0.00} rate={committed / seconds:0} dropped={dropped} pregenerated={pregenerate} cpuSeconds={cpu:0.00} cpuUsPerOp={cpu * 1e6 / Math.Max(1, committed):0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT disk rows={total} bytes={bytes} bytesPerOp={(double)bytes / Math.Max(1, total):0.0}"));
+}
+
+// Copies the rows already in the file until it holds `count`: new operation ids, times shifted by whole seconds (same
+// 30 days), so a 10M file is made in seconds from 1M rows written by the store's own appender.
+static void Grow(string file, long count)
+{
+    var clock = Stopwatch.StartNew();
+    var rows = TotalRows(file);
+    var copies = (count + rows - 1) / rows;
+    using (var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={file}"))
+    {
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+            SET preserve_insertion_order = false;
+            INSERT INTO operations SELECT o.* REPLACE (
+                    o.operation_id || '-' || t.k AS operation_id,
+                    o.start_time - to_seconds(t.k * 7) AS start_time,
+                    o.end_time - to_seconds(t.k * 7) AS end_time)
+                FROM range(1, {copies}) t(k), operations o LIMIT {count - rows};
+            CHECKPOINT;
+            """);
+        command.ExecuteNonQuery();
+    }
+
+    var total = TotalRows(file);
+    var bytes = new FileInfo(file).Length + (File.Exists(file + ".wal") ? new FileInfo(file + ".wal").Length : 0);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT grow rows={total} seconds={clock.Elapsed.TotalSeconds:0.0}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT disk rows={total} bytes={bytes} bytesPerOp={(double)bytes / Math.Max(1, total):0.0}"));
+}
+
+static async Task QueryAsync(string file, int runs)
+{
+    var (store, _) = Open(file, queueCapacity: 1000);
+    await WaitHealthyAsync(store);
+    var rows = await store.AggregateAsync(new OperationQuery { From = DateTimeOffset.UnixEpoch, To = DateTimeOffset.UtcNow.AddDays(1) });
+    var total = rows.Sum(r => r.Requests);
+    var to = DateTimeOffset.UtcNow.AddMinutes(1);
+    var from = to.AddDays(-31);
+    var queries = new (string Name, OperationQuery Query)[]
+    {
+        // What the read API sends the store for a slice the memory series cannot answer.
+        ("30d model(2)+application+environment by user", new OperationQuery
+        {
+            From = from, To = to, GroupBy = "user",
+            Filter = new OperationFilter([new FilterClause("model", ["gpt-4o", "claude-sonnet-4-5"]), new FilterClause("application", ["support-bot"]), new FilterClause("environment", ["eu"])]),
+        }),
+        ("30d summary user=user-42 (one user)", new OperationQuery { From = from, To = to, Filter = new OperationFilter([new FilterClause("user", ["user-42"])]) }),
+        ("30d metadata.tier=pro by model", new OperationQuery { From = from, To = to, GroupBy = "model", Filter = new OperationFilter([new FilterClause("metadata.tier", ["pro"])]) }),
+        ("24h errors by metadata.tier hourly", new OperationQuery { From = to.AddDays(-1), To = to, GroupBy = "metadata.tier", Step = TimeSpan.FromHours(1), Filter = new OperationFilter([new FilterClause("status", ["error"])]) }),
+    };
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {total:N0} operations in the file"));
+    var worstP95 = 0.0;
+    foreach (var (name, query) in queries)
+    {
+        await store.AggregateAsync(query); // warm (first read of the columns)
+        var times = new List<double>(runs);
+        for (var r = 0; r < runs; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            await store.AggregateAsync(query);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        var p50 = times[(int)Math.Ceiling(0.50 * runs) - 1];
+        var p95 = times[(int)Math.Ceiling(0.95 * runs) - 1];
+        worstP95 = Math.Max(worstP95, p95);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT query name=\"{name}\" runs={runs} p50={p50:0.0} p95={p95:0.0} max={times[^1]:0.0} ms"));
+    }
+
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT queries operations={total} worstP95={worstP95:0.0}"));
+    await store.DisposeAsync();
+}
+
+static (DuckDbOperationStore Store, string File) Open(string file, int queueCapacity)
+{
+    Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+    var options = Microsoft.Extensions.Options.Options.Create(new OperationStoreOptions { QueueCapacity = queueCapacity, MaxBatchSize = 50_000, MaxDiskBytes = 0 });
+    return (new DuckDbOperationStore(options, file, TimeProvider.System), file);
+}
+
+static async Task WaitHealthyAsync(DuckDbOperationStore store)
+{
+    while (store.Status.State == OperationStoreState.Starting)
+    {
+        await Task.Delay(10);
+    }
+
+    if (store.Status.State != OperationStoreState.Healthy)
+    {
+        throw new InvalidOperationException($"store not healthy: {store.Status.Reason}");
+    }
+}
+
+static long TotalRows(string file)
+{
+    using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={file}");
+    connection.Open();
+    using var command = connection.CreateCommand();
+    command.CommandText = "SELECT count(*) FROM operations";
+    return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+}
+
+static Dictionary<string, string> Options(string[] args)
+{
+    var result = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 1; i < args.Length; i++)
+    {
+        if (args[i].StartsWith("--", StringComparison.Ordinal))
+        {
+            var key = args[i][2..];
+            result[key] = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : "true";
+        }
+    }
+
+    return result;
+}
+
+/// <summary>Operations like the store benchmarks': 8 models over 4 providers, 5 applications, 2,000 users, a metadata key, 3% errors.</summary>
+internal static class StoreData
+{
+    private static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "o3-mini", "claude-sonnet-4-5", "claude-haiku-4-5", "gemini-2.5-pro", "gemini-2.5-flash", "mistral-large"];
+    private static readonly string[] Providers = ["openai", "openai", "openai", "anthropic", "anthropic", "gcp.gemini", "gcp.gemini", "mistral_ai"];
+    private static readonly string[] Applications = ["support-bot", "summarizer", "search", "agent", "batch"];
+    private static readonly string[] Users = [.. Enumerable.Range(0, 2000).Select(i => "user-" + i.ToString(CultureInfo.InvariantCulture))];
+    private static readonly string[] Sessions = [.. Enumerable.Range(0, 20_000).Select(i => "s-" + i.ToString(CultureInfo.InvariantCulture))];
+    private static readonly string[] Functions = [.. Enumerable.Range(0, 20).Select(i => "fn-" + i.ToString(CultureInfo.InvariantCulture))];
+    private static readonly Dictionary<string, string>[] Tiers = [new() { ["tier"] = "free" }, new() { ["tier"] = "pro" }, new() { ["tier"] = "enterprise" }];
+
+    /// <summary>One operation ending at <paramref name="end"/>.</summary>
+    public static AiOperation Operation(Random random, DateTimeOffset end, long i)
+    {
+        var m = random.Next(Models.Length);
+        var duration = 50 + (random.NextDouble() * 4000);
+        var error = random.NextDouble() < 0.03;
+        return new AiOperation
+        {
+            OperationId = "op-" + i.ToString(CultureInfo.InvariantCulture),
+            TraceId = i.ToString("x32", CultureInfo.InvariantCulture),
+            SpanId = i.ToString("x16", CultureInfo.InvariantCulture),
+            StartTime = end.AddMilliseconds(-duration),
+            DurationMs = duration,
+            TimeToFirstTokenMs = random.NextDouble() < 0.5 ? duration / 5 : null,
+            Provider = Providers[m],
+            RequestModel = Models[m],
+            InputTokens = random.Next(100, 4000),
+            OutputTokens = random.Next(10, 1000),
+            CachedInputTokens = random.Next(0, 100),
+            CostUsd = (decimal)random.Next(1, 100_000) / 10_000_000m,
+            Pricing = PricingStatus.Priced,
+            PriceVersion = Models[m] + "@2025-01-01",
+            Status = error ? AiOperationStatus.Error : AiOperationStatus.Ok,
+            ErrorCategory = error ? ErrorCategory.RateLimit : ErrorCategory.None,
+            Application = Applications[random.Next(Applications.Length)],
+            Environment = random.NextDouble() < 0.5 ? "production" : "eu",
+            UserId = Users[random.Next(Users.Length)],
+            SessionId = Sessions[random.Next(Sessions.Length)],
+            FunctionId = Functions[random.Next(Functions.Length)],
+            Metadata = Tiers[random.Next(Tiers.Length)],
+        };
+    }
+}
