@@ -54,6 +54,11 @@ public static class ComplianceEndpoints
             .RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapPost("/requests", ReceiveRequest).RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapGet("/report", Report).RequireConciergusRole(ConciergusRole.Admin);
+
+        // Admin: a consistent snapshot of every store while the app runs, audited as admin.backup.
+        app.MapPost("/api/v1/admin/backup", async (HttpContext http, StorageBackup backup) =>
+                TypedResults.Ok(await backup.BackupAsync(http.User, AuditEndpoints.SourceIp(http), http.RequestAborted)))
+            .RequireConciergusRole(ConciergusRole.Admin);
         return app;
     }
 
