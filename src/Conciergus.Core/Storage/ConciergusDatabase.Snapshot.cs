@@ -16,21 +16,54 @@ public sealed partial class ConciergusDatabase
     {
         var connection = new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Password = encryption.Key };
         open ??= c => new LiteDatabase(c);
+        var encrypting = path + ".encrypting";
+        if (!File.Exists(path) && File.Exists(encrypting))
+        {
+            File.Move(encrypting, path); // a crash after the plain file was removed: the encrypted copy is complete
+        }
+
         try
         {
             return open(connection);
         }
         catch (LiteException e) when (encryption.Enabled && e.Message.Contains("not encrypted", StringComparison.OrdinalIgnoreCase))
         {
-            // A file written before a key was configured: encrypt it now (LiteDB rebuilds it into a new file with the
-            // password and swaps it in), then open it with the key.
+            // A file written before a key was configured: copy it into an encrypted file, remove the plain one (it
+            // holds the personal data in clear), then open the encrypted one. LiteDB 5.0.21's Rebuild with a password
+            // fails to reopen what it wrote, so the copy is ours (the same code as a backup snapshot).
+            DeleteIfExists(encrypting);
+            DeleteIfExists(LogFileOf(encrypting));
             using (var plain = open(new ConnectionString { Filename = path, Connection = ConnectionType.Direct }))
+            using (var target = open(new ConnectionString { Filename = encrypting, Connection = ConnectionType.Direct, Password = encryption.Key }))
             {
-                plain.Rebuild(new LiteDB.Engine.RebuildOptions { Password = encryption.Key });
+                CopyAll(plain, target);
+                target.Checkpoint();
             }
 
+            DeleteIfExists(LogFileOf(encrypting));
+            File.Delete(path);
+            DeleteIfExists(LogFileOf(path));
+            File.Move(encrypting, path);
             return open(connection);
         }
+    }
+
+    /// <summary>Copies every collection's documents and indexes from <paramref name="source"/> to <paramref name="target"/>; returns the documents copied.</summary>
+    private static long CopyAll(LiteDatabase source, LiteDatabase target)
+    {
+        long documents = 0;
+        var indexes = source.GetCollection("$indexes").FindAll().ToList();
+        foreach (var name in source.GetCollectionNames().Order(StringComparer.Ordinal).ToList())
+        {
+            var copy = target.GetCollection(name);
+            documents += copy.InsertBulk(source.GetCollection(name).FindAll(), 5_000);
+            foreach (var index in indexes.Where(i => i["collection"].AsString == name && i["name"].AsString != "_id"))
+            {
+                copy.EnsureIndex(index["name"].AsString, BsonExpression.Create(index["expression"].AsString), index["unique"].AsBoolean);
+            }
+        }
+
+        return documents;
     }
 
     /// <summary>Runs <paramref name="write"/> (one synchronous transaction over several collections) so no snapshot sees half of it.</summary>
@@ -68,16 +101,7 @@ public sealed partial class ConciergusDatabase
             _snapshotGate.EnterWriteLock();
             try
             {
-                var indexes = Database.GetCollection("$indexes").FindAll().ToList();
-                foreach (var name in Database.GetCollectionNames().Order(StringComparer.Ordinal).ToList())
-                {
-                    var copy = target.GetCollection(name);
-                    documents += copy.InsertBulk(Database.GetCollection(name).FindAll(), 5_000);
-                    foreach (var index in indexes.Where(i => i["collection"].AsString == name && i["name"].AsString != "_id"))
-                    {
-                        copy.EnsureIndex(index["name"].AsString, BsonExpression.Create(index["expression"].AsString), index["unique"].AsBoolean);
-                    }
-                }
+                documents = CopyAll(Database, target);
             }
             finally
             {

@@ -21,6 +21,9 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
     private ConciergusDatabase _database = null!;
+
+    /// <summary>The key the database file is encrypted with (none by default).</summary>
+    public StorageEncryption Encryption { get; set; } = StorageEncryption.None;
     private int _nextId;
 
     public ComplianceTestHost(bool recordDecisions = true, int checkpointInterval = 10_000, int queueCapacity = 100_000, int batchSize = 2_000,
@@ -107,7 +110,7 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
     {
         var auditOptions = MsOptions.Create(new AuditOptions());
         var options = MsOptions.Create(Options);
-        _database = new ConciergusDatabase(DataDirectory);
+        _database = new ConciergusDatabase(DataDirectory, encryption: Encryption);
         Key = new AuditKey(auditOptions, DataDirectory);
         Policies = new RetentionPolicyStore(_database, options);
         Audit = new AuditLog(_database, new AuditCheckpointFile(Key, DataDirectory), auditOptions, Time, null, Policies);
