@@ -122,7 +122,7 @@ public sealed class ComplianceEndpointsTests : IDisposable
         var requests = await admin.GetFromJsonAsync<JsonElement>("/api/v1/compliance/requests");
 
         var request = Assert.Single(requests.GetProperty("requests").EnumerateArray());
-        Assert.Equal("completed", request.GetProperty("status").GetString());
+        Assert.Equal("fulfilled", request.GetProperty("status").GetString());
         Assert.StartsWith("sha256:" + Convert.ToHexStringLower(SHA256.HashData(file)), request.GetProperty("evidence").GetString(), StringComparison.Ordinal);
         Assert.Equal(new DateTimeOffset(2026, 12, 27, 12, 0, 0, TimeSpan.Zero), request.GetProperty("dueAt").GetDateTimeOffset());
         Assert.False(request.GetProperty("overdue").GetBoolean());

@@ -68,6 +68,9 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
 
     public SubjectRequestWorkflow Requests { get; private set; } = null!;
 
+    /// <summary>Export and erasure across the consent, decision and ledger stores.</summary>
+    public SubjectRequests Subjects2 { get; private set; } = null!;
+
     public ComplianceRetention Retention { get; private set; } = null!;
 
     public ComplianceReportBuilder Reports { get; private set; } = null!;
@@ -119,12 +122,13 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         Pseudonymizer = new SubjectPseudonymizer(Key);
         Consent = new ConsentStore(_database, Audit, Pseudonymizer, options);
         var recorder = new AuditRecorder(Audit);
-        Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time);
+        var timeSeriesOptions = new TimeSeriesOptions();
+        Ledger = new UserCostLedger(timeSeriesOptions, Time);
+        Subjects2 = new SubjectRequests([Consent, new DecisionSubjectStore(Decisions, Subjects), new UserCostSubjectStore(Ledger)], recorder, Pseudonymizer, Time);
+        Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time, Subjects2, Consent, Subjects, Policies, options);
         Retention = new ComplianceRetention(Audit, Decisions, Requests, Policies, Time, NullLogger<ComplianceRetention>.Instance);
         Reports = new ComplianceReportBuilder(Audit, Decisions, Policies, Retention, Consent, Requests, options, Time);
-        var timeSeriesOptions = new TimeSeriesOptions();
         Cache = new TimeSeriesCache(timeSeriesOptions, Time);
-        Ledger = new UserCostLedger(timeSeriesOptions, Time);
         Collector = new AiOperationCollector(Cache, Ledger, new RecentErrors(), new ProvidedCost(), new UnknownCategorizer(), [Decisions], Time,
             [new ConsentOperationPreprocessor(Consent)]);
     }
