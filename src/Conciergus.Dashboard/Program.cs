@@ -28,6 +28,12 @@ using MudBlazor.Services;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// `--restore <backup folder>`: put a backup back into the data folder (app stopped), then exit; see README "Compliance".
+if (StorageRestore.RunFromCommandLine(args, builder.Configuration, builder.Environment.ContentRootPath, Console.Out) is { } restoreExitCode)
+{
+    return restoreExitCode;
+}
+
 // Core features: storage, the time-series cache, pricing, errors, the collector and its read models, the audit trail.
 builder.Services
     .AddConciergusStorage(builder.Configuration, builder.Environment.ContentRootPath)
@@ -86,6 +92,7 @@ app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 app.Services.GetRequiredService<IngestionKeys>();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point (public for WebApplicationFactory).</summary>
 public partial class Program;

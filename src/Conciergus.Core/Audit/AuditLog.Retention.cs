@@ -85,42 +85,46 @@ public sealed partial class AuditLog
         var anchorHash = delete.Count > 0 ? delete[^1].Hash : anchor?.PreviousHash ?? AuditCanonical.Genesis;
         var db = _database.Database;
 
-        // One synchronous transaction on the writer: deletes, tombstones and the anchor move together.
-        db.BeginTrans();
-        try
+        // One synchronous transaction on the writer: deletes, tombstones and the anchor move together (and a backup
+        // snapshot sees all of it or none).
+        _database.WriteAcrossCollections(() =>
         {
-            if (delete.Count > 0)
+            db.BeginTrans();
+            try
             {
-                Entries.DeleteMany(LiteDB.Query.LTE("_id", delete[^1].Sequence));
-                Anchors.Upsert(new BsonDocument
+                if (delete.Count > 0)
                 {
-                    ["_id"] = 1,
-                    ["sequence"] = firstKept,
-                    ["prev"] = anchorHash,
-                    ["at"] = AuditCanonical.FormatTimestamp(now),
-                });
-            }
+                    Entries.DeleteMany(LiteDB.Query.LTE("_id", delete[^1].Sequence));
+                    Anchors.Upsert(new BsonDocument
+                    {
+                        ["_id"] = 1,
+                        ["sequence"] = firstKept,
+                        ["prev"] = anchorHash,
+                        ["at"] = AuditCanonical.FormatTimestamp(now),
+                    });
+                }
 
-            foreach (var entry in redact)
+                foreach (var entry in redact)
+                {
+                    Entries.Update(AuditDocuments.ToDocument(entry with
+                    {
+                        Actor = "",
+                        Role = "",
+                        Target = null,
+                        Details = null,
+                        SourceIp = null,
+                        ContentPurged = true,
+                    }));
+                }
+
+                db.Commit();
+            }
+            catch
             {
-                Entries.Update(AuditDocuments.ToDocument(entry with
-                {
-                    Actor = "",
-                    Role = "",
-                    Target = null,
-                    Details = null,
-                    SourceIp = null,
-                    ContentPurged = true,
-                }));
+                db.Rollback();
+                throw;
             }
-
-            db.Commit();
-        }
-        catch
-        {
-            db.Rollback();
-            throw;
-        }
+        });
 
         db.Checkpoint();
         var details = new Dictionary<string, string>(StringComparer.Ordinal)

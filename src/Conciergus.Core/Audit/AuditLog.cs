@@ -270,26 +270,30 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
         // One LiteDB transaction for the batch (synchronous: no await inside), then a checkpoint, which waits for
         // LiteDB's asynchronous log-file writer and copies the pages into the data file with a flush to disk.
         // With a paired change (AppendWithAsync) the change is written first in the same transaction.
+        // A backup snapshot never sees the paired change without its entry (WriteAcrossCollections).
         var db = _database.Database;
-        var own = db.BeginTrans();
-        try
+        _database.WriteAcrossCollections(() =>
         {
-            write?.Invoke();
-            Entries.Insert(entries.Select(AuditDocuments.ToDocument));
-            if (own)
+            var own = db.BeginTrans();
+            try
             {
-                db.Commit();
+                write?.Invoke();
+                Entries.Insert(entries.Select(AuditDocuments.ToDocument));
+                if (own)
+                {
+                    db.Commit();
+                }
             }
-        }
-        catch
-        {
-            if (own)
+            catch
             {
-                db.Rollback();
-            }
+                if (own)
+                {
+                    db.Rollback();
+                }
 
-            throw;
-        }
+                throw;
+            }
+        });
 
         db.Checkpoint();
     }

@@ -31,6 +31,12 @@ public sealed class ComplianceOptions
     /// under CCPA); true: treated as refused for every purpose until granted (opt-in, as GDPR consent requires).
     /// </summary>
     public bool RequireConsent { get; set; }
+
+    /// <summary>
+    /// Request kinds fulfilled automatically at receipt (verified by the Admin or API key that logged them): any of
+    /// access, portability, erasure, rectification, restriction, objection. Empty (default): an Admin verifies and fulfils.
+    /// </summary>
+    public IList<string> AutoFulfil { get; } = [];
 }
 
 /// <summary>Validates <see cref="ComplianceOptions"/> at start.</summary>
@@ -64,6 +70,11 @@ public sealed class ComplianceOptionsValidator : IValidateOptions<ComplianceOpti
         if (options.PurgeInterval < TimeSpan.FromMinutes(1))
         {
             errors.Add("Conciergus:Compliance:PurgeInterval must be at least one minute.");
+        }
+
+        foreach (var kind in options.AutoFulfil.Where(k => !SubjectRequestKinds.All.Contains(k)))
+        {
+            errors.Add($"Conciergus:Compliance:AutoFulfil lists '{kind}', which is not one of {string.Join(", ", SubjectRequestKinds.All)}.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -84,7 +84,7 @@ public sealed class ComplianceReportBuilder(
         var policy = policies.Current;
         var preset = RetentionPresets.Find(policy.Framework) ?? RetentionPresets.All[0];
         var all = requests.List();
-        var open = all.Where(r => r.Status != SubjectRequestStatuses.Completed).ToList();
+        var open = all.Where(r => !SubjectRequestStatuses.IsClosed(r.Status)).ToList();
         var stats = decisions.Stats;
         var consentSummary = consent.Summary();
         var last = retention.Last;

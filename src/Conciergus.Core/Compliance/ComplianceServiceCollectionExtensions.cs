@@ -39,6 +39,13 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton<ComplianceRetention>();
         services.TryAddSingleton<ComplianceReportBuilder>();
         services.TryAddSingleton<ComplianceHostedService>();
+
+        // Backups. MERGE POINT (storebench): pass
+        //   operationStoreBackup: (folder, ct) => sp.GetRequiredService<Operations.IOperationStore>().BackupAsync(folder, ct)
+        // once IOperationStore.BackupAsync exists; until then a backup holds LiteDB and the checkpoint files only.
+        services.TryAddSingleton(sp => new StorageBackup(
+            sp.GetRequiredService<Storage.ConciergusDatabase>(), sp.GetRequiredService<Storage.DataDirectory>(), sp.GetRequiredService<Storage.BackupFolder>(),
+            sp.GetRequiredService<AuditRecorder>(), sp.GetRequiredService<TimeProvider>(), operationStoreBackup: null));
         services.AddHostedService(sp => sp.GetRequiredService<ComplianceHostedService>());
         return services;
     }

@@ -58,6 +58,11 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
     // Users with a record, by user id (ordinal): a lock-free read on every operation; written only by Set/Erase.
     private readonly ConcurrentDictionary<string, ConsentPurposes> _granted = new(StringComparer.Ordinal);
 
+    // Users whose processing is restricted (GDPR Art. 18), by user id; _restrictedCount keeps the hot path to one
+    // volatile read while nobody is restricted.
+    private readonly ConcurrentDictionary<string, string> _restricted = new(StringComparer.Ordinal);
+    private int _restrictedCount;
+
     /// <summary>Loads every stored consent state into memory.</summary>
     public ConsentStore(ConciergusDatabase database, IAuditLog audit, SubjectPseudonymizer pseudonymizer, IOptions<ComplianceOptions> options)
     {
@@ -72,6 +77,39 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
             var state = FromDocument(doc);
             _granted[state.UserId] = Purposes(state);
         }
+
+        foreach (var doc in Restrictions.FindAll())
+        {
+            _restricted[doc["_id"].AsString] = doc["request"].AsString;
+        }
+
+        _restrictedCount = _restricted.Count;
+    }
+
+    /// <summary>Users under a restriction of processing.</summary>
+    public int RestrictedCount => Volatile.Read(ref _restrictedCount);
+
+    private ILiteCollection<BsonDocument> Restrictions => _database.Database.GetCollection("restrictions");
+
+    /// <summary>Whether processing of the user is restricted (kept, but excluded from analytics, experiments and exports).</summary>
+    public bool IsRestricted(string userId) => Volatile.Read(ref _restrictedCount) > 0 && userId is not null && _restricted.ContainsKey(userId);
+
+    /// <summary>Restricts processing of the user (GDPR Art. 18) until <see cref="Lift"/>; the id of the request that asked for it is kept.</summary>
+    public void Restrict(string userId, string requestId, DateTimeOffset now)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(userId);
+        Restrictions.Upsert(new BsonDocument { ["_id"] = userId, ["request"] = requestId, ["since"] = AuditCanonical.FormatTimestamp(now) });
+        _restricted[userId] = requestId;
+        Volatile.Write(ref _restrictedCount, _restricted.Count);
+    }
+
+    /// <summary>Lifts a restriction; false when there was none.</summary>
+    public bool Lift(string userId)
+    {
+        var removed = Restrictions.Delete(userId);
+        _restricted.TryRemove(userId, out _);
+        Volatile.Write(ref _restrictedCount, _restricted.Count);
+        return removed;
     }
 
     /// <summary>Whether consent is enforced as opt-in (users without a record are refused every purpose).</summary>
@@ -87,7 +125,7 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
     /// <inheritdoc />
     public bool Allows(string userId, ConsentPurposes purpose) =>
-        userId is null || (_granted.TryGetValue(userId, out var granted) ? (granted & purpose) == purpose : _defaultAllowed);
+        userId is null || (!IsRestricted(userId) && (_granted.TryGetValue(userId, out var granted) ? (granted & purpose) == purpose : _defaultAllowed));
 
     /// <summary>The stored state of a user, or null (the default applies).</summary>
     public ConsentState? Get(string userId)
@@ -109,6 +147,36 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
         }
 
         return (users, analytics, experimentation);
+    }
+
+    /// <summary>Rectification of a user id: the stored consent moves to the corrected id (unless it has its own). Returns the items moved.</summary>
+    public long Move(string from, string to)
+    {
+        long moved = 0;
+        if (Get(from) is { } state && Get(to) is null)
+        {
+            Records.Upsert(new BsonDocument
+            {
+                ["_id"] = to,
+                ["analytics"] = state.Analytics,
+                ["experimentation"] = state.Experimentation,
+                ["updatedAt"] = AuditCanonical.FormatTimestamp(state.UpdatedAt),
+                ["source"] = state.Source,
+            });
+            Records.Delete(from);
+            _granted[to] = Purposes(state);
+            _granted.TryRemove(from, out _);
+            moved++;
+        }
+
+        if (_restricted.TryGetValue(from, out var request))
+        {
+            Lift(from);
+            Restrict(to, request, DateTimeOffset.UnixEpoch);
+            moved++;
+        }
+
+        return moved;
     }
 
     /// <summary>Stores a user's consent and audits the change (also when unchanged: the app re-confirmed it).</summary>
@@ -149,7 +217,7 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(Get(userId));
+        ValueTask.FromResult<object?>(new { consent = Get(userId), restricted = IsRestricted(userId) });
 
     /// <inheritdoc />
     /// <remarks>The record goes; the user falls back to the default. The audit trail keeps the history by pseudonym only.</remarks>
@@ -157,7 +225,8 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
     {
         var removed = Records.Delete(userId);
         _granted.TryRemove(userId, out _);
-        return ValueTask.FromResult(removed ? 1L : 0L);
+        var lifted = Lift(userId);
+        return ValueTask.FromResult((removed ? 1L : 0L) + (lifted ? 1L : 0L));
     }
 
     private static ConsentPurposes Purposes(ConsentState state) =>

@@ -132,33 +132,40 @@ public sealed partial class DecisionLog
             var moved = new DecisionAnchor(lastDue + 1, lastHash, now, cutoff.ToUniversalTime(), "");
             moved = moved with { Hmac = SignAnchor(moved) };
             var db = _database.Database;
-            db.BeginTrans();
-            try
-            {
-                var deleted = Records.DeleteMany(Query.LTE("_id", lastDue));
-                Anchors.Upsert(new BsonDocument
-                {
-                    ["_id"] = 1,
-                    ["sequence"] = moved.Sequence,
-                    ["prev"] = moved.PreviousHash,
-                    ["at"] = AuditCanonical.FormatTimestamp(moved.PurgedAt),
-                    ["cutoff"] = AuditCanonical.FormatTimestamp(moved.Cutoff),
-                    ["hmac"] = moved.Hmac,
-                });
-                db.Commit();
-                db.Checkpoint();
-                if (_headSequence < moved.Sequence - 1)
-                {
-                    (_headSequence, _headHash) = (moved.Sequence - 1, moved.PreviousHash);
-                }
+            var deleted = 0;
 
-                return new DecisionPurgeResult(deleted, moved.Sequence, moved.PreviousHash, cutoff);
-            }
-            catch
+            // Records and anchor move in one transaction, which a backup snapshot sees whole or not at all.
+            _database.WriteAcrossCollections(() =>
             {
-                db.Rollback();
-                throw;
+                db.BeginTrans();
+                try
+                {
+                    deleted = Records.DeleteMany(Query.LTE("_id", lastDue));
+                    Anchors.Upsert(new BsonDocument
+                    {
+                        ["_id"] = 1,
+                        ["sequence"] = moved.Sequence,
+                        ["prev"] = moved.PreviousHash,
+                        ["at"] = AuditCanonical.FormatTimestamp(moved.PurgedAt),
+                        ["cutoff"] = AuditCanonical.FormatTimestamp(moved.Cutoff),
+                        ["hmac"] = moved.Hmac,
+                    });
+                    db.Commit();
+                }
+                catch
+                {
+                    db.Rollback();
+                    throw;
+                }
+            });
+
+            db.Checkpoint();
+            if (_headSequence < moved.Sequence - 1)
+            {
+                (_headSequence, _headHash) = (moved.Sequence - 1, moved.PreviousHash);
             }
+
+            return new DecisionPurgeResult(deleted, moved.Sequence, moved.PreviousHash, cutoff);
         }
     }
 

@@ -73,5 +73,20 @@ public sealed class DecisionSubjects
         return reference;
     }
 
+    /// <summary>Rectification of a user id: the mapping moves from <paramref name="from"/> to <paramref name="to"/>, so the records follow the corrected id. False when there was nothing to move or <paramref name="to"/> already has records.</summary>
+    public bool Move(string from, string to)
+    {
+        var reference = Find(from);
+        if (reference is null || Find(to) is not null)
+        {
+            return false;
+        }
+
+        Rows.Insert(new BsonDocument { ["_id"] = LookupId(to), ["ref"] = reference });
+        Rows.Delete(LookupId(from));
+        _cache.TryRemove(from, out _);
+        return true;
+    }
+
     private string LookupId(string userId) => _key.Sign(Purpose, userId);
 }

@@ -23,15 +23,16 @@ public sealed partial class ConciergusDatabase : IDisposable
     /// <param name="dataDirectory">Where the file lives.</param>
     /// <param name="logger">Logs the failure to open the file.</param>
     /// <param name="open">Opens the file (a seam for tests that inject an <see cref="IOException"/> such as disk full).</param>
-    public ConciergusDatabase(DataDirectory dataDirectory, ILogger<ConciergusDatabase>? logger = null, Func<ConnectionString, LiteDatabase>? open = null)
+    /// <param name="encryption">The key that encrypts the file (LiteDB's AES password); null or <see cref="StorageEncryption.None"/>: not encrypted.</param>
+    public ConciergusDatabase(DataDirectory dataDirectory, ILogger<ConciergusDatabase>? logger = null, Func<ConnectionString, LiteDatabase>? open = null, StorageEncryption? encryption = null)
     {
         ArgumentNullException.ThrowIfNull(dataDirectory);
         FilePath = Path.Combine(dataDirectory.FullPath, FileName);
+        Encryption = encryption ?? StorageEncryption.None;
         try
         {
             dataDirectory.FileIn(FileName);
-            var connection = new ConnectionString { Filename = FilePath, Connection = ConnectionType.Direct };
-            Database = open is null ? new LiteDatabase(connection) : open(connection);
+            Database = Open(FilePath, Encryption, open);
             Health = StorageHealth.Healthy(FilePath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
@@ -44,6 +45,9 @@ public sealed partial class ConciergusDatabase : IDisposable
 
     /// <summary>Absolute path of the database file.</summary>
     public string FilePath { get; }
+
+    /// <summary>The encryption in force (its key is never logged: <see cref="StorageEncryption.ToString"/> hides it).</summary>
+    public StorageEncryption Encryption { get; }
 
     /// <summary>The open database (thread-safe within this process); in memory and empty when <see cref="Health"/> is unhealthy.</summary>
     public LiteDatabase Database { get; }
@@ -70,6 +74,7 @@ public sealed partial class ConciergusDatabase : IDisposable
     public void Dispose()
     {
         Database.Dispose();
+        _snapshotGate.Dispose();
         _closed.TrySetResult();
     }
 
@@ -87,6 +92,10 @@ public sealed partial class ConciergusDatabase : IDisposable
             IOException when code is 32 or 33 || e.Message.Contains("being used by another process", StringComparison.OrdinalIgnoreCase)
                 => $"{FileName} is locked by another process (another Conciergus instance on the same data directory?)",
             UnauthorizedAccessException => $"no permission to open {FileName} ({e.Message})",
+            LiteException when e.Message.Contains("encrypted and needs a password", StringComparison.OrdinalIgnoreCase)
+                => $"{FileName} is encrypted and no key is configured: set Conciergus:Storage:EncryptionKey or Conciergus:Storage:EncryptionKeyFile to the key it was written with",
+            LiteException when e.Message.Contains("Invalid password", StringComparison.OrdinalIgnoreCase)
+                => $"{FileName} cannot be decrypted with the configured Conciergus:Storage key (wrong key?)",
             LiteException => $"{FileName} cannot be read: {e.Message}",
             _ => $"{FileName} cannot be opened: {e.Message}",
         };

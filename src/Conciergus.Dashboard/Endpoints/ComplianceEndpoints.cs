@@ -53,7 +53,27 @@ public static class ComplianceEndpoints
                 Results.Ok(new { requests = requests.List().Select(r => RequestView(r, time.GetUtcNow())) }))
             .RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapPost("/requests", ReceiveRequest).RequireConciergusRole(ConciergusRole.Admin);
+        foreach (var step in new[] { "verify", "fulfil", "reject" })
+        {
+            compliance.MapPost("/requests/{id}/" + step, (string id, HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json) =>
+                    RequestStep(id, step, http, workflow, time, json))
+                .RequireConciergusRole(ConciergusRole.Admin);
+        }
+
+        compliance.MapGet("/requests/{id}/file", async (string id, HttpContext http, SubjectRequestWorkflow workflow) =>
+                await workflow.FileAsync(id, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted) is { } file
+                    ? Results.File(file, "application/json", id + ".json")
+                    : Results.NotFound())
+            .RequireConciergusRole(ConciergusRole.Admin);
+        app.MapDelete("/api/v1/subjects/{userId}/restriction", async (string userId, HttpContext http, SubjectRequestWorkflow workflow) =>
+                await workflow.LiftRestrictionAsync(userId, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted) ? Results.NoContent() : Results.NotFound())
+            .RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapGet("/report", Report).RequireConciergusRole(ConciergusRole.Admin);
+
+        // Admin: a consistent snapshot of every store while the app runs, audited as admin.backup.
+        app.MapPost("/api/v1/admin/backup", async (HttpContext http, StorageBackup backup) =>
+                TypedResults.Ok(await backup.BackupAsync(http.User, AuditEndpoints.SourceIp(http), http.RequestAborted)))
+            .RequireConciergusRole(ConciergusRole.Admin);
         return app;
     }
 
@@ -70,6 +90,10 @@ public static class ComplianceEndpoints
         completedAt = r.CompletedAt,
         evidence = r.Evidence,
         actor = r.Actor,
+        framework = r.Framework,
+        reason = r.Reason,
+        field = r.Field,
+        purposes = r.Purposes,
     };
 
     private static object RetentionView(RetentionPolicy policy) => new
@@ -228,9 +252,9 @@ public static class ComplianceEndpoints
             return problem;
         }
 
-        if (body!.Kind is not (SubjectRequestKinds.Export or SubjectRequestKinds.Erasure))
+        if (body!.Kind is not { } kind || !SubjectRequestKinds.All.Contains(kind))
         {
-            return AuditEndpoints.Problem400("kind", "kind is export or erasure");
+            return AuditEndpoints.Problem400("kind", $"kind is one of {string.Join(", ", SubjectRequestKinds.All)}");
         }
 
         if (InvalidUser(body.UserId ?? "") is { } invalid)
@@ -238,8 +262,45 @@ public static class ComplianceEndpoints
             return invalid;
         }
 
-        var request = await workflow.ReceiveAsync(body.Kind, body.UserId!, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
-        return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
+        var spec = new SubjectRequestSpec { Kind = kind, UserId = body.UserId!, Framework = body.Framework, Field = body.Field, Value = body.Value, Purposes = body.Purposes };
+        try
+        {
+            var request = await workflow.ReceiveAsync(spec, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
+            return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
+        }
+        catch (ArgumentException e)
+        {
+            return AuditEndpoints.Problem400("request", e.Message.Split(" (Parameter", 2)[0]);
+        }
+    }
+
+    private static async Task<IResult> RequestStep(string id, string step, HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json)
+    {
+        var (body, problem) = await ReadAsync<StepBody>(http, json.Value.SerializerOptions);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var ip = AuditEndpoints.SourceIp(http);
+        try
+        {
+            var request = step switch
+            {
+                "verify" => await workflow.VerifyAsync(id, string.IsNullOrWhiteSpace(body!.Method) ? "verified by " + AuditRecorder.ActorOf(http.User) : body.Method, http.User, ip, http.RequestAborted),
+                "fulfil" when string.IsNullOrWhiteSpace(body!.UserId) => null,
+                "fulfil" => await workflow.FulfilAsync(id, body.UserId!, http.User, ip, http.RequestAborted),
+                "reject" when string.IsNullOrWhiteSpace(body!.Reason) => null,
+                _ => await workflow.RejectAsync(id, body!.Reason!, http.User, ip, http.RequestAborted),
+            };
+            return request is null
+                ? AuditEndpoints.Problem400(step == "fulfil" ? "userId" : "reason", step == "fulfil" ? "send {\"userId\": ...} of the request's subject" : "send {\"reason\": ...}")
+                : Results.Ok(RequestView(request, time.GetUtcNow()));
+        }
+        catch (SubjectRequestException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The request cannot take this step", detail: e.Message);
+        }
     }
 
     private static async Task<IResult> Report(HttpContext http, ComplianceReportBuilder builder, AuditRecorder recorder, string? format)
@@ -312,5 +373,7 @@ public static class ComplianceEndpoints
 
     private sealed record RetentionRequest(string? Framework, Dictionary<string, int>? Days);
 
-    private sealed record ReceiveRequestBody(string? Kind, string? UserId);
+    private sealed record ReceiveRequestBody(string? Kind, string? UserId, string? Framework, string? Field, string? Value, List<string>? Purposes);
+
+    private sealed record StepBody(string? UserId, string? Method, string? Reason);
 }

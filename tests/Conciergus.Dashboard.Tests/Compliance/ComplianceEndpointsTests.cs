@@ -122,7 +122,7 @@ public sealed class ComplianceEndpointsTests : IDisposable
         var requests = await admin.GetFromJsonAsync<JsonElement>("/api/v1/compliance/requests");
 
         var request = Assert.Single(requests.GetProperty("requests").EnumerateArray());
-        Assert.Equal("completed", request.GetProperty("status").GetString());
+        Assert.Equal("fulfilled", request.GetProperty("status").GetString());
         Assert.StartsWith("sha256:" + Convert.ToHexStringLower(SHA256.HashData(file)), request.GetProperty("evidence").GetString(), StringComparison.Ordinal);
         Assert.Equal(new DateTimeOffset(2026, 12, 27, 12, 0, 0, TimeSpan.Zero), request.GetProperty("dueAt").GetDateTimeOffset());
         Assert.False(request.GetProperty("overdue").GetBoolean());
@@ -157,5 +157,61 @@ public sealed class ComplianceEndpointsTests : IDisposable
         Assert.StartsWith("conciergus-compliance-20261127T120000Z", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         Assert.Contains("AI decision records (on)", html, StringComparison.Ordinal);
         Assert.Contains("<b id=\"framework\">GDPR</b>", html, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SubjectRightsEndpointsTests : IDisposable
+{
+    private readonly ConciergusAppFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Restriction_ThroughTheApi_VerifiedFulfilledEnforcedLifted()
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+        var created = await admin.PostAsJsonAsync("/api/v1/compliance/requests", new { kind = "restriction", userId = "alice", framework = "CCPA" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var early = await admin.PostAsJsonAsync($"/api/v1/compliance/requests/{id}/fulfil", new { userId = "alice" });
+        var verified = await admin.PostAsJsonAsync($"/api/v1/compliance/requests/{id}/verify", new { method = "email" });
+        var fulfilled = await admin.PostAsJsonAsync($"/api/v1/compliance/requests/{id}/fulfil", new { userId = "alice" });
+        var restricted = !_factory.Services.GetRequiredService<IConsentLookup>().Allows("alice", ConsentPurposes.Analytics);
+        var lifted = await admin.DeleteAsync("/api/v1/subjects/alice/restriction");
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+        Assert.Equal("fulfilled", (await fulfilled.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.True(restricted);
+        Assert.Equal(HttpStatusCode.NoContent, lifted.StatusCode);
+        Assert.True(_factory.Services.GetRequiredService<IConsentLookup>().Allows("alice", ConsentPurposes.Analytics));
+    }
+
+    [Theory]
+    [InlineData("{\"kind\":\"complaint\",\"userId\":\"a\"}")]
+    [InlineData("{\"kind\":\"objection\",\"userId\":\"a\"}")]
+    [InlineData("{\"kind\":\"rectification\",\"userId\":\"a\",\"field\":\"email\",\"value\":\"b\"}")]
+    public async Task Receive_Invalid_400(string body)
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+
+        var response = await admin.PostAsync("/api/v1/compliance/requests", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Reject_ThroughTheApi_ReasonKept()
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+        var created = await admin.PostAsJsonAsync("/api/v1/compliance/requests", new { kind = "erasure", userId = "bob" });
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        var rejected = await admin.PostAsJsonAsync($"/api/v1/compliance/requests/{id}/reject", new { reason = "manifestly unfounded" });
+
+        var view = await rejected.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("rejected", view.GetProperty("status").GetString());
+        Assert.Equal("manifestly unfounded", view.GetProperty("reason").GetString());
     }
 }

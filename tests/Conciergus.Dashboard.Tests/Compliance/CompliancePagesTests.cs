@@ -138,7 +138,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
 
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=dsr-row]").Count), Wait);
         Assert.Equal(["2026-12-27 12:00", "2026-12-27 12:00"], cut.FindAll("[data-testid=dsr-due]").Select(c => c.TextContent.Trim()));
-        Assert.Equal(["overdue", "completed"], cut.FindAll("[data-testid=dsr-status]").Select(c => c.TextContent.Trim()));
+        Assert.Equal(["overdue", "fulfilled"], cut.FindAll("[data-testid=dsr-status]").Select(c => c.TextContent.Trim()));
         Assert.Equal("consent=1; total 1; audit entry 7", cut.FindAll("[data-testid=dsr-evidence]")[1].TextContent.Trim());
     }
 
@@ -168,7 +168,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
         dialogs.WaitForAssertion(() => Assert.NotNull(dialogs.Find("[data-testid=erase-confirm]")), Wait);
         dialogs.Find("[data-testid=erase-confirm]").Click();
 
-        cut.WaitForAssertion(() => Assert.Equal("completed", cut.Find("[data-testid=dsr-status]").TextContent.Trim()), Wait);
+        cut.WaitForAssertion(() => Assert.Equal("fulfilled", cut.Find("[data-testid=dsr-status]").TextContent.Trim()), Wait);
         Assert.Empty(_host.Requests.Open());
     }
 }

@@ -21,6 +21,9 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
     public static readonly DateTimeOffset Start = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
     private ConciergusDatabase _database = null!;
+
+    /// <summary>The key the database file is encrypted with (none by default).</summary>
+    public StorageEncryption Encryption { get; set; } = StorageEncryption.None;
     private int _nextId;
 
     public ComplianceTestHost(bool recordDecisions = true, int checkpointInterval = 10_000, int queueCapacity = 100_000, int batchSize = 2_000,
@@ -65,6 +68,9 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
 
     public SubjectRequestWorkflow Requests { get; private set; } = null!;
 
+    /// <summary>Export and erasure across the consent, decision and ledger stores.</summary>
+    public SubjectRequests Subjects2 { get; private set; } = null!;
+
     public ComplianceRetention Retention { get; private set; } = null!;
 
     public ComplianceReportBuilder Reports { get; private set; } = null!;
@@ -107,7 +113,7 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
     {
         var auditOptions = MsOptions.Create(new AuditOptions());
         var options = MsOptions.Create(Options);
-        _database = new ConciergusDatabase(DataDirectory);
+        _database = new ConciergusDatabase(DataDirectory, encryption: Encryption);
         Key = new AuditKey(auditOptions, DataDirectory);
         Policies = new RetentionPolicyStore(_database, options);
         Audit = new AuditLog(_database, new AuditCheckpointFile(Key, DataDirectory), auditOptions, Time, null, Policies);
@@ -116,12 +122,13 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         Pseudonymizer = new SubjectPseudonymizer(Key);
         Consent = new ConsentStore(_database, Audit, Pseudonymizer, options);
         var recorder = new AuditRecorder(Audit);
-        Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time);
+        var timeSeriesOptions = new TimeSeriesOptions();
+        Ledger = new UserCostLedger(timeSeriesOptions, Time);
+        Subjects2 = new SubjectRequests([Consent, new DecisionSubjectStore(Decisions, Subjects), new UserCostSubjectStore(Ledger)], recorder, Pseudonymizer, Time);
+        Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time, Subjects2, Consent, Subjects, Policies, options);
         Retention = new ComplianceRetention(Audit, Decisions, Requests, Policies, Time, NullLogger<ComplianceRetention>.Instance);
         Reports = new ComplianceReportBuilder(Audit, Decisions, Policies, Retention, Consent, Requests, options, Time);
-        var timeSeriesOptions = new TimeSeriesOptions();
         Cache = new TimeSeriesCache(timeSeriesOptions, Time);
-        Ledger = new UserCostLedger(timeSeriesOptions, Time);
         Collector = new AiOperationCollector(Cache, Ledger, new RecentErrors(), new ProvidedCost(), new UnknownCategorizer(), [Decisions], Time,
             [new ConsentOperationPreprocessor(Consent)]);
     }

@@ -91,9 +91,9 @@ public sealed class RequestForgeryTests : IDisposable
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, cookieGet.StatusCode);
         Assert.Equal(HttpStatusCode.OK, apiGet.StatusCode);
-        Assert.NotEqual("completed", afterGets);
+        Assert.NotEqual("fulfilled", afterGets);
         Assert.Equal(HttpStatusCode.OK, post.StatusCode);
-        Assert.Equal("completed", afterPost);
+        Assert.Equal("fulfilled", afterPost);
     }
 
     [Fact]
