@@ -25,7 +25,13 @@ public static class AppMetricsServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AppMetricsOptions>>().Value,
             sp.GetRequiredService<TimeSeriesCache>(),
             sp.GetRequiredService<TimeProvider>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOtlpMetricSink>(sp => sp.GetRequiredService<OtelMetricStore>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IOtlpMetricSink, StoreSink>());
         return services;
+    }
+
+    /// <summary>The store as the receiver's metric sink (a type of its own, so the registration is idempotent).</summary>
+    private sealed class StoreSink(OtelMetricStore store) : IOtlpMetricSink
+    {
+        public OtlpExportResult Accept(Ingestion.Otlp.Proto.Collector.Metrics.ExportMetricsServiceRequest request) => store.Accept(request);
     }
 }
