@@ -26,6 +26,7 @@ public static class AppMetricsServiceCollectionExtensions
             sp.GetRequiredService<TimeSeriesCache>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOtlpMetricSink, StoreSink>());
+        services.TryAddSingleton<ApplicationOverview>();
         return services;
     }
 
