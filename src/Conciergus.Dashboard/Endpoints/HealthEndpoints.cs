@@ -41,12 +41,11 @@ public static class HealthEndpoints
     /// </summary>
     private static object? Verdict(IServiceProvider services, bool signedIn)
     {
-        if (services.GetService<Conciergus.Core.Health.SystemHealthEvaluator>() is null)
+        if (Conciergus.Dashboard.Components.Health.SystemHealthProbe.Evaluate(services) is not { } report)
         {
             return null;
         }
 
-        var report = Conciergus.Dashboard.Components.Health.SystemHealthProbe.Evaluate(services);
         return new
         {
             status = Conciergus.Core.Health.SystemHealthEvaluator.Name(report.Status),

@@ -17,12 +17,15 @@ namespace Conciergus.Dashboard.Components.Health;
 /// </summary>
 public static class SystemHealthProbe
 {
-    /// <summary>The verdict now, models and applications judged over <paramref name="window"/> (default: the evaluator's window).</summary>
-    public static SystemHealthReport Evaluate(IServiceProvider services, TimeSpan? window = null)
+    /// <summary>The verdict now, models and applications judged over <paramref name="window"/> (default: the evaluator's window); null when health is not registered.</summary>
+    public static SystemHealthReport? Evaluate(IServiceProvider services, TimeSpan? window = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var evaluator = services.GetRequiredService<SystemHealthEvaluator>();
-        var classifier = services.GetRequiredService<ModelHealthClassifier>();
+        if (services.GetService<SystemHealthEvaluator>() is not { } evaluator || services.GetService<ModelHealthClassifier>() is not { } classifier)
+        {
+            return null;
+        }
+
         var w = window ?? evaluator.Options.Window;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
 
