@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.AppMetrics;
 using Conciergus.Core.Alerts.Channels;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
@@ -45,6 +46,7 @@ builder.Services
     .AddConciergusOperations(builder.Configuration)
     .AddConciergusAnalytics()
     .AddConciergusOtlp(builder.Configuration)
+    .AddConciergusAppMetrics(builder.Configuration)
     .AddConciergusLogs(builder.Configuration)
     .AddConciergusIngestion(builder.Configuration)
     .AddConciergusAudit(builder.Configuration)

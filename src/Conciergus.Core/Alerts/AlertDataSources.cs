@@ -14,6 +14,9 @@ public sealed class AlertDataSources
     /// <summary>Total operations lost so far (collector drops and too-old, OTLP rejected spans and refused requests); a counter.</summary>
     public Func<long> IngestionDropCount { get; init; } = static () => 0;
 
+    /// <summary>Application metrics from OTLP (otel: rules); null when the feature is not registered.</summary>
+    public AppMetrics.OtelMetricStore? AppMetrics { get; init; }
+
     /// <summary>Running experiments with their sample-ratio-mismatch p-value.</summary>
     public Func<IReadOnlyList<(string Key, double PValue)>> ExperimentSrm { get; init; } = static () => [];
 }

@@ -31,11 +31,17 @@ internal sealed class AlertMetricReader
         ErrorCategory,
         Experiment,
         User,
+        AppMetric,
     }
 
     /// <summary>Why a rule's group-by cannot be answered (null when it can), and the source it reads.</summary>
     public static (Source Source, string? Error) SourceOf(AlertRule rule)
     {
+        if (rule.Metric == AlertMetric.AppMetric)
+        {
+            return (Source.AppMetric, AppMetricError(rule));
+        }
+
         var labels = rule.GroupBy.Distinct(StringComparer.Ordinal).OrderBy(l => l, StringComparer.Ordinal).ToArray();
         var unknown = labels.Where(l => !AlertWire.GroupByLabels.Contains(l)).ToArray();
         if (unknown.Length > 0)
@@ -95,6 +101,8 @@ internal sealed class AlertMetricReader
 
         switch (rule.Metric)
         {
+            case AlertMetric.AppMetric:
+                return ReadAppMetric(rule, at);
             case AlertMetric.UserCost:
                 return [.. _sources.Ledger.Top(at - rule.Window, at, int.MaxValue)
                     .Where(u => u.UserId != UserCostLedger.OverflowUserId || u.CostUsd > 0)
@@ -189,6 +197,36 @@ internal sealed class AlertMetricReader
 
                 break;
         }
+    }
+
+    /// <summary>Why an otel: rule cannot be read (null when it can): a parseable metric, and group by nothing, application or one attr.&lt;name&gt;.</summary>
+    private static string? AppMetricError(AlertRule rule)
+    {
+        if (!AppMetrics.OtelMetricStore.TryParseMetric(rule.AppMetric, out _, out _, out var error))
+        {
+            return $"metric: {error}.";
+        }
+
+        var labels = rule.GroupBy.Distinct(StringComparer.Ordinal).ToArray();
+        return labels is [] or ["application"] || (labels is [var one] && one.StartsWith("attr.", StringComparison.Ordinal) && one.Length > 5)
+            ? null
+            : "An otel: metric is grouped by nothing, application (service.name) or one attr.<attribute name>.";
+    }
+
+    /// <summary>One sample per group of the application metric over the window (label application, or the attribute name with non-alphanumerics as '_').</summary>
+    private IReadOnlyList<AlertSample> ReadAppMetric(AlertRule rule, DateTimeOffset at)
+    {
+        if (_sources.AppMetrics is not { } store || !AppMetrics.OtelMetricStore.TryParseMetric(rule.AppMetric, out var name, out var aggregation, out _))
+        {
+            return [];
+        }
+
+        var groupBy = rule.GroupBy.Count == 0 ? null : rule.GroupBy[0];
+        var label = groupBy is null ? null : groupBy == "application" ? "application" : LabelName(groupBy[5..]);
+        return [.. store.Values(name, aggregation, groupBy, at - rule.Window, at)
+            .Select(v => new AlertSample(label is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [label] = v.Group }, v.Value))];
+
+        static string LabelName(string attribute) => string.Concat(attribute.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'));
     }
 
     /// <summary>The metric's value, or null when the series has no data (a grouped series without calls is absent, like a stale Prometheus series).</summary>

@@ -44,6 +44,9 @@ public enum AlertMetric
 
     /// <summary>Sample ratio mismatch p-value per running experiment.</summary>
     ExperimentSrm,
+
+    /// <summary>An application metric from OTLP (<see cref="AlertRule.AppMetric"/>: <c>otel:&lt;instrument&gt;[:&lt;aggregation&gt;]</c>).</summary>
+    AppMetric,
 }
 
 /// <summary>Comparison of the metric value with the threshold.</summary>
@@ -156,4 +159,7 @@ public sealed record AlertRule
 
     /// <summary>Daily budget in USD for <see cref="AlertMetric.CostBurn"/> (null: the configured default).</summary>
     public decimal? BudgetUsd { get; init; }
+
+    /// <summary>For <see cref="AlertMetric.AppMetric"/>: the metric as written, <c>otel:&lt;instrument&gt;[:&lt;aggregation&gt;]</c>.</summary>
+    public string? AppMetric { get; init; }
 }

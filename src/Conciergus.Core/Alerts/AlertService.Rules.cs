@@ -345,7 +345,7 @@ public sealed partial class AlertService
     private static Dictionary<string, string> RuleDetails(AlertRule rule) => new()
     {
         ["name"] = rule.Name,
-        ["metric"] = AlertWire.Name(rule.Metric),
+        ["metric"] = AlertWire.Name(rule),
         ["condition"] = Invariant($"{AlertWire.Symbol(rule.Operator)} {rule.Threshold}"),
         ["for"] = AlertWire.FormatDuration(rule.For),
         ["enabled"] = rule.Enabled ? "true" : "false",

@@ -32,12 +32,25 @@ public static class AlertWire
     /// <summary>Group-by labels a rule may use.</summary>
     public static IReadOnlyList<string> GroupByLabels { get; } = ["model", "provider", "application", "user", "operation", "error_category", "experiment"];
 
-    /// <summary>"error_rate" for ErrorRate.</summary>
-    public static string Name(AlertMetric metric) => MetricNames.First(m => m.Metric == metric).Name;
+    /// <summary>"error_rate" for ErrorRate ("otel" for an application metric: see <see cref="Name(AlertRule)"/>).</summary>
+    public static string Name(AlertMetric metric) => metric == AlertMetric.AppMetric ? "otel" : MetricNames.First(m => m.Metric == metric).Name;
+
+    /// <summary>A rule's metric as written: the wire name, or <c>otel:&lt;instrument&gt;[:&lt;aggregation&gt;]</c>.</summary>
+    public static string Name(AlertRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        return rule.Metric == AlertMetric.AppMetric && rule.AppMetric is { } app ? app : Name(rule.Metric);
+    }
 
     /// <summary>Parses a metric wire name.</summary>
     public static bool TryParseMetric(string? name, out AlertMetric metric)
     {
+        if (name is not null && name.StartsWith(AppMetrics.OtelMetricStore.MetricPrefix, StringComparison.Ordinal))
+        {
+            metric = AlertMetric.AppMetric;
+            return true;
+        }
+
         foreach (var (m, n) in MetricNames)
         {
             if (string.Equals(n, name, StringComparison.Ordinal))

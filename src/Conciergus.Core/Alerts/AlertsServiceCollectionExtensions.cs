@@ -51,6 +51,7 @@ public static class AlertsServiceCollectionExtensions
             {
                 Cache = sp.GetRequiredService<TimeSeriesCache>(),
                 Ledger = sp.GetRequiredService<UserCostLedger>(),
+                AppMetrics = sp.GetService<AppMetrics.OtelMetricStore>(),
                 IngestionDropCount = () =>
                 {
                     long drops = 0;

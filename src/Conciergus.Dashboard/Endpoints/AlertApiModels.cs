@@ -68,7 +68,7 @@ public sealed record AlertRuleJson
         {
             Id = rule.Id,
             Name = rule.Name,
-            Metric = AlertWire.Name(rule.Metric),
+            Metric = AlertWire.Name(rule),
             Window = AlertWire.FormatDuration(rule.Window),
             GroupBy = rule.GroupBy,
             Operator = AlertWire.Symbol(rule.Operator),
@@ -132,6 +132,7 @@ public sealed record AlertRuleJson
             Id = Id ?? "",
             Name = Name ?? "",
             Metric = metric,
+            AppMetric = metric == AlertMetric.AppMetric ? Metric : null,
             Window = window,
             GroupBy = GroupBy ?? [],
             Operator = op,

@@ -27,12 +27,34 @@ public static class HealthEndpoints
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
                 operationStore = services.GetService<Conciergus.Core.Operations.IOperationStore>() is { } store ? OperationStoreHealth.From(store.Status, SignedIn(http)) : null,
                 history = HistoryEndpoints.StatusOf(services),
+                verdict = Verdict(services, SignedIn(http)),
             }))
             .AllowAnonymous();
         return app;
     }
 
     private static bool SignedIn(HttpContext http) => http.User.Identity?.IsAuthenticated == true;
+
+    /// <summary>
+    /// The system verdict (issue 18 item 3): roll-up status and every component with its rule. Anonymous callers see the
+    /// roll-up status and the dashboard's own parts only (model and application names come from telemetry).
+    /// </summary>
+    private static object? Verdict(IServiceProvider services, bool signedIn)
+    {
+        if (Conciergus.Dashboard.Components.Health.SystemHealthProbe.Evaluate(services) is not { } report)
+        {
+            return null;
+        }
+
+        return new
+        {
+            status = Conciergus.Core.Health.SystemHealthEvaluator.Name(report.Status),
+            rule = signedIn ? report.Rule : null,
+            components = report.Components
+                .Where(c => signedIn || c.Kind == Conciergus.Core.Health.HealthComponentKind.Dashboard)
+                .Select(c => new { name = c.Name, kind = c.Kind.ToString().ToLowerInvariant(), status = Conciergus.Core.Health.SystemHealthEvaluator.Name(c.Status), rule = c.Rule }),
+        };
+    }
 }
 
 /// <summary>Maps every HTTP API endpoint.</summary>

@@ -42,6 +42,11 @@ public static class ReadApiEndpoints
             Read(request, "/timeseries", TimeSeriesParameters, async (w, filter) =>
             {
                 var metric = Single(request, "metric");
+                if (metric is not null && metric.StartsWith(Conciergus.Core.AppMetrics.OtelMetricStore.MetricPrefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    return AppMetricsEndpoints.TimeSeries(request, metric, w, filter, Single(request, "groupBy"), Single(request, "step"));
+                }
+
                 if (!Metrics.TryGetValue(metric ?? "requests", out var m))
                 {
                     return BadParameter("metric", metric, Metrics.Keys);
@@ -76,6 +81,7 @@ public static class ReadApiEndpoints
             }));
         api.MapGet("/errors", (HttpRequest request, AnalyticsService analytics, CancellationToken ct) =>
             Read(request, "/errors", SummaryParameters, async (w, filter) => Results.Ok(await analytics.ErrorsAsync(w, filter, ct))));
+        api.MapAppMetricsApi();
         return app;
     }
 

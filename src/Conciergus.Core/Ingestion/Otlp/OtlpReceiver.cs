@@ -10,8 +10,10 @@ namespace Conciergus.Core.Ingestion.Otlp;
 /// gives the same spans, operations, log records and partial success whichever way it came. The transports only
 /// read bytes, check the key, the gate and the size limits, and turn refusals into their own status codes.
 /// </summary>
-public sealed class OtlpReceiver(OtlpTraceIngestor ingestor)
+public sealed class OtlpReceiver(OtlpTraceIngestor ingestor, IEnumerable<IOtlpMetricSink>? metricSinks = null)
 {
+    private readonly IOtlpMetricSink[] _metricSinks = metricSinks?.ToArray() ?? [];
+
     /// <summary>Ingests a trace export; the response names refused spans (partial success) or is empty.</summary>
     public ExportTraceServiceResponse Export(ExportTraceServiceRequest request)
     {
@@ -21,10 +23,15 @@ public sealed class OtlpReceiver(OtlpTraceIngestor ingestor)
             : new ExportTraceServiceResponse { PartialSuccess = new ExportTracePartialSuccess { RejectedSpans = result.Rejected, ErrorMessage = result.ErrorMessage ?? "" } };
     }
 
-    /// <summary>Counts a metrics export's data points (metrics never create operations).</summary>
+    /// <summary>Counts a metrics export's data points and hands them to the metric sinks (metrics never create operations).</summary>
     public ExportMetricsServiceResponse Export(ExportMetricsServiceRequest request)
     {
         var result = ingestor.Ingest(request);
+        foreach (var sink in _metricSinks)
+        {
+            sink.Accept(request);
+        }
+
         return result.Rejected == 0
             ? new ExportMetricsServiceResponse()
             : new ExportMetricsServiceResponse { PartialSuccess = new ExportMetricsPartialSuccess { RejectedDataPoints = result.Rejected, ErrorMessage = result.ErrorMessage ?? "" } };

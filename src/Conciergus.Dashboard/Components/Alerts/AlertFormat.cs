@@ -45,6 +45,7 @@ public static class AlertFormat
             AlertMetric.LatencyP50 or AlertMetric.LatencyP95 or AlertMetric.LatencyP99 or AlertMetric.TtftP95 => Formatting.Duration(v),
             AlertMetric.Cost or AlertMetric.UserCost => Formatting.Usd((decimal)Math.Clamp(v, -1e12, 1e12)),
             AlertMetric.ExperimentSrm => v.ToString("0.####", Invariant),
+            AlertMetric.AppMetric => v.ToString("0.####", Invariant),
             _ => Formatting.Count((long)Math.Round(v)),
         };
     }

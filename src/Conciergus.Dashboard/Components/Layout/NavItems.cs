@@ -17,6 +17,7 @@ internal static class NavItems
         new("/usage", "Usage", MudBlazor.Icons.Material.Filled.ShowChart, Available: true),
         new("/cost", "Cost", MudBlazor.Icons.Material.Filled.AttachMoney, Available: true),
         new("/models", "Models", MudBlazor.Icons.Material.Filled.Memory, Available: true),
+        new("/applications", "Applications", MudBlazor.Icons.Material.Filled.Apps, Available: true),
         new("/errors", "Errors", MudBlazor.Icons.Material.Filled.ErrorOutline, Available: true),
         new("/health", "Health", MudBlazor.Icons.Material.Filled.MonitorHeart, Available: true),
         new("/traces", "Traces", MudBlazor.Icons.Material.Filled.AccountTree, Available: true),

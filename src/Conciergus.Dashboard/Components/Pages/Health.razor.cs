@@ -25,6 +25,7 @@ public sealed partial class Health : PanelPage
     private long _workingSetBytes;
     private int _gen2;
     private long? _liteDbBytes;
+    private SystemHealthReport? _verdict;
 
     /// <summary>Creates the page.</summary>
     public Health()
@@ -66,6 +67,7 @@ public sealed partial class Health : PanelPage
     {
         _lastMinute = Analytics.Summary(TimeSpan.FromMinutes(1));
         _stats = Collector.Stats;
+        _verdict = Conciergus.Dashboard.Components.Health.SystemHealthProbe.Evaluate(Services, Query.Window);
         _models = Analytics.Models(Query.Window).Select(m => ModelRow.Create(m, [], Classifier))
             .OrderByDescending(r => r.Health.Status).ThenByDescending(r => r.Report.Stats.Requests).ToList();
         _managedBytes = GC.GetTotalMemory(forceFullCollection: false);
@@ -80,6 +82,13 @@ public sealed partial class Health : PanelPage
 
     /// <inheritdoc />
     protected override Task PushChartsAsync(bool reset) => _feed.PushAsync(_chart, Query.Window, Step, TimeProvider.GetUtcNow(), reset);
+
+    private static MudBlazor.Severity SeverityOf(ModelHealthStatus status) => status switch
+    {
+        ModelHealthStatus.Healthy => MudBlazor.Severity.Success,
+        ModelHealthStatus.Degraded => MudBlazor.Severity.Warning,
+        _ => MudBlazor.Severity.Error,
+    };
 
     /// <summary>Bytes as KiB / MiB / GiB.</summary>
     internal static string Bytes(long bytes) => bytes switch
