@@ -5,8 +5,11 @@ namespace Conciergus.LoadGen;
 /// <summary>Command-line settings of one load run.</summary>
 internal sealed record LoadGenOptions
 {
-    /// <summary>Base URL of the OTLP/HTTP receiver; spans go to {Url}/v1/traces.</summary>
+    /// <summary>Base URL of the OTLP receiver: HTTP posts to {Url}/v1/traces, gRPC calls TraceService/Export at {Url}.</summary>
     public required Uri Url { get; init; }
+
+    /// <summary>Transport: OTLP/HTTP protobuf (<c>http</c>) or OTLP/gRPC (<c>grpc</c>, cleartext HTTP/2, one channel per sender).</summary>
+    public string Protocol { get; init; } = "http";
 
     /// <summary>Target spans per second over all senders; 0 sends as fast as the target answers.</summary>
     public double Rate { get; init; }
@@ -45,8 +48,9 @@ internal sealed record LoadGenOptions
     public int Seed { get; init; } = 42;
 
     public const string Usage = """
-        Conciergus.LoadGen: OTLP/HTTP protobuf load of GenAI chat spans.
-          --url http://127.0.0.1:5080     receiver base URL (POST {url}/v1/traces)
+        Conciergus.LoadGen: OTLP/HTTP protobuf or OTLP/gRPC load of GenAI chat spans.
+          --url http://127.0.0.1:5080     receiver base URL (POST {url}/v1/traces, or the gRPC endpoint)
+          --protocol http                 http (OTLP/HTTP protobuf) or grpc (OTLP/gRPC TraceService/Export)
           --rate 0                        spans/s over all senders (0 = as fast as possible)
           --batch-size 100                spans per request
           --connections 4                 concurrent senders
@@ -75,6 +79,7 @@ internal sealed record LoadGenOptions
             options = name switch
             {
                 "--url" => options with { Url = url = new Uri(Value().TrimEnd('/')) },
+                "--protocol" => options with { Protocol = Value().ToLowerInvariant() },
                 "--rate" => options with { Rate = Number() },
                 "--batch-size" => options with { BatchSize = (int)Number() },
                 "--connections" => options with { Connections = (int)Number() },
@@ -92,6 +97,16 @@ internal sealed record LoadGenOptions
         }
 
         _ = url;
+        if (options.Protocol is not ("http" or "grpc"))
+        {
+            throw new ArgumentException($"--protocol must be http or grpc, not '{options.Protocol}'.");
+        }
+
+        if (options.Protocol == "grpc" && options.HubClients > 0)
+        {
+            throw new ArgumentException("--hub-clients measures the live path over OTLP/HTTP; use --protocol http with it.");
+        }
+
         if (options.BatchSize < 2 || options.Connections < 1 || options.Duration <= TimeSpan.Zero || options.Rate < 0 || options.HubClients < 0)
         {
             throw new ArgumentException("--batch-size must be >= 2, --connections >= 1, --duration > 0, --rate >= 0, --hub-clients >= 0.");

@@ -30,6 +30,9 @@ internal sealed class PayloadFactory(int seed, double errorRate)
     /// <summary>The serialized request for batch <paramref name="sequence"/>, with <paramref name="traces"/> traces ending now.</summary>
     public byte[] Batch(long sequence, int traces) => Build(sequence, traces, forceError: false).ToByteArray();
 
+    /// <summary>The same request as <see cref="Batch"/>, as a message (the gRPC client serializes it).</summary>
+    public ExportTraceServiceRequest Request(long sequence, int traces) => Build(sequence, traces, forceError: false);
+
     /// <summary>A one-trace batch whose chat span failed: the hub-mode marker (normal load has no errors then).</summary>
     public byte[] Marker(long sequence) => Build(sequence, 1, forceError: true).ToByteArray();
 
