@@ -32,6 +32,12 @@ internal sealed record LoadGenOptions
     /// <summary>Share of chat spans that fail (status error), 0..1. Forced to 0 in hub mode (errors are the markers there).</summary>
     public double ErrorRate { get; init; } = 0.02;
 
+    /// <summary>Stop after this many requests over all senders, warm-up included (0: only the duration bounds the run).</summary>
+    public long MaxRequests { get; init; }
+
+    /// <summary>Cardinality attack: a new application, environment, provider and model in every request / chat span.</summary>
+    public bool UniqueValues { get; init; }
+
     /// <summary>SignalR clients on /hubs/telemetry (0: no live-path measurement).</summary>
     public int HubClients { get; init; }
 
@@ -58,6 +64,8 @@ internal sealed record LoadGenOptions
           --warmup 3                      seconds sent before measuring
           --header name=value             extra header (repeatable), e.g. x-otlp-api-key=KEY
           --error-rate 0.02               share of failing chat spans
+          --requests 0                    stop after this many requests in all (0 = duration only)
+          --unique-values                 cardinality attack: new application/environment per request, new provider/model per span
           --hub-clients 0                 SignalR clients on {url}/hubs/telemetry (live-path latency)
           --hub-key KEY                   Viewer API key for the hub clients (X-Api-Key)
           --marker-interval 1             seconds between marker batches (hub mode)
@@ -86,6 +94,8 @@ internal sealed record LoadGenOptions
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number()) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
                 "--error-rate" => options with { ErrorRate = Number() },
+                "--requests" => options with { MaxRequests = (long)Number() },
+                "--unique-values" => options with { UniqueValues = true },
                 "--hub-clients" => options with { HubClients = (int)Number() },
                 "--hub-key" => options with { HubKey = Value() },
                 "--marker-interval" => options with { MarkerInterval = TimeSpan.FromSeconds(Number()) },

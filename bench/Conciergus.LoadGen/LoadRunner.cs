@@ -16,8 +16,9 @@ namespace Conciergus.LoadGen;
 internal sealed class LoadRunner(LoadGenOptions options, HttpClient http, TraceService.TraceServiceClient[]? grpc = null)
 {
     private readonly Metadata _metadata = ToMetadata(options.Headers);
-    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate);
+    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate, options.UniqueValues);
     private long _sequence;
+    private long _issued;
 
     /// <summary>Runs warm-up and measurement; <paramref name="measuring"/> fires when measurement starts.</summary>
     public async Task<LoadResult> RunAsync(Action? measuring = null)
@@ -62,6 +63,11 @@ internal sealed class LoadRunner(LoadGenOptions options, HttpClient http, TraceS
                     if (measured && measuring is not null && Interlocked.Exchange(ref measuringFired, 1) == 0)
                     {
                         measuring();
+                    }
+
+                    if (options.MaxRequests > 0 && Interlocked.Increment(ref _issued) > options.MaxRequests)
+                    {
+                        break;
                     }
 
                     var sequence = Interlocked.Increment(ref _sequence);

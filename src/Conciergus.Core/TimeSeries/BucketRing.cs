@@ -8,6 +8,12 @@ namespace Conciergus.Core.TimeSeries;
 /// has left the ring's reach. A series that received one operation holds one chunk per ring, not the whole ring.
 /// Guarded by its series' lock; the bytes it holds are reported to the cache's <see cref="MemoryMeter"/>.
 /// </summary>
+/// <remarks>
+/// The meter counts one chunk for a ring that holds none (a reservation): a new series is charged at admission for
+/// the chunk each ring will take at its first write or roll-up, so series admitted under the budget do not push the
+/// estimate past it later when their seconds roll up into the minute and hour rings. A ring holding k chunks is
+/// counted as k chunks.
+/// </remarks>
 internal sealed class BucketRing
 {
     /// <summary>Buckets per chunk: small, so sparse traffic (one operation a minute) costs a few chunks, not the ring.</summary>
@@ -27,7 +33,7 @@ internal sealed class BucketRing
         Length = length;
         _meter = meter;
         _chunks = new TimeBucket[]?[(length + ChunkSize - 1) / ChunkSize];
-        meter.Add(FixedBytes(length));
+        meter.Add(FixedBytes(length) + ChunkBytes);
     }
 
     /// <summary>Number of slots.</summary>
@@ -61,8 +67,12 @@ internal sealed class BucketRing
             var created = new TimeBucket[ChunkSize];
             created.AsSpan().Fill(Empty);
             chunk = created;
-            AllocatedChunks++;
-            _meter.Add(ChunkBytes);
+
+            // The first chunk was counted (reserved) while the ring held none.
+            if (AllocatedChunks++ > 0)
+            {
+                _meter.Add(ChunkBytes);
+            }
         }
 
         return ref chunk[slot % ChunkSize];
@@ -108,6 +118,12 @@ internal sealed class BucketRing
             }
         }
 
+        if (released > 0 && AllocatedChunks == 0)
+        {
+            // Empty again: one chunk stays counted as the reservation for the next write.
+            released -= ChunkBytes;
+        }
+
         _meter.Add(-released);
         return released;
     }
@@ -116,7 +132,7 @@ internal sealed class BucketRing
     public void Forget()
     {
         ReleaseBefore(long.MaxValue);
-        _meter.Add(-FixedBytes(Length));
+        _meter.Add(-(FixedBytes(Length) + ChunkBytes));
     }
 }
 
