@@ -168,6 +168,46 @@ public sealed class TimeSeriesBudgetTests
     }
 
     [Fact]
+    public async Task Record_ConcurrentUniqueValuesPastCapAndBudgetWithSweeps_NeverThrowsAndCountsEveryOperation()
+    {
+        var clock = Clock();
+        var options = ShortRings(budgetMb: 1);
+        options.MaxSeriesPerDimension = 200;
+        var cache = new TimeSeriesCache(options, clock);
+        var now = clock.GetUtcNow();
+        const int Writers = 4;
+        const int PerWriter = 3_000;
+        using var stop = new CancellationTokenSource();
+
+        // Sweeps run all along (as the once-a-minute one may, mid-attack); a writer's exception would fail its task.
+        var sweeper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                cache.ReleaseIdle();
+            }
+        });
+        var writers = Enumerable.Range(0, Writers).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < PerWriter; i++)
+            {
+                var unique = $"{w}-{i}";
+                cache.Record(Op(now, provider: "p-" + unique, model: "m-" + unique, application: "a-" + unique, environment: "e-" + unique, functionId: "f-" + unique));
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        await stop.CancelAsync();
+        await sweeper;
+
+        Assert.Equal(Writers * PerWriter, cache.Aggregate(SeriesKey.Total, now, now.AddSeconds(1)).Requests);
+        foreach (var dimension in new[] { SeriesDimension.Model, SeriesDimension.Provider, SeriesDimension.Application, SeriesDimension.Environment, SeriesDimension.FunctionId })
+        {
+            var sum = cache.Keys(dimension).Sum(k => cache.Aggregate(k, now, now.AddSeconds(1)).Requests);
+            Assert.Equal(Writers * PerWriter, sum);
+        }
+    }
+
+    [Fact]
     public void Check_MemoryBudgetZero_SaysWhatIsWrong()
     {
         var failures = TimeSeriesOptionsValidator.Check(new TimeSeriesOptions { MemoryBudgetMB = 0 });
