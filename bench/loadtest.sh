@@ -2,7 +2,8 @@
 # Side-by-side OTLP/HTTP ingestion load test on loopback: Conciergus dashboard, then the .NET Aspire dashboard
 # (Aspire.Dashboard.Sdk.linux-x64 13.6.5), the same load generator with the same seed, one after the other.
 # Usage: bench/loadtest.sh [seconds] [connections] [batch-spans] [rate]   (defaults: 30 4 100 0 = as fast as possible)
-# Env: HUB_CLIENTS=50 also measures the live path (SignalR) on Conciergus in a third run; SKIP_BUILD=1; SKIP_ASPIRE=1;
+# Env: PROTOCOL=grpc sends OTLP/gRPC (TraceService/Export) to both dashboards' gRPC endpoints instead of OTLP/HTTP;
+#      HUB_CLIENTS=50 also measures the live path (SignalR) on Conciergus in a third run; SKIP_BUILD=1; SKIP_ASPIRE=1;
 #      MAX_CONCURRENT=n sets Conciergus:Ingestion:MaxConcurrentRequests (default 64) to show back-pressure (429s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,10 @@ CONNECTIONS=${2:-4}
 BATCH=${3:-100}
 RATE=${4:-0}
 HUB_CLIENTS=${HUB_CLIENTS:-0}
+PROTOCOL=${PROTOCOL:-http}
 WARMUP=${WARMUP:-10}  # seconds sent before measuring, on both targets (JIT tiering, first allocations)
 OUR_PORT=${OUR_PORT:-18180}
+OUR_GRPC_PORT=${OUR_GRPC_PORT:-18181}
 ASPIRE_UI_PORT=${ASPIRE_UI_PORT:-18188}
 ASPIRE_OTLP_PORT=${ASPIRE_OTLP_PORT:-18190}
 ASPIRE_GRPC_PORT=${ASPIRE_GRPC_PORT:-18189}
@@ -44,14 +47,16 @@ cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/pro
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 loadgen() { # label url extra-args...
   local label=$1 url=$2; shift 2
-  dotnet "$LOADGEN" --label "$label" --url "$url" --duration "$SECONDS_RUN" --connections "$CONNECTIONS" \
+  dotnet "$LOADGEN" --protocol "$PROTOCOL" --label "$label" --url "$url" --duration "$SECONDS_RUN" --connections "$CONNECTIONS" \
     --batch-size "$BATCH" --rate "$RATE" --warmup "$WARMUP" --seed 42 "$@" | tee "$OUT/$STAMP-$label.txt" || true  # exit 1 = some requests failed (reported)
 }
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(dotnet --version), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "== run: ${SECONDS_RUN}s measured after ${WARMUP}s warm-up, $CONNECTIONS connections, $BATCH spans/request, rate $RATE"
+echo "== run: OTLP/$PROTOCOL, ${SECONDS_RUN}s measured after ${WARMUP}s warm-up, $CONNECTIONS connections, $BATCH spans/request, rate $RATE"
 
 # ---- Conciergus (Release, Production settings, temp data directory) ----
+# gRPC is off for an HTTP run (its default 127.0.0.1:4317 may be taken on a shared machine), on a free port for a gRPC run.
+if [ "$PROTOCOL" = grpc ]; then OUR_GRPC="http://127.0.0.1:$OUR_GRPC_PORT"; OUR_URL=$OUR_GRPC; else OUR_GRPC=""; OUR_URL="http://127.0.0.1:$OUR_PORT"; fi
 DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
 ( cd "$DASHBOARD_DIR" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$OUR_PORT" \
   Logging__LogLevel__Default=Warning \
@@ -60,12 +65,13 @@ DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
   Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
   Conciergus__Api__IngestionRequestsPerMinute=100000000 \
   Conciergus__Ingestion__MaxConcurrentRequests="${MAX_CONCURRENT:-64}" \
+  Conciergus__Ingestion__Otlp__GrpcEndpoint="$OUR_GRPC" \
   Conciergus__Auth__InitialAdminPassword=loadtest-admin-password \
   exec dotnet Conciergus.Dashboard.dll >"$OUT/$STAMP-conciergus.log" 2>&1 ) &
 OUR_PID=$!; PIDS+=("$OUR_PID")
 wait_http "http://127.0.0.1:$OUR_PORT/healthz" 60
 OUR_CPU0=$(cpu_s "$OUR_PID")
-loadgen conciergus "http://127.0.0.1:$OUR_PORT" --header "x-otlp-api-key=$INGEST_KEY"
+loadgen conciergus "$OUR_URL" --header "x-otlp-api-key=$INGEST_KEY"
 OUR_CPU=$(python3 -c "print(round($(cpu_s "$OUR_PID") - $OUR_CPU0, 2))")
 OUR_RSS=$(rss_kb "$OUR_PID")
 curl -fsS "http://127.0.0.1:$OUR_PORT/healthz" > "$OUT/$STAMP-conciergus-healthz.json" || true
@@ -74,7 +80,7 @@ curl -fsS -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$OUR_PORT/metrics" | gre
 server_accepted=$(grep 'conciergus_otlp_spans_total{result="accepted"}' "$OUT/$STAMP-conciergus-metrics.txt" | awk '{print $2}')
 client_accepted=$(grep '^{' "$OUT/$STAMP-conciergus.txt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["totalAcceptedSpans"])')
 echo "conciergus check: server counted $server_accepted accepted spans, load generator saw $client_accepted accepted; 429s: $(grep throttled "$OUT/$STAMP-conciergus-metrics.txt" | awk '{printf "%s ", $0}')"
-if [ "$HUB_CLIENTS" -gt 0 ]; then
+if [ "$HUB_CLIENTS" -gt 0 ] && [ "$PROTOCOL" = http ]; then
   loadgen conciergus-hub "http://127.0.0.1:$OUR_PORT" --header "x-otlp-api-key=$INGEST_KEY" \
     --hub-clients "$HUB_CLIENTS" --hub-key "$VIEWER_KEY"
 fi
@@ -95,7 +101,7 @@ if [ "${SKIP_ASPIRE:-0}" != 1 ]; then
   ASPIRE_PID=$!; PIDS+=("$ASPIRE_PID")
   wait_http "http://127.0.0.1:$ASPIRE_UI_PORT/" 60
   ASPIRE_CPU0=$(cpu_s "$ASPIRE_PID")
-  loadgen aspire "http://127.0.0.1:$ASPIRE_OTLP_PORT"
+  if [ "$PROTOCOL" = grpc ]; then loadgen aspire "http://127.0.0.1:$ASPIRE_GRPC_PORT"; else loadgen aspire "http://127.0.0.1:$ASPIRE_OTLP_PORT"; fi
   ASPIRE_CPU=$(python3 -c "print(round($(cpu_s "$ASPIRE_PID") - $ASPIRE_CPU0, 2))")
   ASPIRE_RSS=$(rss_kb "$ASPIRE_PID")
   sleep 2

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak: the Conciergus dashboard (Release, Production settings) under a steady OTLP load; VmRSS sampled every
 # INTERVAL seconds into a CSV, then a summary. Usage: bench/soak.sh [minutes=30] [spans-per-second=3000] [interval-s=30]
-# Env: SOAK_BIN=<dir with Conciergus.Dashboard.dll> (default: the Release build), SKIP_BUILD=1, CONNECTIONS=2, BATCH=100.
+# Env: SOAK_GRPC_ENDPOINT (default empty: OTLP/gRPC off, so the soak never takes 127.0.0.1:4317), SOAK_BIN=<dir with Conciergus.Dashboard.dll> (default: the Release build), SKIP_BUILD=1, CONNECTIONS=2, BATCH=100.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -35,6 +35,7 @@ DATA=$(mktemp -d /tmp/conciergus-soak.XXXXXX)
   Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
   Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
   Conciergus__Api__IngestionRequestsPerMinute=100000000 \
+  Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}" \
   Conciergus__Auth__InitialAdminPassword=soak-admin-password \
   exec dotnet Conciergus.Dashboard.dll >"$OUT/soak-$STAMP.log" 2>&1 ) &
 PID=$!; PIDS+=("$PID")

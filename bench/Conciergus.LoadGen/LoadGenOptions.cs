@@ -5,8 +5,11 @@ namespace Conciergus.LoadGen;
 /// <summary>Command-line settings of one load run.</summary>
 internal sealed record LoadGenOptions
 {
-    /// <summary>Base URL of the OTLP/HTTP receiver; spans go to {Url}/v1/traces.</summary>
+    /// <summary>Base URL of the OTLP receiver: HTTP posts to {Url}/v1/traces, gRPC calls TraceService/Export at {Url}.</summary>
     public required Uri Url { get; init; }
+
+    /// <summary>Transport: OTLP/HTTP protobuf (<c>http</c>) or OTLP/gRPC (<c>grpc</c>, cleartext HTTP/2, one channel per sender).</summary>
+    public string Protocol { get; init; } = "http";
 
     /// <summary>Target spans per second over all senders; 0 sends as fast as the target answers.</summary>
     public double Rate { get; init; }
@@ -29,6 +32,12 @@ internal sealed record LoadGenOptions
     /// <summary>Share of chat spans that fail (status error), 0..1. Forced to 0 in hub mode (errors are the markers there).</summary>
     public double ErrorRate { get; init; } = 0.02;
 
+    /// <summary>Stop after this many requests over all senders, warm-up included (0: only the duration bounds the run).</summary>
+    public long MaxRequests { get; init; }
+
+    /// <summary>Cardinality attack: a new application, environment, provider and model in every request / chat span.</summary>
+    public bool UniqueValues { get; init; }
+
     /// <summary>SignalR clients on /hubs/telemetry (0: no live-path measurement).</summary>
     public int HubClients { get; init; }
 
@@ -45,8 +54,9 @@ internal sealed record LoadGenOptions
     public int Seed { get; init; } = 42;
 
     public const string Usage = """
-        Conciergus.LoadGen: OTLP/HTTP protobuf load of GenAI chat spans.
-          --url http://127.0.0.1:5080     receiver base URL (POST {url}/v1/traces)
+        Conciergus.LoadGen: OTLP/HTTP protobuf or OTLP/gRPC load of GenAI chat spans.
+          --url http://127.0.0.1:5080     receiver base URL (POST {url}/v1/traces, or the gRPC endpoint)
+          --protocol http                 http (OTLP/HTTP protobuf) or grpc (OTLP/gRPC TraceService/Export)
           --rate 0                        spans/s over all senders (0 = as fast as possible)
           --batch-size 100                spans per request
           --connections 4                 concurrent senders
@@ -54,6 +64,8 @@ internal sealed record LoadGenOptions
           --warmup 3                      seconds sent before measuring
           --header name=value             extra header (repeatable), e.g. x-otlp-api-key=KEY
           --error-rate 0.02               share of failing chat spans
+          --requests 0                    stop after this many requests in all (0 = duration only)
+          --unique-values                 cardinality attack: new application/environment per request, new provider/model per span
           --hub-clients 0                 SignalR clients on {url}/hubs/telemetry (live-path latency)
           --hub-key KEY                   Viewer API key for the hub clients (X-Api-Key)
           --marker-interval 1             seconds between marker batches (hub mode)
@@ -75,12 +87,15 @@ internal sealed record LoadGenOptions
             options = name switch
             {
                 "--url" => options with { Url = url = new Uri(Value().TrimEnd('/')) },
+                "--protocol" => options with { Protocol = Value().ToLowerInvariant() },
                 "--rate" => options with { Rate = Number() },
                 "--batch-size" => options with { BatchSize = (int)Number() },
                 "--connections" => options with { Connections = (int)Number() },
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number()) },
                 "--warmup" => options with { Warmup = TimeSpan.FromSeconds(Number()) },
                 "--error-rate" => options with { ErrorRate = Number() },
+                "--requests" => options with { MaxRequests = (long)Number() },
+                "--unique-values" => options with { UniqueValues = true },
                 "--hub-clients" => options with { HubClients = (int)Number() },
                 "--hub-key" => options with { HubKey = Value() },
                 "--marker-interval" => options with { MarkerInterval = TimeSpan.FromSeconds(Number()) },
@@ -92,6 +107,16 @@ internal sealed record LoadGenOptions
         }
 
         _ = url;
+        if (options.Protocol is not ("http" or "grpc"))
+        {
+            throw new ArgumentException($"--protocol must be http or grpc, not '{options.Protocol}'.");
+        }
+
+        if (options.Protocol == "grpc" && options.HubClients > 0)
+        {
+            throw new ArgumentException("--hub-clients measures the live path over OTLP/HTTP; use --protocol http with it.");
+        }
+
         if (options.BatchSize < 2 || options.Connections < 1 || options.Duration <= TimeSpan.Zero || options.Rate < 0 || options.HubClients < 0)
         {
             throw new ArgumentException("--batch-size must be >= 2, --connections >= 1, --duration > 0, --rate >= 0, --hub-clients >= 0.");

@@ -3,18 +3,22 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
+using Grpc.Core;
 
 namespace Conciergus.LoadGen;
 
 /// <summary>
 /// Sends the load: <see cref="LoadGenOptions.Connections"/> senders, each with one export request in flight, paced to
 /// the target rate (or back to back). Only requests started after the warm-up and before the end are measured.
-/// Accepted spans = spans sent in requests answered 2xx minus the partial success's rejected_spans.
+/// Accepted spans = spans sent in requests answered 2xx (gRPC: OK) minus the partial success's rejected_spans.
+/// With <paramref name="grpc"/> (one client per sender, each on its own channel), requests go over OTLP/gRPC instead.
 /// </summary>
-internal sealed class LoadRunner(LoadGenOptions options, HttpClient http)
+internal sealed class LoadRunner(LoadGenOptions options, HttpClient http, TraceService.TraceServiceClient[]? grpc = null)
 {
-    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate);
+    private readonly Metadata _metadata = ToMetadata(options.Headers);
+    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate, options.UniqueValues);
     private long _sequence;
+    private long _issued;
 
     /// <summary>Runs warm-up and measurement; <paramref name="measuring"/> fires when measurement starts.</summary>
     public async Task<LoadResult> RunAsync(Action? measuring = null)
@@ -32,6 +36,7 @@ internal sealed class LoadRunner(LoadGenOptions options, HttpClient http)
         {
             var stats = senders[c] = new SenderStats();
             var offset = options.Rate > 0 ? interval * c / options.Connections : TimeSpan.Zero;
+            var client = grpc?[c];
             tasks[c] = Task.Run(async () =>
             {
                 var next = offset;
@@ -60,8 +65,15 @@ internal sealed class LoadRunner(LoadGenOptions options, HttpClient http)
                         measuring();
                     }
 
-                    var body = _payloads.Batch(Interlocked.Increment(ref _sequence), traces);
-                    var outcome = await SendAsync(body);
+                    if (options.MaxRequests > 0 && Interlocked.Increment(ref _issued) > options.MaxRequests)
+                    {
+                        break;
+                    }
+
+                    var sequence = Interlocked.Increment(ref _sequence);
+                    var outcome = client is null
+                        ? await SendAsync(_payloads.Batch(sequence, traces))
+                        : await SendGrpcAsync(client, _payloads.Request(sequence, traces));
                     var latency = clock.Elapsed - started;
                     stats.AddTotal(outcome, spansPerBatch);
                     if (measured)
@@ -121,12 +133,45 @@ internal sealed class LoadRunner(LoadGenOptions options, HttpClient http)
             return new SendOutcome(0, 0, e.GetType().Name + ": " + e.Message, TimeSpan.FromMilliseconds(100));
         }
     }
+
+    /// <summary>
+    /// One OTLP/gRPC export: the rejected spans of the partial success; RESOURCE_EXHAUSTED / UNAVAILABLE wait 1 s
+    /// before the next request (the OTLP exporter's retry, capped like the HTTP path's Retry-After).
+    /// </summary>
+    public async Task<SendOutcome> SendGrpcAsync(TraceService.TraceServiceClient client, ExportTraceServiceRequest request)
+    {
+        try
+        {
+            var reply = await client.ExportAsync(request, _metadata, DateTime.UtcNow.AddSeconds(30));
+            return new SendOutcome(200, reply.PartialSuccess?.RejectedSpans ?? 0, null, null, StatusCode.OK);
+        }
+        catch (RpcException e)
+        {
+            var retry = e.StatusCode is StatusCode.ResourceExhausted or StatusCode.Unavailable ? TimeSpan.FromSeconds(1) : (TimeSpan?)null;
+            return new SendOutcome(0, 0, $"gRPC {e.StatusCode}: {e.Status.Detail}", retry ?? TimeSpan.FromMilliseconds(100), e.StatusCode);
+        }
+    }
+
+    private static Metadata ToMetadata(IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        var metadata = new Metadata();
+        foreach (var (name, value) in headers)
+        {
+            metadata.Add(name.ToLowerInvariant(), value);
+        }
+
+        return metadata;
+    }
 }
 
-/// <summary>Result of one request.</summary>
-internal sealed record SendOutcome(int Status, long RejectedSpans, string? Error, TimeSpan? RetryAfter)
+/// <summary>Result of one request. <paramref name="Status"/>: the HTTP status, 0 without an answer; for gRPC <paramref name="Grpc"/> is set.</summary>
+internal sealed record SendOutcome(int Status, long RejectedSpans, string? Error, TimeSpan? RetryAfter, StatusCode? Grpc = null)
 {
-    public bool Ok => Status is >= 200 and < 300;
+    public bool Ok => Grpc is { } code ? code == StatusCode.OK : Status is >= 200 and < 300;
+
+    /// <summary>How the status is reported: "200", "429", "none", or "grpc-OK", "grpc-ResourceExhausted".</summary>
+    public string Label => Grpc is { } code ? "grpc-" + code
+        : Status == 0 ? "none" : Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Counters of one sender (one task, no locking needed).</summary>
@@ -138,7 +183,7 @@ internal sealed class SenderStats
     public long AcceptedSpans { get; private set; }
     public long RejectedSpans { get; private set; }
     public long FailedRequests { get; private set; }
-    public Dictionary<int, long> Statuses { get; } = [];
+    public Dictionary<string, long> Statuses { get; } = [];
     public Dictionary<string, long> Errors { get; } = [];
     public TimeSpan LastCompletion { get; private set; }
 
@@ -163,7 +208,7 @@ internal sealed class SenderStats
         SentSpans += spans;
         LatenciesMs.Add(latencyMs);
         LastCompletion = completedAt;
-        Statuses[outcome.Status] = Statuses.GetValueOrDefault(outcome.Status) + 1;
+        Statuses[outcome.Label] = Statuses.GetValueOrDefault(outcome.Label) + 1;
         if (outcome.Ok)
         {
             AcceptedSpans += spans - outcome.RejectedSpans;
@@ -172,7 +217,7 @@ internal sealed class SenderStats
         else
         {
             FailedRequests++;
-            var key = outcome.Error ?? $"HTTP {outcome.Status}";
+            var key = outcome.Error ?? $"HTTP {outcome.Label}";
             Errors[key] = Errors.GetValueOrDefault(key) + 1;
         }
     }
@@ -214,7 +259,7 @@ internal sealed record LoadResult
         {
             foreach (var (k, v) in s.Statuses)
             {
-                statuses.AddOrUpdate(k == 0 ? "none" : k.ToString(System.Globalization.CultureInfo.InvariantCulture), v, (_, o) => o + v);
+                statuses.AddOrUpdate(k, v, (_, o) => o + v);
             }
 
             foreach (var (k, v) in s.Errors)

@@ -12,7 +12,7 @@ namespace Conciergus.LoadGen;
 /// request and response model, input/output tokens, finish reasons, server address). One service per request,
 /// two scopes (ASP.NET Core, Microsoft.Extensions.AI). Batch n of seed s is always the same bytes apart from timestamps.
 /// </summary>
-internal sealed class PayloadFactory(int seed, double errorRate)
+internal sealed class PayloadFactory(int seed, double errorRate, bool uniqueValues = false)
 {
     private static readonly string[] Services = ["support-bot", "search-api", "checkout-assistant", "docs-qa", "agent-runner"];
     private static readonly (string Provider, string Model, string ResponseModel, string Server)[] Models =
@@ -30,18 +30,23 @@ internal sealed class PayloadFactory(int seed, double errorRate)
     /// <summary>The serialized request for batch <paramref name="sequence"/>, with <paramref name="traces"/> traces ending now.</summary>
     public byte[] Batch(long sequence, int traces) => Build(sequence, traces, forceError: false).ToByteArray();
 
+    /// <summary>The same request as <see cref="Batch"/>, as a message (the gRPC client serializes it).</summary>
+    public ExportTraceServiceRequest Request(long sequence, int traces) => Build(sequence, traces, forceError: false);
+
     /// <summary>A one-trace batch whose chat span failed: the hub-mode marker (normal load has no errors then).</summary>
     public byte[] Marker(long sequence) => Build(sequence, 1, forceError: true).ToByteArray();
 
     private ExportTraceServiceRequest Build(long sequence, int traces, bool forceError)
     {
         var random = new Random(HashCode.Combine(seed, sequence));
-        var service = Services[(int)(sequence % Services.Length)];
+        // Cardinality attack (--unique-values): every request a new application and environment, every chat span a new
+        // provider and model, so each operation asks the time-series cache for new series.
+        var service = uniqueValues ? $"attack-app-{seed}-{sequence}" : Services[(int)(sequence % Services.Length)];
         var resource = new Resource();
         resource.Attributes.Add(Text("service.name", service));
         resource.Attributes.Add(Text("service.version", "1.4.2"));
         resource.Attributes.Add(Text("service.instance.id", $"{service}-{sequence % 3}"));
-        resource.Attributes.Add(Text("deployment.environment.name", "production"));
+        resource.Attributes.Add(Text("deployment.environment.name", uniqueValues ? $"attack-env-{seed}-{sequence}" : "production"));
         resource.Attributes.Add(Text("telemetry.sdk.name", "opentelemetry"));
         resource.Attributes.Add(Text("telemetry.sdk.language", "dotnet"));
         resource.Attributes.Add(Text("telemetry.sdk.version", "1.13.1"));
@@ -58,6 +63,12 @@ internal sealed class PayloadFactory(int seed, double errorRate)
             random.NextBytes(id.AsSpan(0, 8));
             var chatId = ByteString.CopyFrom(id, 0, 8);
             var model = Models[random.Next(Models.Length)];
+            if (uniqueValues)
+            {
+                var unique = $"{seed}-{sequence}-{t}";
+                model = ("attack-provider-" + unique, "attack-model-" + unique, "attack-model-" + unique, model.Server);
+            }
+
             var chatMs = 300 + random.Next(4000);
             var start = endNanos - (ulong)(chatMs + 40) * 1_000_000UL;
             var failed = forceError || random.NextDouble() < errorRate;

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
 using Conciergus.LoadGen;
+using Grpc.Net.Client;
 
 LoadGenOptions options;
 try
@@ -23,7 +25,16 @@ using var handler = new SocketsHttpHandler
     UseProxy = false,
 };
 using var http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
-var runner = new LoadRunner(options, http);
+// gRPC: one channel (one HTTP/2 connection) per sender, as the HTTP senders each hold one HTTP/1.1 connection.
+var channels = options.Protocol == "grpc"
+    ? Enumerable.Range(0, options.Connections).Select(_ => GrpcChannel.ForAddress(options.Url, new GrpcChannelOptions
+    {
+        HttpHandler = new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false, EnableMultipleHttp2Connections = false },
+        MaxSendMessageSize = null,
+        MaxReceiveMessageSize = null,
+    })).ToArray()
+    : [];
+var runner = new LoadRunner(options, http, channels.Length == 0 ? null : channels.Select(c => new TraceService.TraceServiceClient(c)).ToArray());
 
 await using var probe = options.HubClients > 0 ? new HubProbe(options) : null;
 if (probe is not null)
@@ -47,7 +58,12 @@ if (probe is not null)
 }
 
 var inv = CultureInfo.InvariantCulture;
-Console.WriteLine(string.Create(inv, $"[{result.Label}] {result.Seconds} s, {result.Connections} connections, {result.BatchSpans} spans/request, target rate {(result.TargetRate == 0 ? "max" : result.TargetRate.ToString(inv))}"));
+foreach (var channel in channels)
+{
+    channel.Dispose();
+}
+
+Console.WriteLine(string.Create(inv, $"[{result.Label}] {options.Protocol}, {result.Seconds} s, {result.Connections} connections, {result.BatchSpans} spans/request, target rate {(result.TargetRate == 0 ? "max" : result.TargetRate.ToString(inv))}"));
 Console.WriteLine(string.Create(inv, $"  accepted spans/s : {result.AcceptedSpansPerSecond:F1}  (accepted {result.AcceptedSpans} of {result.SentSpans} sent, rejected {result.RejectedSpans})"));
 Console.WriteLine(string.Create(inv, $"  requests         : {result.Requests}, failed {result.FailedRequests}; statuses {string.Join(", ", result.Statuses.Select(s => $"{s.Key}={s.Value}"))}"));
 Console.WriteLine(string.Create(inv, $"  latency ms       : p50 {result.P50Ms}  p95 {result.P95Ms}  p99 {result.P99Ms}  max {result.MaxMs}"));

@@ -38,6 +38,9 @@ public sealed class LatencySketch
     private const double Gamma = (1 + RelativeAccuracy) / (1 - RelativeAccuracy);
     private const int GrowthChunk = 32;
 
+    /// <summary>Buckets of the first store: enough for values within about 8% of each other (one or a few samples).</summary>
+    private const int SmallStore = 4;
+
     /// <summary>Bucket marker of the zero bucket (no log bucket index is this small).</summary>
     internal const int ZeroBucket = int.MinValue;
 
@@ -72,6 +75,9 @@ public sealed class LatencySketch
 
     /// <summary>Number of buckets the dense store currently holds (memory diagnostics and tests).</summary>
     internal int Capacity => _counts.Length;
+
+    /// <summary>Bytes this sketch holds (object and store), for the time-series cache's memory estimate.</summary>
+    internal long EstimatedBytes => 80 + (_counts.Length == 0 ? 0 : 24 + (8L * _counts.Length));
 
     /// <summary>Adds one value (negative values count as 0). Allocation-free once the sketch has grown.</summary>
     public void Add(double value)
@@ -279,8 +285,12 @@ public sealed class LatencySketch
             return;
         }
 
-        // Grow: round up to the chunk and keep half the slack on each side for the next outlier.
-        var newLength = ((needed + (needed / 2) + GrowthChunk - 1) / GrowthChunk) * GrowthChunk;
+        // Grow. Compact form first: a sketch of a sparse bucket (one operation a minute) holds one or a few latencies,
+        // so the first store is SmallStore buckets (56 B), not a whole chunk; beyond it, round up to the chunk and keep
+        // half the slack on each side for the next outlier.
+        var newLength = needed <= SmallStore && length == 0
+            ? SmallStore
+            : ((needed + (needed / 2) + GrowthChunk - 1) / GrowthChunk) * GrowthChunk;
         var grown = new long[newLength];
         var grownOffset = newLow - ((newLength - needed) / 2);
         if (!empty)

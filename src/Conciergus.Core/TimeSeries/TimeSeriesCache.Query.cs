@@ -155,7 +155,7 @@ public sealed partial class TimeSeriesCache
             // merge; a bucket reset by a writer between two iterations simply no longer matches its epoch.
             lock (series.Gate)
             {
-                ref readonly var bucket = ref ring[(int)(epoch % count)];
+                ref readonly var bucket = ref ring.Read((int)(epoch % count));
                 if (bucket.Epoch == epoch)
                 {
                     bucket.MergeInto(into);
@@ -186,7 +186,7 @@ public sealed partial class TimeSeriesCache
         var count = _bucketCounts[0];
         for (var epoch = first; epoch <= last; epoch++)
         {
-            ref readonly var bucket = ref ring[(int)(epoch % count)];
+            ref readonly var bucket = ref ring.Read((int)(epoch % count));
             if (bucket.Epoch == epoch)
             {
                 bucket.MergeInto(into);

@@ -58,6 +58,10 @@ public sealed partial class TimeSeriesCache
     private long _tooOld;
     private long _overflow;
 
+    // Memory budget (see TimeSeriesCache.Budget.cs): the estimate of what the series hold, and the bound on admission.
+    private readonly MemoryMeter _meter = new();
+    private readonly long _budgetBytes;
+
     /// <summary>Creates the cache.</summary>
     public TimeSeriesCache(TimeSeriesOptions options, TimeProvider timeProvider)
     {
@@ -67,6 +71,7 @@ public sealed partial class TimeSeriesCache
 
         _timeProvider = timeProvider;
         _maxSeriesPerDimension = options.MaxSeriesPerDimension;
+        _budgetBytes = options.MemoryBudgetMB * 1024L * 1024L;
         _stepTicks = new long[options.Resolutions.Count];
         _bucketCounts = new int[options.Resolutions.Count];
         for (var r = 0; r < _stepTicks.Length; r++)
@@ -76,6 +81,7 @@ public sealed partial class TimeSeriesCache
         }
 
         _rollUpLag = Math.Min(RollUpLagSteps, _bucketCounts[0] - 1);
+        _nextSweepTicks = timeProvider.GetUtcNow().UtcTicks + SweepInterval.Ticks;
         for (var d = 0; d < DimensionCount; d++)
         {
             _keys[d] = [];
@@ -121,6 +127,11 @@ public sealed partial class TimeSeriesCache
         if (!Place(operation, nowTicks))
         {
             Interlocked.Increment(ref _tooOld);
+        }
+
+        if (nowTicks >= Volatile.Read(ref _nextSweepTicks))
+        {
+            ScheduleRelease(nowTicks);
         }
     }
 
@@ -171,32 +182,32 @@ public sealed partial class TimeSeriesCache
 
         var write = new PendingWrite(new OperationSample(operation, endTicks), fine, nowTicks);
         Add(_total, write);
-        Add(Resolve(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value), write);
-        Add(Resolve(_providers, operation.Provider ?? "unknown", static v => v), write);
-        Add(Resolve(_operations, operation.Operation ?? "unknown", static v => v), write);
-        Add(Resolve(_applications, operation.Application ?? "unknown", static v => v), write);
+        AddTo(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value, write);
+        AddTo(_providers, operation.Provider ?? "unknown", static v => v, write);
+        AddTo(_operations, operation.Operation ?? "unknown", static v => v, write);
+        AddTo(_applications, operation.Application ?? "unknown", static v => v, write);
         if (operation.Status == AiOperationStatus.Error)
         {
             // A failed operation the categoriser did not reach is "unknown", never "none".
             var category = operation.ErrorCategory == ErrorCategory.None ? ErrorCategory.Unknown : operation.ErrorCategory;
-            Add(Resolve(_errorCategories, category.ToWireName(), static v => v), write);
+            AddTo(_errorCategories, category.ToWireName(), static v => v, write);
         }
 
         if (operation.Environment is { Length: > 0 } environment)
         {
-            Add(Resolve(_environments, environment, static v => v), write);
+            AddTo(_environments, environment, static v => v, write);
         }
 
         if (operation.FunctionId is { Length: > 0 } functionId)
         {
-            Add(Resolve(_functions, functionId, static v => v), write);
+            AddTo(_functions, functionId, static v => v, write);
         }
 
         if (operation.ExperimentKey is { Length: > 0 } experimentKey)
         {
             // The "key/variant" string is built once, when the series is created, never per call.
             var variant = operation.ExperimentVariant ?? "";
-            Add(Resolve(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2)), write);
+            AddTo(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2), write);
         }
 
         return true;
@@ -216,18 +227,35 @@ public sealed partial class TimeSeriesCache
         return duration >= maxMs ? DateTimeOffset.MaxValue.UtcTicks : start + (long)(duration * TimeSpan.TicksPerMillisecond);
     }
 
-    private void Add(TimeSeriesSlot series, in PendingWrite write)
+    /// <summary>Adds the write to the series of a dimension value, resolving again if that series was just released.</summary>
+    private void AddTo<TKey>(DimensionSeries<TKey> dimension, TKey key, Func<TKey, string> valueOf, in PendingWrite write)
+        where TKey : notnull
+    {
+        // A released series is out of the lookups before its gate is let go, so the second resolve finds (or creates)
+        // another series: at most one retry per release, and releases happen once per sweep.
+        while (!Add(Resolve(dimension, key, valueOf), write))
+        {
+        }
+    }
+
+    /// <summary>Adds the write to one series; false (nothing written) when the series was released meanwhile.</summary>
+    private bool Add(TimeSeriesSlot series, in PendingWrite write)
     {
         // Safe: every bucket of this series is only touched under series.Gate, and the critical section is a handful of
         // additions (the bucket position and the sample were computed outside). Writers of other series never contend here.
         lock (series.Gate)
         {
+            if (series.Released)
+            {
+                return false;
+            }
+
             var fine = write.Fine;
             if (fine.Slot >= 0 && fine.Epoch > series.RolledThrough)
             {
                 // Fast path: only the finest bucket. Its slot cannot hold a newer epoch: that epoch would be newer than
                 // this one by a whole ring, and reaching it would have rolled this epoch up (RollUpTo) first.
-                ref var bucket = ref series.Rings[0][fine.Slot];
+                ref var bucket = ref series.Rings[0].Write(fine.Slot);
                 if (bucket.Epoch <= fine.Epoch)
                 {
                     if (fine.Epoch > series.Newest)
@@ -242,15 +270,24 @@ public sealed partial class TimeSeriesCache
                         bucket.Reset(fine.Epoch);
                     }
 
-                    bucket.Add(write.Sample);
-                    return;
+                    AddSample(ref bucket, write.Sample);
+                    return true;
                 }
             }
 
             // Late (its finest bucket was already rolled up, or is out of the finest ring's reach): add it to every
             // ring that still reaches it, as a coarser bucket no longer takes it from the finest one.
             AddToEveryRing(series, write);
+            return true;
         }
+    }
+
+    /// <summary>Adds a sample to a bucket and tells the meter when its sketches grew (rarely: a new or wider sketch).</summary>
+    private void AddSample(ref TimeBucket bucket, in OperationSample sample)
+    {
+        var before = bucket.SketchBytes;
+        bucket.Add(sample);
+        _meter.Add(bucket.SketchBytes - before);
     }
 
     /// <summary>Adds a sample to the bucket of its completion time in every ring that reaches it. Caller holds the series' gate.</summary>
@@ -265,19 +302,20 @@ public sealed partial class TimeSeriesCache
                 continue;
             }
 
-            ref var bucket = ref series.Rings[r][(int)(epoch % _bucketCounts[r])];
+            var slot = (int)(epoch % _bucketCounts[r]);
+            if (series.Rings[r].Read(slot).Epoch > epoch)
+            {
+                // A writer with a later clock reading already reused this slot: our bucket has left the ring.
+                continue;
+            }
+
+            ref var bucket = ref series.Rings[r].Write(slot);
             if (bucket.Epoch != epoch)
             {
-                if (bucket.Epoch > epoch)
-                {
-                    // A writer with a later clock reading already reused this slot: our bucket has left the ring.
-                    continue;
-                }
-
                 bucket.Reset(epoch);
             }
 
-            bucket.Add(write.Sample);
+            AddSample(ref bucket, write.Sample);
         }
     }
 
@@ -306,7 +344,7 @@ public sealed partial class TimeSeriesCache
         {
             for (var epoch = from + 1; epoch <= through; epoch++)
             {
-                ref readonly var bucket = ref ring[(int)(epoch % count)];
+                ref readonly var bucket = ref ring.Read((int)(epoch % count));
                 if (bucket.Epoch == epoch)
                 {
                     RollUp(series, bucket, nowTicks);
@@ -317,8 +355,9 @@ public sealed partial class TimeSeriesCache
         }
 
         // The series was idle for longer than the ring: visit each slot once.
-        foreach (ref readonly var bucket in ring.AsSpan())
+        for (var slot = 0; slot < count; slot++)
         {
+            ref readonly var bucket = ref ring.Read(slot);
             if (bucket.Epoch > from && bucket.Epoch <= through)
             {
                 RollUp(series, bucket, nowTicks);
@@ -338,18 +377,21 @@ public sealed partial class TimeSeriesCache
                 continue;
             }
 
-            ref var target = ref series.Rings[r][(int)(epoch % _bucketCounts[r])];
+            var slot = (int)(epoch % _bucketCounts[r]);
+            if (series.Rings[r].Read(slot).Epoch > epoch)
+            {
+                continue;
+            }
+
+            ref var target = ref series.Rings[r].Write(slot);
             if (target.Epoch != epoch)
             {
-                if (target.Epoch > epoch)
-                {
-                    continue;
-                }
-
                 target.Reset(epoch);
             }
 
+            var before = target.SketchBytes;
             target.Merge(source);
+            _meter.Add(target.SketchBytes - before);
         }
     }
 
@@ -363,12 +405,22 @@ public sealed partial class TimeSeriesCache
             return series;
         }
 
-        // A full dimension never admits a new value (series are never removed), so an unknown key can go to the
-        // overflow series without the insert lock once the count has reached the cap.
-        if (Volatile.Read(ref dimension.Count) >= _maxSeriesPerDimension && Volatile.Read(ref dimension.Overflow) is { } overflow)
+        // A full dimension (or a cache over its memory budget) admits no new value until a sweep releases series, so an
+        // unknown key can go to the overflow series without the insert lock while that holds.
+        if (Volatile.Read(ref dimension.Overflow) is { } overflow)
         {
-            Interlocked.Increment(ref _overflow);
-            return overflow;
+            if (Volatile.Read(ref dimension.Count) >= _maxSeriesPerDimension)
+            {
+                Interlocked.Increment(ref _overflow);
+                return overflow;
+            }
+
+            if (_meter.Bytes >= _budgetBytes)
+            {
+                Interlocked.Increment(ref _overflow);
+                Interlocked.Increment(ref _budgetRefused);
+                return overflow;
+            }
         }
 
         return ResolveSlow(dimension, key, valueOf);
@@ -388,9 +440,15 @@ public sealed partial class TimeSeriesCache
             }
 
             string value;
-            if (dimension.Count >= _maxSeriesPerDimension || (value = valueOf(key)) == SeriesKey.OverflowValue)
+            var overBudget = false;
+            if (dimension.Count >= _maxSeriesPerDimension || (overBudget = _meter.Bytes >= _budgetBytes) || (value = valueOf(key)) == SeriesKey.OverflowValue)
             {
                 Interlocked.Increment(ref _overflow);
+                if (overBudget)
+                {
+                    Interlocked.Increment(ref _budgetRefused);
+                }
+
                 if (dimension.Overflow is null)
                 {
                     var overflow = CreateSeries(new SeriesKey(dimension.Dimension, SeriesKey.OverflowValue));
@@ -411,7 +469,7 @@ public sealed partial class TimeSeriesCache
 
     private TimeSeriesSlot CreateSeries(SeriesKey key)
     {
-        var series = new TimeSeriesSlot(key, _bucketCounts);
+        var series = new TimeSeriesSlot(key, _bucketCounts, _meter);
         _byKey[key] = series;
         Interlocked.Increment(ref _seriesCount);
         return series;

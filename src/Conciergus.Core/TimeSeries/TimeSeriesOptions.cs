@@ -14,6 +14,13 @@ public sealed class TimeSeriesOptions
     /// <summary>Distinct values kept per dimension; further values go to the overflow series.</summary>
     public int MaxSeriesPerDimension { get; set; } = 200;
 
+    /// <summary>
+    /// Memory the series may take, in MB (estimate of rings, buckets and sketches): a new series is admitted while the
+    /// estimate is under it, otherwise its operations go to the dimension's overflow series and are counted. Series
+    /// released after their retention give their memory back. Default 128 MB, sized for a small machine.
+    /// </summary>
+    public int MemoryBudgetMB { get; set; } = 128;
+
     /// <summary>Distinct users kept per day in the cost ledger; further users go to an overflow row.</summary>
     public int MaxUsersPerDay { get; set; } = 10_000;
 

@@ -88,6 +88,11 @@ public sealed class TimeSeriesOptionsValidator : IValidateOptions<TimeSeriesOpti
             failures.Add($"{Section}:MaxSeriesPerDimension must be at least 1 (it is {options.MaxSeriesPerDimension}).");
         }
 
+        if (options.MemoryBudgetMB is < 1 or > 1_048_576)
+        {
+            failures.Add($"{Section}:MemoryBudgetMB must be between 1 and 1048576 (it is {options.MemoryBudgetMB}); it bounds the memory new series may take.");
+        }
+
         if (options.MaxUsersPerDay < 1)
         {
             failures.Add($"{Section}:MaxUsersPerDay must be at least 1 (it is {options.MaxUsersPerDay}).");

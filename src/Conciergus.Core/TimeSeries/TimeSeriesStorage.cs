@@ -27,6 +27,9 @@ internal struct TimeBucket
     public LatencySketch? Latency;
     public LatencySketch? TimeToFirstToken;
 
+    /// <summary>Bytes the bucket's sketches hold (0 without sketches), for the cache's memory estimate.</summary>
+    public readonly long SketchBytes => (Latency?.EstimatedBytes ?? 0) + (TimeToFirstToken?.EstimatedBytes ?? 0);
+
     /// <summary>Starts the slot over for a new epoch, keeping the sketches' storage.</summary>
     public void Reset(long epoch)
     {
@@ -139,15 +142,20 @@ internal struct TimeBucket
 /// </remarks>
 internal sealed class TimeSeriesSlot
 {
-    public TimeSeriesSlot(SeriesKey key, int[] bucketCounts)
+    /// <summary>Bytes of a series beyond its rings: this object, its lock, its key and its entries in the lookups.</summary>
+    internal const long OverheadBytes = 320;
+
+    private readonly MemoryMeter _meter;
+
+    public TimeSeriesSlot(SeriesKey key, int[] bucketCounts, MemoryMeter meter)
     {
         Key = key;
-        Rings = new TimeBucket[bucketCounts.Length][];
+        _meter = meter;
+        meter.Add(OverheadBytes + MemoryMeter.ArrayHeaderBytes + (8L * bucketCounts.Length) + (2L * (key.Value?.Length ?? 0)));
+        Rings = new BucketRing[bucketCounts.Length];
         for (var r = 0; r < bucketCounts.Length; r++)
         {
-            var ring = new TimeBucket[bucketCounts[r]];
-            ring.AsSpan().Fill(new TimeBucket { Epoch = TimeBucket.NoEpoch });
-            Rings[r] = ring;
+            Rings[r] = new BucketRing(bucketCounts[r], meter);
         }
     }
 
@@ -156,8 +164,43 @@ internal sealed class TimeSeriesSlot
     /// <summary>Guards every bucket of every ring of this series (writers hold it for one operation, readers for one bucket).</summary>
     public Lock Gate { get; } = new();
 
-    /// <summary>One ring per resolution, finest first; slot = epoch % length.</summary>
-    public TimeBucket[][] Rings { get; }
+    /// <summary>One ring per resolution, finest first; slot = epoch % length. Chunks are allocated on first write.</summary>
+    public BucketRing[] Rings { get; }
+
+    /// <summary>
+    /// Set (under <see cref="Gate"/>) when the series was released after its retention and removed from the lookups:
+    /// a writer that resolved it just before finds it released under the gate and resolves the value again.
+    /// </summary>
+    public bool Released { get; private set; }
+
+    /// <summary>True when no ring holds a chunk (nothing left inside any retention). Caller holds <see cref="Gate"/>.</summary>
+    public bool IsEmpty
+    {
+        get
+        {
+            foreach (var ring in Rings)
+            {
+                if (ring.AllocatedChunks > 0)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Marks the series released and takes all its bytes off the meter. Caller holds <see cref="Gate"/>.</summary>
+    public void Release()
+    {
+        Released = true;
+        foreach (var ring in Rings)
+        {
+            ring.Forget();
+        }
+
+        _meter.Add(-(OverheadBytes + MemoryMeter.ArrayHeaderBytes + (8L * Rings.Length) + (2L * (Key.Value?.Length ?? 0))));
+    }
 
     /// <summary>Newest finest-ring epoch written; <see cref="TimeBucket.NoEpoch"/> before the first write. Guarded by <see cref="Gate"/>.</summary>
     public long Newest = TimeBucket.NoEpoch;

@@ -165,6 +165,14 @@ public sealed class PrometheusExposition
         {
             w.Family("conciergus_timeseries_series", "gauge", "Series held by the time-series cache.")
                 .Sample("conciergus_timeseries_series", cache.SeriesCount);
+            w.Family("conciergus_timeseries_estimated_bytes", "gauge", "Estimated bytes held by the time-series cache's series (rings, bucket chunks, sketches).")
+                .Sample("conciergus_timeseries_estimated_bytes", cache.EstimatedBytes);
+            w.Family("conciergus_timeseries_memory_budget_bytes", "gauge", "Conciergus:TimeSeries:MemoryBudgetMB: new series are admitted while the estimate is under it.")
+                .Sample("conciergus_timeseries_memory_budget_bytes", cache.MemoryBudgetBytes);
+            w.Family("conciergus_timeseries_budget_refused_total", "counter", "Operations sent to an overflow series because the cache was over its memory budget.")
+                .Sample("conciergus_timeseries_budget_refused_total", cache.BudgetRefusedCount);
+            w.Family("conciergus_timeseries_released_series_total", "counter", "Series released because nothing of theirs was left inside any retention.")
+                .Sample("conciergus_timeseries_released_series_total", cache.ReleasedSeriesCount);
         }
 
         if (_services.GetService<TraceStore>() is { } traces)
