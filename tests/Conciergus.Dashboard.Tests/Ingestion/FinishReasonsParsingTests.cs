@@ -43,6 +43,7 @@ public sealed class FinishReasonsParsingTests
     [Fact]
     public void ParseFinishReasons_NotAnArray_IsOneReason()
     {
-        Assert.Equal(["stop"], GenAiSpanMapper.ParseFinishReasons("stop"));
+        string[] expected = ["stop"];
+        Assert.Equal(expected, GenAiSpanMapper.ParseFinishReasons("stop"));
     }
 }
