@@ -21,6 +21,9 @@ switch (command)
     case "grow":
         Grow(options["file"], long.Parse(options["count"], CultureInfo.InvariantCulture));
         break;
+    case "read":
+        await ReadAsync(options["file"]);
+        break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture));
         break;
@@ -117,6 +120,27 @@ static void Grow(string file, long count)
     var bytes = new FileInfo(file).Length + (File.Exists(file + ".wal") ? new FileInfo(file + ".wal").Length : 0);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT grow rows={total} seconds={clock.Elapsed.TotalSeconds:0.0}"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT disk rows={total} bytes={bytes} bytesPerOp={(double)bytes / Math.Max(1, total):0.0}"));
+}
+
+// The restore's read alone (no rings): how much of restart-to-restored is DuckDB plus materializing the operations.
+static async Task ReadAsync(string file)
+{
+    var (store, _) = Open(file, queueCapacity: 1000);
+    await WaitHealthyAsync(store);
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var clock = Stopwatch.StartNew();
+    long rows = 0;
+    long tokens = 0;
+    await foreach (var operation in store.ReadForRestoreAsync(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow.AddDays(1)))
+    {
+        rows++;
+        tokens += operation.InputTokens;
+    }
+
+    var seconds = clock.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT read rows={rows} seconds={seconds:0.00} rate={rows / seconds:0} cpuUsPerOp={cpu * 1e6 / Math.Max(1, rows):0.0} tokens={tokens}"));
+    await store.DisposeAsync();
 }
 
 static async Task QueryAsync(string file, int runs)
