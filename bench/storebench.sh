@@ -116,7 +116,7 @@ l0=$(load)
 timeout 900 dotnet "$STOREBENCH" append --file "$small" --count "$SMALL" --days 30 --pregenerate | tee "$LOG-append.txt"
 rate=$(grep '^RESULT append' "$LOG-append.txt" | sed -E 's/.* rate=([0-9]+).*/\1/')
 cpuop=$(grep '^RESULT append' "$LOG-append.txt" | sed -E 's/.* cpuUsPerOp=([0-9.]+).*/\1/')
-add "(b) sustained store append: $rate operations/s committed ($cpuop CPU-us per operation, pregenerated $SMALL); goal > 100,000/s: $([ "$rate" -gt 100000 ] && echo met || echo 'NOT met'); load $l0 -> $(load)"
+add "(b) sustained store append: $rate operations/s committed ($cpuop CPU-us per operation, pregenerated $SMALL); no goal of its own (it must keep up with ingestion: ~28k operations + 28k spans/s at 56k spans/s, else drops are counted): $([ "$rate" -gt 28000 ] && echo 'keeps up' || echo 'does NOT keep up'); load $l0 -> $(load)"
 bpo=$(grep '^RESULT disk' "$LOG-append.txt" | sed -E 's/.* bytesPerOp=([0-9.]+).*/\1/')
 add "(e) disk: $bpo bytes per operation (checkpointed file, $SMALL operations); load $(load)"
 

@@ -103,7 +103,7 @@ public sealed partial class DuckDbOperationStore
     // Costs beyond this cannot be stored exactly in DECIMAL(38,12); a hostile sender's absurd figure is kept out rather than failing the batch.
     private const decimal MaxStoredCost = 1e20m;
 
-    private static void AppendOperation(DuckDBAppender appender, AiOperation op)
+    private static void AppendOperation(DuckDBAppender appender, AiOperation op, List<string> keys, List<string> values)
     {
         var row = appender.CreateRow();
         row.AppendValue(op.OperationId)
@@ -147,8 +147,9 @@ public sealed partial class DuckDbOperationStore
         AppendList(row, op.FinishReasons);
         if (op.Metadata is { Count: > 0 } metadata)
         {
-            var keys = new List<string>(metadata.Count);
-            var values = new List<string>(metadata.Count);
+            // The writer's two scratch lists: the appender copies a list's items into its vector at once.
+            keys.Clear();
+            values.Clear();
             foreach (var (key, value) in metadata)
             {
                 keys.Add(key);
@@ -165,7 +166,7 @@ public sealed partial class DuckDbOperationStore
         row.EndRow();
     }
 
-    private static void AppendSpan(DuckDBAppender appender, SpanRecord span)
+    private static void AppendSpan(DuckDBAppender appender, SpanRecord span, List<string> keys, List<string> values)
     {
         var row = appender.CreateRow();
         row.AppendValue(span.TraceId)
@@ -181,8 +182,8 @@ public sealed partial class DuckDbOperationStore
             .AppendValue(span.Application);
         if (span.Attributes is { Count: > 0 } attributes)
         {
-            var keys = new List<string>(attributes.Count);
-            var values = new List<string>(attributes.Count);
+            keys.Clear();
+            values.Clear();
             foreach (var (key, value) in attributes)
             {
                 keys.Add(key);

@@ -34,6 +34,8 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
     private readonly Lock _flushLock = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
     private readonly List<QueueItem> _batch = [];
+    private readonly List<string> _scratchKeys = []; // the writer's, for metadata and attribute lists (under _writeLock)
+    private readonly List<string> _scratchValues = [];
     private readonly Task _writer;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -357,7 +359,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Operation is { } op)
                     {
-                        AppendOperation(appender, op);
+                        AppendOperation(appender, op, _scratchKeys, _scratchValues);
                         operations++;
                     }
                 }
@@ -370,7 +372,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Span is { } span)
                     {
-                        AppendSpan(appender, span);
+                        AppendSpan(appender, span, _scratchKeys, _scratchValues);
                         spans++;
                     }
                 }
