@@ -80,6 +80,9 @@ public sealed partial class Models : PanelPage
             [.. line.Select(p => new Charts.ChartPoint((long)p[0]!.Value, p[1] is { } v ? v * 100 : null))];
     }
 
+    /// <summary>Whether the row's requests increase, decrease or hold over the window (issue 18 item 4).</summary>
+    private static TrendResult TrendOf(ModelRow row) => Trend.Of([.. row.Trend.Select(v => (double?)v)]);
+
     /// <summary>Sums consecutive values into at most <paramref name="points"/> buckets.</summary>
     internal static IReadOnlyList<double> Downsample(IReadOnlyList<double> values, int points)
     {
