@@ -84,7 +84,12 @@ public sealed class ApplicationsBrowserTests(ChromiumFixture chromium, ITestOutp
         await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("25%", new() { Timeout = 15_000 }); // 2 of 8 retried
         await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("50%");                             // 4 of 8 fell back
         await Assertions.Expect(page.Locator("[data-testid=chart-recovery] .apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
-        await page.WaitForTimeoutAsync(600); // chart animation settles for the screenshot
+        await page.WaitForTimeoutAsync(1000); // chart animation settles (and for the screenshot)
+
+        // The step with calls is drawn: one visible bar per line (retry rate, fallback rate); empty steps draw nothing.
+        var visibleBars = await page.EvalOnSelectorAllAsync<int>(
+            "[data-testid=chart-recovery] path.apexcharts-bar-area", "els => els.filter(e => e.getBoundingClientRect().height > 1).length");
+        Assert.Equal(2, visibleBars);
         await Screenshot(page, "models-recovery");
         Assert.Empty(errors);
     }
