@@ -27,6 +27,11 @@ public static class AppMetricsServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IOtlpMetricSink, StoreSink>());
         services.TryAddSingleton<ApplicationOverview>();
+        services.TryAddSingleton(sp => new RecoverySeries(
+            sp.GetRequiredService<OtelMetricStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Resilience.CircuitRegistry>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Telemetry.IAiOperationSink, RecoverySeries>(sp => sp.GetRequiredService<RecoverySeries>()));
         return services;
     }
 

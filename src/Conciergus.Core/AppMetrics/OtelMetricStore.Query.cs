@@ -97,6 +97,11 @@ public sealed partial class OtelMetricStore
     /// </summary>
     public IReadOnlyList<(string Group, double Value)> Values(string metric, OtelAggregation aggregation, string? groupBy, DateTimeOffset from, DateTimeOffset to)
     {
+        if (RatioValues(metric, groupBy, from, to) is { } ratios)
+        {
+            return ratios;
+        }
+
         if (!_metrics.TryGetValue(metric, out var entry))
         {
             return [];

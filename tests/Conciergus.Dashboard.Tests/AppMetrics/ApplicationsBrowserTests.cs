@@ -62,6 +62,38 @@ public sealed class ApplicationsBrowserTests(ChromiumFixture chromium, ITestOutp
         Assert.Empty(errors);
     }
 
+    [Fact]
+    public async Task Models_RetriesAndFallbacks_RecoveryChartAndPerModelRates()
+    {
+        using var client = new HttpClient { BaseAddress = _baseAddress };
+        client.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
+        var calls = await client.PostAsJsonAsync("/api/v1/operations", Enumerable.Range(0, 8).Select(i => (object)new
+        {
+            model = "gpt-4o", provider = "openai", durationMs = 300, inputTokens = 100, outputTokens = 10,
+            retryCount = i < 2 ? 1 : 0, fallbackUsed = i >= 4,
+        }).ToArray());
+        Assert.Equal(HttpStatusCode.Accepted, calls.StatusCode);
+
+        var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 1000 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        await BrowserSignIn.SignInAsync(page, _baseAddress, "admin", ConciergusAppFactory.AdminPassword);
+        await page.GotoAsync(new Uri(_baseAddress, "/models").ToString());
+
+        var row = page.Locator("[data-recovery-model='openai/gpt-4o']");
+        await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("25%", new() { Timeout = 15_000 }); // 2 of 8 retried
+        await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("50%");                             // 4 of 8 fell back
+        await Assertions.Expect(page.Locator("[data-testid=chart-recovery] .apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await page.WaitForTimeoutAsync(1000); // chart animation settles (and for the screenshot)
+
+        // The step with calls is drawn: one visible bar per line (retry rate, fallback rate); empty steps draw nothing.
+        var visibleBars = await page.EvalOnSelectorAllAsync<int>(
+            "[data-testid=chart-recovery] path.apexcharts-bar-area", "els => els.filter(e => e.getBoundingClientRect().height > 1).length");
+        Assert.Equal(2, visibleBars);
+        await Screenshot(page, "models-recovery");
+        Assert.Empty(errors);
+    }
+
     private static async Task SendMetrics(HttpClient client, double activeRequests)
     {
         var now = DateTimeOffset.UtcNow;

@@ -5,9 +5,9 @@ namespace Conciergus.Dashboard.Tests.Components;
 
 public sealed class NavMenuTests : DashboardTestContext
 {
-    // The page routes of DESIGN.md section 11, plus /compliance (issue 10).
+    // The page routes of DESIGN.md section 11, plus /compliance (issue 10) and /applications (issue 18).
     private static readonly string[] DesignRoutes =
-        ["/", "/usage", "/cost", "/models", "/errors", "/health", "/traces", "/alerts", "/experiments", "/audit", "/compliance", "/privacy", "/admin"];
+        ["/", "/usage", "/cost", "/models", "/applications", "/errors", "/health", "/traces", "/alerts", "/experiments", "/audit", "/compliance", "/privacy", "/admin"];
 
     [Fact]
     public void Render_Default_HasAnItemForEveryPageOfTheDesign()

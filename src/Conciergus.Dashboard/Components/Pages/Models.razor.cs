@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.AppMetrics;
 using Conciergus.Core.Health;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Panels;
@@ -12,7 +13,16 @@ public sealed partial class Models : PanelPage
     /// <summary>Points of each sparkline.</summary>
     internal const int SparklinePoints = 30;
 
+    private static readonly IReadOnlyList<Charts.ChartSeries> RecoveryLines = [new("Retry rate", "#f59f00"), new("Fallback rate", "#e03131")];
+
     private List<ModelRow> _rows = [];
+    private (double Calls, double Retried, double Fallbacks, double Openings)? _recovery;
+    private IReadOnlyList<(string Model, double RetryRate, double FallbackRate, double Openings)> _recoveryRows = [];
+    private Charts.LiveLineChart? _recoveryChart;
+    private ChartFeed? _recoveryFeed;
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
 
     [Inject]
     public required ModelHealthClassifier Health { get; init; }
@@ -35,7 +45,43 @@ public sealed partial class Models : PanelPage
         }
 
         _rows = rows;
+        LoadRecovery();
     }
+
+    /// <inheritdoc />
+    protected override Task PushChartsAsync(bool reset) =>
+        _recoveryFeed is null ? Task.CompletedTask : _recoveryFeed.PushAsync(_recoveryChart, Query.Window, Step, TimeProvider.GetUtcNow(), reset);
+
+    /// <summary>Retry rate, fallback rate and circuit openings per model (issue 18 item 5), from <see cref="RecoverySeries"/>.</summary>
+    private void LoadRecovery()
+    {
+        if (Services.GetService<RecoverySeries>() is not { } recovery || Services.GetService<OtelMetricStore>() is not { } store)
+        {
+            return;
+        }
+
+        _recoveryFeed ??= new ChartFeed((window, step) =>
+        {
+            var (retry, fallback, _) = recovery.Lines(window, step);
+            return [ToPercent(retry), ToPercent(fallback)];
+        });
+        _recovery = recovery.Totals(Query.Window);
+        var to = TimeProvider.GetUtcNow().AddTicks(1);
+        var from = to - Query.Window;
+        var retryRates = store.Values(RecoverySeries.RetryRate, OtelAggregation.Sum, "attr.model", from, to).ToDictionary(v => v.Group, v => v.Value, StringComparer.Ordinal);
+        var fallbackRates = store.Values(RecoverySeries.FallbackRate, OtelAggregation.Sum, "attr.model", from, to).ToDictionary(v => v.Group, v => v.Value, StringComparer.Ordinal);
+        var openings = store.Values(RecoverySeries.CircuitOpenings, OtelAggregation.Sum, "attr.model", from, to).ToDictionary(v => v.Group, v => v.Value, StringComparer.Ordinal);
+        _recoveryRows = [.. retryRates.Keys.Union(openings.Keys)
+            .Select(m => (m, retryRates.GetValueOrDefault(m), fallbackRates.GetValueOrDefault(m), openings.GetValueOrDefault(m)))
+            .Where(r => r.Item2 > 0 || r.Item3 > 0 || r.Item4 > 0)
+            .OrderByDescending(r => r.Item3).ThenByDescending(r => r.Item2).ThenBy(r => r.m, StringComparer.Ordinal)];
+
+        static IReadOnlyList<Charts.ChartPoint> ToPercent(IReadOnlyList<double?[]> line) =>
+            [.. line.Select(p => new Charts.ChartPoint((long)p[0]!.Value, p[1] is { } v ? v * 100 : null))];
+    }
+
+    /// <summary>Whether the row's requests increase, decrease or hold over the window (issue 18 item 4).</summary>
+    private static TrendResult TrendOf(ModelRow row) => Trend.Of([.. row.Trend.Select(v => (double?)v)]);
 
     /// <summary>Sums consecutive values into at most <paramref name="points"/> buckets.</summary>
     internal static IReadOnlyList<double> Downsample(IReadOnlyList<double> values, int points)
