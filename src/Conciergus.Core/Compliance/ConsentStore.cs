@@ -171,8 +171,9 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
         if (_restricted.TryGetValue(from, out var request))
         {
+            var since = Restrictions.FindById(from)?["since"].AsString;
             Lift(from);
-            Restrict(to, request, DateTimeOffset.UnixEpoch);
+            Restrict(to, request, since is null ? DateTimeOffset.UnixEpoch : DateTimeOffset.Parse(since, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
             moved++;
         }
 
