@@ -85,6 +85,9 @@ public sealed partial class AuditLog
         var anchorHash = delete.Count > 0 ? delete[^1].Hash : anchor?.PreviousHash ?? AuditCanonical.Genesis;
         var db = _database.Database;
 
+        // Archive first (the entries as stored, bodies included): a failure throws and nothing is purged.
+        var archived = _archive?.Write("audit", [.. delete.Concat(redact).Select(AuditDocuments.ToDocument)], now);
+
         // One synchronous transaction on the writer: deletes, tombstones and the anchor move together (and a backup
         // snapshot sees all of it or none).
         _database.WriteAcrossCollections(() =>
@@ -134,6 +137,13 @@ public sealed partial class AuditLog
             ["firstSequence"] = firstKept.ToString(CultureInfo.InvariantCulture),
             ["anchorHash"] = anchorHash,
         };
+        if (archived is not null)
+        {
+            details["archive"] = Path.GetFileName(archived.Path);
+            details["archiveSha256"] = archived.Sha256;
+            details["archived"] = archived.Count.ToString(CultureInfo.InvariantCulture);
+        }
+
         foreach (var (category, cutoff) in cutoffs)
         {
             details["cutoff." + category] = AuditCanonical.FormatTimestamp(cutoff);

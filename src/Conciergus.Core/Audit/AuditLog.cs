@@ -35,11 +35,15 @@ public sealed partial class AuditLog : IAuditLog, IAsyncDisposable, IDisposable
     private string _headHash;
     private int _stopped;
 
+    // Archival before purge (null or disabled: purges delete without an archive).
+    private readonly RetentionArchive? _archive;
+
     /// <summary>Opens the log: loads the chain head from the database, writes a startup checkpoint and starts the writer.</summary>
     public AuditLog(ConciergusDatabase database, AuditCheckpointFile checkpoints, IOptions<AuditOptions> options, TimeProvider timeProvider, ILogger<AuditLog>? logger = null,
-        IAuditRetentionSource? retentionSource = null)
+        IAuditRetentionSource? retentionSource = null, RetentionArchive? archive = null)
     {
         _retentionSource = retentionSource;
+        _archive = archive;
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(checkpoints);
         ArgumentNullException.ThrowIfNull(options);

@@ -37,6 +37,9 @@ public sealed class ComplianceOptions
     /// access, portability, erasure, rectification, restriction, objection. Empty (default): an Admin verifies and fulfils.
     /// </summary>
     public IList<string> AutoFulfil { get; } = [];
+
+    /// <summary>Folder for archives written before retention purges audit entries and decision records (null: purge without archive).</summary>
+    public string? ArchiveDirectory { get; set; }
 }
 
 /// <summary>Validates <see cref="ComplianceOptions"/> at start.</summary>

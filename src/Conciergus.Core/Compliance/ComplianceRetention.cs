@@ -23,7 +23,7 @@ public sealed record CompliancePurgeResult(DateTimeOffset RanAt, RetentionPolicy
 /// </summary>
 public sealed partial class ComplianceRetention(
     AuditLog audit, DecisionLog decisions, SubjectRequestWorkflow requests, RetentionPolicyStore policies, TimeProvider timeProvider,
-    ILogger<ComplianceRetention> logger, OperationRetention? operations = null) : IDisposable
+    ILogger<ComplianceRetention> logger, OperationRetention? operations = null, RetentionArchive? archive = null) : IDisposable
 {
     /// <summary>Audit action of a run.</summary>
     public const string PurgeAction = "compliance.retention_purge";
@@ -44,7 +44,7 @@ public sealed partial class ComplianceRetention(
             var now = timeProvider.GetUtcNow().ToUniversalTime();
             var auditResult = await audit.PurgeExpiredAsync().ConfigureAwait(false);
             var decisionCutoff = now - policy.For(DataClasses.Decisions);
-            var decisionResult = decisions.PurgeBefore(decisionCutoff);
+            var decisionResult = decisions.PurgeBefore(decisionCutoff, archive);
             var requestCutoff = now - policy.For(DataClasses.SubjectRequests);
             var requestsDeleted = requests.PurgeCompletedBefore(requestCutoff);
             var details = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -72,6 +72,11 @@ public sealed partial class ComplianceRetention(
             {
                 details["decisions.firstSequence"] = Num(decisionResult.FirstSequence);
                 details["decisions.anchorHash"] = decisionResult.AnchorHash;
+                if (decisionResult.Archive is { } archived)
+                {
+                    details["decisions.archive"] = Path.GetFileName(archived.Path);
+                    details["decisions.archiveSha256"] = archived.Sha256;
+                }
             }
 
             var entry = await audit.AppendAsync(new AuditEvent { Actor = actor, Role = role, Action = PurgeAction, Details = details, SourceIp = sourceIp }, CancellationToken.None)

@@ -24,6 +24,7 @@ public static class ComplianceServiceCollectionExtensions
         services.AddOptions<ComplianceOptions>().Bind(configuration.GetSection(ComplianceOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ComplianceOptions>, ComplianceOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new RetentionArchive(sp.GetRequiredService<IOptions<ComplianceOptions>>().Value.ArchiveDirectory));
         services.TryAddSingleton<RetentionPolicyStore>();
         services.TryAddSingleton<IAuditRetentionSource>(sp => sp.GetRequiredService<RetentionPolicyStore>());
         services.TryAddSingleton<Operations.IOperationRetentionSource>(sp => sp.GetRequiredService<RetentionPolicyStore>());

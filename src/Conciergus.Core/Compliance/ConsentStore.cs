@@ -171,8 +171,9 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
         if (_restricted.TryGetValue(from, out var request))
         {
+            var since = Restrictions.FindById(from)?["since"].AsString;
             Lift(from);
-            Restrict(to, request, DateTimeOffset.UnixEpoch);
+            Restrict(to, request, since is null ? DateTimeOffset.UnixEpoch : DateTimeOffset.Parse(since, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind));
             moved++;
         }
 
@@ -217,7 +218,7 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
     /// <inheritdoc />
     public ValueTask<object?> ExportAsync(string userId, CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<object?>(new { consent = Get(userId), restricted = IsRestricted(userId) });
+        ValueTask.FromResult<object?>(Get(userId) is null && !IsRestricted(userId) ? null : new { consent = Get(userId), restricted = IsRestricted(userId) });
 
     /// <inheritdoc />
     /// <remarks>The record goes; the user falls back to the default. The audit trail keeps the history by pseudonym only.</remarks>

@@ -18,7 +18,11 @@ public sealed record DecisionPage(long Total, string? Subject, IReadOnlyList<Dec
 /// <param name="FirstSequence">Where kept history now starts.</param>
 /// <param name="AnchorHash">The hash the first kept record links to.</param>
 /// <param name="Cutoff">Records recorded before this were due.</param>
-public sealed record DecisionPurgeResult(long Deleted, long FirstSequence, string AnchorHash, DateTimeOffset Cutoff);
+public sealed record DecisionPurgeResult(long Deleted, long FirstSequence, string AnchorHash, DateTimeOffset Cutoff)
+{
+    /// <summary>The archive written before the purge, when archival is on.</summary>
+    public ArchiveResult? Archive { get; init; }
+}
 
 public sealed partial class DecisionLog
 {
@@ -103,7 +107,7 @@ public sealed partial class DecisionLog
     /// anchor past them, in one transaction under the chain gate (serialized with the writer). Records are appended in
     /// time order, so what is due is always a prefix. Null when nothing was due.
     /// </summary>
-    public DecisionPurgeResult? PurgeBefore(DateTimeOffset cutoff)
+    public DecisionPurgeResult? PurgeBefore(DateTimeOffset cutoff, RetentionArchive? archive = null)
     {
         lock (_chainGate)
         {
@@ -133,6 +137,9 @@ public sealed partial class DecisionLog
             moved = moved with { Hmac = SignAnchor(moved) };
             var db = _database.Database;
             var deleted = 0;
+
+            // Archive first: a failure throws and nothing is purged.
+            var archived = archive?.Write("decisions", [.. WalkDocuments(start - 1).TakeWhile(d => d["_id"].AsInt64 <= lastDue)], now);
 
             // Records and anchor move in one transaction, which a backup snapshot sees whole or not at all.
             _database.WriteAcrossCollections(() =>
@@ -165,7 +172,7 @@ public sealed partial class DecisionLog
                 (_headSequence, _headHash) = (moved.Sequence - 1, moved.PreviousHash);
             }
 
-            return new DecisionPurgeResult(deleted, moved.Sequence, moved.PreviousHash, cutoff);
+            return new DecisionPurgeResult(deleted, moved.Sequence, moved.PreviousHash, cutoff) { Archive = archived };
         }
     }
 

@@ -19,6 +19,12 @@ public static class ComplianceEndpoints
     /// <summary>Audit action of a decision export.</summary>
     public const string DecisionExportAction = "decisions.export";
 
+    /// <summary>Audit action of a decision search (a read of personal data).</summary>
+    public const string DecisionSearchAction = "decisions.search";
+
+    /// <summary>Audit action of viewing a subject's data (consent state).</summary>
+    public const string SubjectViewAction = "subject.view";
+
     /// <summary>Audit action of a retention policy change.</summary>
     public const string RetentionUpdateAction = "compliance.retention_update";
 
@@ -137,12 +143,16 @@ public static class ComplianceEndpoints
         return Results.Ok(ConsentView(state));
     }
 
-    private static IResult GetConsent(string userId, ConsentStore consent)
+    private static async Task<IResult> GetConsent(string userId, ConsentStore consent, HttpContext http, AuditRecorder recorder, SubjectPseudonymizer pseudonymizer)
     {
         if (InvalidUser(userId) is { } invalid)
         {
             return invalid;
         }
+
+        // Viewing a subject's data is a read of personal data: audited with actor, target (pseudonym) and purpose.
+        await recorder.RecordAsync(http.User, SubjectViewAction, pseudonymizer.Pseudonym(userId),
+            new Dictionary<string, string> { ["view"] = "consent", ["purpose"] = ReadPurpose.Of(http) }, AuditEndpoints.SourceIp(http), http.RequestAborted);
 
         var state = consent.Get(userId);
         return Results.Ok(state is null
@@ -153,7 +163,8 @@ public static class ComplianceEndpoints
     private static ConsentResponse ConsentView(ConsentState state) =>
         new(state.UserId, true, new ConsentPurposesView(state.Analytics, state.Experimentation), state.UpdatedAt, state.Source);
 
-    private static IResult Search(DecisionLog log, string? userId, string? from, string? to, int? limit, int? offset)
+    private static async Task<IResult> Search(DecisionLog log, HttpContext http, AuditRecorder recorder, SubjectPseudonymizer pseudonymizer,
+        string? userId, string? from, string? to, int? limit, int? offset)
     {
         if (!TryParseTime(from, out var fromTime))
         {
@@ -181,6 +192,14 @@ public static class ComplianceEndpoints
         }
 
         var page = log.Search(userId, fromTime, toTime, limit ?? 100, offset ?? 0);
+        await recorder.RecordAsync(http.User, DecisionSearchAction, string.IsNullOrEmpty(userId) ? null : pseudonymizer.Pseudonym(userId),
+            new Dictionary<string, string>
+            {
+                ["purpose"] = ReadPurpose.Of(http),
+                ["from"] = from ?? "",
+                ["to"] = to ?? "",
+                ["results"] = page.Total.ToString(CultureInfo.InvariantCulture),
+            }, AuditEndpoints.SourceIp(http), http.RequestAborted);
         return Results.Ok(new { total = page.Total, subject = page.Subject, limit = limit ?? 100, offset = offset ?? 0, enabled = log.Enabled, records = page.Records });
     }
 
@@ -201,6 +220,7 @@ public static class ComplianceEndpoints
         var entry = await recorder.RecordAsync(http, DecisionExportAction, null, new Dictionary<string, string>
         {
             ["format"] = csv ? "csv" : "jsonl",
+            ["purpose"] = ReadPurpose.Of(http),
             ["filtered"] = string.IsNullOrEmpty(userId) ? "false" : "true",
         });
         var name = $"conciergus-decisions-{entry.Timestamp.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}.{(csv ? "csv" : "jsonl")}";

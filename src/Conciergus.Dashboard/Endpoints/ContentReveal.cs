@@ -22,11 +22,15 @@ public static class ContentReveal
     public static bool MayReveal(ClaimsPrincipal? user, PrivacyOptions options) => user.HasConciergusRole(RequiredRole(options));
 
     /// <summary>Audits a reveal of <paramref name="traceId"/> by <paramref name="user"/>; completes once the entry is durable.</summary>
-    public static async Task AuditAsync(AuditRecorder recorder, ClaimsPrincipal? user, string traceId, bool captureOn, string? sourceIp, CancellationToken cancellationToken = default)
+    public static Task AuditAsync(AuditRecorder recorder, ClaimsPrincipal? user, string traceId, bool captureOn, string? sourceIp, CancellationToken cancellationToken = default) =>
+        AuditAsync(recorder, user, traceId, captureOn, sourceIp, purpose: null, cancellationToken);
+
+    /// <summary>Audits a reveal with the reader's stated purpose (<see cref="ReadPurpose"/>).</summary>
+    public static async Task AuditAsync(AuditRecorder recorder, ClaimsPrincipal? user, string traceId, bool captureOn, string? sourceIp, string? purpose, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recorder);
         await recorder.RecordAsync(user, PrivacyOptions.RevealAction, traceId,
-            new Dictionary<string, string> { ["captureContent"] = captureOn ? "true" : "false" }, sourceIp, cancellationToken).ConfigureAwait(false);
+            new Dictionary<string, string> { ["captureContent"] = captureOn ? "true" : "false", ["purpose"] = ReadPurpose.Clean(purpose) }, sourceIp, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>403 when the caller may not reveal content, else null.</summary>
@@ -47,7 +51,33 @@ public static class ContentReveal
         var options = http.RequestServices.GetRequiredService<IOptions<PrivacyOptions>>().Value;
         if (http.RequestServices.GetService<AuditRecorder>() is { } recorder)
         {
-            await AuditAsync(recorder, http.User, traceId, options.CaptureContent, http.Connection.RemoteIpAddress?.ToString(), http.RequestAborted).ConfigureAwait(false);
+            await AuditAsync(recorder, http.User, traceId, options.CaptureContent, http.Connection.RemoteIpAddress?.ToString(), ReadPurpose.Of(http), http.RequestAborted).ConfigureAwait(false);
         }
+    }
+}
+
+/// <summary>
+/// The purpose a reader states for reading personal data (GDPR Art. 5(1)(b), purpose limitation): the <c>purpose</c>
+/// query parameter or the <c>X-Conciergus-Purpose</c> header, at most 200 characters; "unspecified" when absent.
+/// Recorded in the audit entry of every audited read.
+/// </summary>
+public static class ReadPurpose
+{
+    /// <summary>Header carrying the purpose.</summary>
+    public const string Header = "X-Conciergus-Purpose";
+
+    /// <summary>The request's stated purpose.</summary>
+    public static string Of(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var value = http.Request.Query["purpose"].FirstOrDefault() ?? http.Request.Headers[Header].FirstOrDefault();
+        return Clean(value);
+    }
+
+    /// <summary>Trimmed, control characters removed, at most 200 characters; "unspecified" when empty.</summary>
+    public static string Clean(string? purpose)
+    {
+        var text = new string((purpose ?? "").Where(c => !char.IsControl(c)).ToArray()).Trim();
+        return text.Length == 0 ? "unspecified" : text[..Math.Min(text.Length, 200)];
     }
 }

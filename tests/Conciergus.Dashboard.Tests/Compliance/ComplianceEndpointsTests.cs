@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Compliance;
+using Conciergus.Dashboard.Endpoints;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.Extensions.DependencyInjection;
@@ -213,5 +214,26 @@ public sealed class SubjectRightsEndpointsTests : IDisposable
         var view = await rejected.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("rejected", view.GetProperty("status").GetString());
         Assert.Equal("manifestly unfounded", view.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Reads_DecisionSearchAndSubjectView_AuditedWithActorTargetAndPurpose()
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+        var pseudonym = _factory.Services.GetRequiredService<SubjectPseudonymizer>().Pseudonym("alice");
+
+        var search = await admin.GetAsync("/api/v1/decisions?userId=alice&purpose=fraud%20review");
+        var view = await admin.GetAsync("/api/v1/subjects/alice/consent");
+
+        Assert.Equal(HttpStatusCode.OK, search.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, view.StatusCode);
+        var log = _factory.Services.GetRequiredService<AuditLog>();
+        var searched = Assert.Single(log.Query(new AuditQuery { Action = ComplianceEndpoints.DecisionSearchAction }).Entries);
+        Assert.Equal(pseudonym, searched.Target);
+        Assert.Equal("fraud review", searched.Details!["purpose"]);
+        Assert.NotEqual(AuditRecorder.Anonymous, searched.Actor);
+        var viewed = Assert.Single(log.Query(new AuditQuery { Action = ComplianceEndpoints.SubjectViewAction }).Entries);
+        Assert.Equal(pseudonym, viewed.Target);
+        Assert.Equal("unspecified", viewed.Details!["purpose"]);
     }
 }

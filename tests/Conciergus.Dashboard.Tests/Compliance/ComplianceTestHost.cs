@@ -52,6 +52,9 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
 
     public DataDirectory DataDirectory { get; }
 
+    /// <summary>Archival before purge (off unless <see cref="ComplianceOptions.ArchiveDirectory"/> is set before <see cref="Open"/>).</summary>
+    public RetentionArchive Archive { get; private set; } = null!;
+
     public AuditKey Key { get; private set; } = null!;
 
     public AuditLog Audit { get; private set; } = null!;
@@ -116,7 +119,8 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         _database = new ConciergusDatabase(DataDirectory, encryption: Encryption);
         Key = new AuditKey(auditOptions, DataDirectory);
         Policies = new RetentionPolicyStore(_database, options);
-        Audit = new AuditLog(_database, new AuditCheckpointFile(Key, DataDirectory), auditOptions, Time, null, Policies);
+        Archive = new RetentionArchive(Options.ArchiveDirectory);
+        Audit = new AuditLog(_database, new AuditCheckpointFile(Key, DataDirectory), auditOptions, Time, null, Policies, Archive);
         Subjects = new DecisionSubjects(_database, Key);
         Decisions = new DecisionLog(_database, Key, DataDirectory, Subjects, options, Time);
         Pseudonymizer = new SubjectPseudonymizer(Key);
@@ -126,7 +130,7 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         Ledger = new UserCostLedger(timeSeriesOptions, Time);
         Subjects2 = new SubjectRequests([Consent, new DecisionSubjectStore(Decisions, Subjects), new UserCostSubjectStore(Ledger)], recorder, Pseudonymizer, Time);
         Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time, Subjects2, Consent, Subjects, Policies, options);
-        Retention = new ComplianceRetention(Audit, Decisions, Requests, Policies, Time, NullLogger<ComplianceRetention>.Instance);
+        Retention = new ComplianceRetention(Audit, Decisions, Requests, Policies, Time, NullLogger<ComplianceRetention>.Instance, archive: Archive);
         Reports = new ComplianceReportBuilder(Audit, Decisions, Policies, Retention, Consent, Requests, options, Time);
         Cache = new TimeSeriesCache(timeSeriesOptions, Time);
         Collector = new AiOperationCollector(Cache, Ledger, new RecentErrors(), new ProvidedCost(), new UnknownCategorizer(), [Decisions], Time,

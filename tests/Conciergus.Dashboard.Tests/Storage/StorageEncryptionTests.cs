@@ -104,6 +104,20 @@ public sealed class StorageEncryptionTests : IDisposable
     }
 
     [Fact]
+    public void AppStart_KeyFileInsideDataFolder_RefusesToStartWithTheReason()
+    {
+        Directory.CreateDirectory(DataPath);
+        var keyFile = Path.Combine(DataPath, "storage.key");
+        File.WriteAllText(keyFile, Key);
+        using var factory = new Endpoints.ConciergusAppFactory(new Dictionary<string, string?> { ["Conciergus:Storage:EncryptionKeyFile"] = keyFile }, dataDirectory: DataPath);
+
+        var e = Record.Exception(() => factory.CreateApiClient(Conciergus.Dashboard.Security.ConciergusRole.Admin));
+
+        Assert.NotNull(e);
+        Assert.Contains("inside the data folder", e.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resolve_KeyFileOutsideDataFolder_ReadsFirstLine()
     {
         Directory.CreateDirectory(_root);
