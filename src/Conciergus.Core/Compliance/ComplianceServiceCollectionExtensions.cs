@@ -41,13 +41,16 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton<ComplianceReportBuilder>();
         services.TryAddSingleton<ComplianceHostedService>();
 
-        // Backups. MERGE POINT (storebench): pass
-        //   operationStoreBackup: (folder, ct) => sp.GetRequiredService<Operations.IOperationStore>().BackupAsync(folder, ct)
-        // once IOperationStore.BackupAsync exists; until then a backup holds LiteDB and the checkpoint files only.
+        // Backups: LiteDB, the checkpoint files and, when the operation store is on, its snapshot.
         services.TryAddSingleton(sp => new StorageBackup(
             sp.GetRequiredService<Storage.ConciergusDatabase>(), sp.GetRequiredService<Storage.DataDirectory>(), sp.GetRequiredService<Storage.BackupFolder>(),
-            sp.GetRequiredService<AuditRecorder>(), sp.GetRequiredService<TimeProvider>(), operationStoreBackup: null));
+            sp.GetRequiredService<AuditRecorder>(), sp.GetRequiredService<TimeProvider>(), OperationStoreBackup(sp)));
         services.AddHostedService(sp => sp.GetRequiredService<ComplianceHostedService>());
         return services;
     }
+
+    private static Func<string, CancellationToken, Task<string?>>? OperationStoreBackup(IServiceProvider sp) =>
+        sp.GetService<Operations.IOperationStore>() is { } store
+            ? async (folder, ct) => store.Status.State is not Operations.OperationStoreState.Healthy ? null : await store.BackupAsync(folder, ct).ConfigureAwait(false)
+            : null;
 }

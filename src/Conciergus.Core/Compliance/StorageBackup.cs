@@ -92,12 +92,11 @@ public sealed class StorageBackup(ConciergusDatabase database, DataDirectory dat
             var documents = await Task.Run(() => database.WriteSnapshot(databaseCopy), cancellationToken).ConfigureAwait(false);
             files.Add(Describe(databaseCopy, "database"));
 
-            // 3. The operation store. MERGE POINT (storebench): connect IOperationStore.BackupAsync(target, ct) here
-            //    (see ComplianceServiceCollectionExtensions); until then no delegate is registered and the manifest says so.
+            // 3. The operation store's snapshot (IOperationStore.BackupAsync, connected in ComplianceServiceCollectionExtensions).
             string operations;
             if (operationStoreBackup is null)
             {
-                operations = "not included: the operation store has no BackupAsync on this build";
+                operations = "not included: this app has no operation store";
             }
             else if (await operationStoreBackup(target, cancellationToken).ConfigureAwait(false) is { } snapshot)
             {
@@ -106,7 +105,7 @@ public sealed class StorageBackup(ConciergusDatabase database, DataDirectory dat
             }
             else
             {
-                operations = "not included: the operation store is off";
+                operations = "not included: the operation store is off or not open (see Health)";
             }
 
             var manifest = JsonSerializer.SerializeToUtf8Bytes(new

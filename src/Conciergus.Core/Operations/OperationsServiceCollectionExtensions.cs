@@ -28,6 +28,9 @@ public static class OperationsServiceCollectionExtensions
 
         services.AddOptions<OperationStoreOptions>()
             .Bind(configuration.GetSection(OperationStoreOptions.SectionName), binder => binder.ErrorOnUnknownConfiguration = true)
+
+            // One key for every database file (issue 19 item 4): the storage key encrypts the store too unless it has its own.
+            .PostConfigure<StorageEncryption>((o, encryption) => o.EncryptionKey ??= encryption.Key)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OperationStoreOptions>, OperationStoreOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
