@@ -20,9 +20,13 @@ public sealed class LiveAppFixture : IAsyncLifetime
     /// <summary>Seeded operations on all models.</summary>
     public const int SeededRequests = 100;
 
+    /// <summary>When the seeded operations were stamped: operation i ended 2·i seconds before it.</summary>
+    public DateTimeOffset SeededAt { get; private set; }
+
     public async Task InitializeAsync()
     {
         BaseAddress = Factory.StartKestrel();
+        SeededAt = DateTimeOffset.UtcNow;
         var operations = new List<object>();
         for (var i = 0; i < SeededRequests; i++)
         {
@@ -31,7 +35,7 @@ public sealed class LiveAppFixture : IAsyncLifetime
             var failed = i % 10 == 0;
             operations.Add(new
             {
-                timestamp = DateTimeOffset.UtcNow.AddSeconds(-i * 2),
+                timestamp = SeededAt.AddSeconds(-i * 2),
                 model,
                 provider,
                 durationMs = 300 + (i * 7 % 900),
