@@ -63,8 +63,7 @@ public sealed class ChartMarkupBrowserTests(ChromiumFixture chromium)
 
             for (var i = 0; i < await charts.CountAsync(); i++)
             {
-                await charts.Nth(i).HoverAsync(new() { Force = true });
-                await charts.Nth(i).HoverAsync(new() { Force = true, Position = new() { X = 200, Y = 60 } });
+                await HoverAsync(charts.Nth(i));
             }
 
             legends.AddRange(await page.Locator(".apexcharts-legend-text, .apexcharts-tooltip-text-y-label").AllTextContentsAsync());
@@ -81,6 +80,28 @@ public sealed class ChartMarkupBrowserTests(ChromiumFixture chromium)
         Assert.Contains(legends, l => l.Contains(Img, StringComparison.Ordinal));
         Assert.Contains(legends, l => l.Contains("<meta http-equiv", StringComparison.Ordinal));
         Assert.Empty(dialogs);
+    }
+
+    /// <summary>
+    /// Hovers a chart twice (its middle, then a data point). A live update may redraw the chart between finding and
+    /// hovering it, leaving it without a box for a moment ("Element is not visible", seen once on CI): wait until it is
+    /// visible again and hover again, as a person would.
+    /// </summary>
+    private static async Task HoverAsync(ILocator chart)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Assertions.Expect(chart).ToBeVisibleAsync(new() { Timeout = 10_000 });
+                await chart.HoverAsync(new() { Force = true });
+                await chart.HoverAsync(new() { Force = true, Position = new() { X = 200, Y = 60 } });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 5)
+            {
+            }
+        }
     }
 
     private static async Task SeedAsync(Uri address)
