@@ -1,5 +1,6 @@
 using System.Globalization;
 
+using Conciergus.Core.Health;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Core.Alerts;
@@ -90,6 +91,13 @@ internal sealed class AlertMetricReader
         return (source.Value, null);
     }
 
+    /// <summary>Steps a trend rule's window is cut into (the points its slope is fitted to, whole steps only).</summary>
+    internal const int TrendPoints = 20;
+
+    /// <summary>The metrics a trend can be computed of (one value per step; not the daily burn, per-user or per-experiment figures).</summary>
+    public static bool CanTrend(AlertMetric metric) =>
+        metric is not (AlertMetric.CostBurn or AlertMetric.UserCost or AlertMetric.ExperimentSrm or AlertMetric.IngestionDrops);
+
     /// <summary>The values of the rule at <paramref name="at"/>, one per label set that has data.</summary>
     public IReadOnlyList<AlertSample> Read(AlertRule rule, DateTimeOffset at, long? dropsOverWindow = null)
     {
@@ -97,6 +105,11 @@ internal sealed class AlertMetricReader
         if (error is not null)
         {
             throw new InvalidOperationException(error);
+        }
+
+        if (rule.Trend)
+        {
+            return ReadTrend(rule, source, at);
         }
 
         switch (rule.Metric)
@@ -139,6 +152,57 @@ internal sealed class AlertMetricReader
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The slope per minute of each label set's value over the window (0 when not significant). The step is the window
+    /// over <see cref="TrendPoints"/>, rounded up to a whole multiple of a ring's step so that no bucket is counted in
+    /// two points; the points end at the last whole step before <paramref name="at"/>, because the step in progress is
+    /// partial and would read as a fall of every count and rate.
+    /// </summary>
+    private List<AlertSample> ReadTrend(AlertRule rule, Source source, DateTimeOffset at)
+    {
+        var step = TrendStep(rule.Window, _sources.Cache.Steps);
+        var end = at.UtcTicks / step.Ticks * step.Ticks;
+        var series = new Dictionary<string, (IReadOnlyDictionary<string, string> Labels, double?[] Values)>(StringComparer.Ordinal);
+        for (var i = 0; i < TrendPoints; i++)
+        {
+            var from = new DateTimeOffset(end - ((TrendPoints - i) * step.Ticks), TimeSpan.Zero);
+            foreach (var (labels, value) in PointValues(rule, source, from, from + step))
+            {
+                var key = AlertLabels.Key(labels);
+                if (!series.TryGetValue(key, out var points))
+                {
+                    series[key] = points = (labels, new double?[TrendPoints]);
+                }
+
+                points.Values[i] = value;
+            }
+        }
+
+        var minutes = step.TotalMinutes;
+        return [.. series.Values.Select(s => Trend.Of(s.Values) is var trend && trend.Direction == TrendDirection.Stable
+            ? new AlertSample(s.Labels, 0)
+            : new AlertSample(s.Labels, trend.Slope / minutes))];
+    }
+
+    /// <summary>Window / <see cref="TrendPoints"/>, rounded up to a whole multiple of the coarsest ring step not above it.</summary>
+    internal static TimeSpan TrendStep(TimeSpan window, IReadOnlyList<TimeSpan> ringSteps)
+    {
+        var raw = Math.Max(1, window.Ticks / TrendPoints);
+        var unit = ringSteps.Where(s => s.Ticks <= raw).DefaultIfEmpty(ringSteps.Min()).Max();
+        return TimeSpan.FromTicks((raw + unit.Ticks - 1) / unit.Ticks * unit.Ticks);
+    }
+
+    /// <summary>The rule's metric over [from, to) per label set (cache metrics and otel: metrics).</summary>
+    private IEnumerable<(IReadOnlyDictionary<string, string> Labels, double? Value)> PointValues(AlertRule rule, Source source, DateTimeOffset from, DateTimeOffset to)
+    {
+        if (rule.Metric == AlertMetric.AppMetric)
+        {
+            return AppMetricValues(rule, from, to).Select(s => (s.Labels, s.Value));
+        }
+
+        return Aggregates(source, from, to).Select(a => (a.Labels, ValueOf(rule.Metric, a.Aggregate, to - from, budget: 0, grouped: source != Source.Total)));
     }
 
     private IEnumerable<(IReadOnlyDictionary<string, string> Labels, WindowAggregate Aggregate)> Aggregates(Source source, DateTimeOffset from, DateTimeOffset to)
@@ -214,7 +278,9 @@ internal sealed class AlertMetricReader
     }
 
     /// <summary>One sample per group of the application metric over the window (label application, or the attribute name with non-alphanumerics as '_').</summary>
-    private IReadOnlyList<AlertSample> ReadAppMetric(AlertRule rule, DateTimeOffset at)
+    private IReadOnlyList<AlertSample> ReadAppMetric(AlertRule rule, DateTimeOffset at) => AppMetricValues(rule, at - rule.Window, at);
+
+    private IReadOnlyList<AlertSample> AppMetricValues(AlertRule rule, DateTimeOffset from, DateTimeOffset to)
     {
         if (_sources.AppMetrics is not { } store || !AppMetrics.OtelMetricStore.TryParseMetric(rule.AppMetric, out var name, out var aggregation, out _))
         {
@@ -223,7 +289,7 @@ internal sealed class AlertMetricReader
 
         var groupBy = rule.GroupBy.Count == 0 ? null : rule.GroupBy[0];
         var label = groupBy is null ? null : groupBy == "application" ? "application" : LabelName(groupBy[5..]);
-        return [.. store.Values(name, aggregation, groupBy, at - rule.Window, at)
+        return [.. store.Values(name, aggregation, groupBy, from, to)
             .Select(v => new AlertSample(label is null ? new Dictionary<string, string>() : new Dictionary<string, string> { [label] = v.Group }, v.Value))];
 
         static string LabelName(string attribute) => string.Concat(attribute.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_'));

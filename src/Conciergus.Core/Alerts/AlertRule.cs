@@ -162,4 +162,13 @@ public sealed record AlertRule
 
     /// <summary>For <see cref="AlertMetric.AppMetric"/>: the metric as written, <c>otel:&lt;instrument&gt;[:&lt;aggregation&gt;]</c>.</summary>
     public string? AppMetric { get; init; }
+
+    /// <summary>
+    /// A trend rule: the value is not the metric over the window but its trend within it, as Prometheus' <c>deriv()</c>
+    /// with a significance test: the metric is read at <see cref="AlertMetricReader.TrendPoints"/> whole steps across
+    /// the window, the least-squares slope is tested (t-test, p &lt; 0.05), and the value is the slope per minute when
+    /// it is significant, 0 when the figure is stable. So <c>&gt; 0</c> fires on a rising trend, <c>&lt; 0</c> on a
+    /// falling one, and a threshold asks for at least that much change per minute.
+    /// </summary>
+    public bool Trend { get; init; }
 }

@@ -114,6 +114,15 @@ public sealed partial class AlertService
             Add("budgetUsd", "budgetUsd must be positive.");
         }
 
+        if (rule.Trend && !AlertMetricReader.CanTrend(rule.Metric))
+        {
+            Add("trend", $"{AlertWire.Name(rule.Metric)} has no trend (it is a daily, per-user, per-experiment or counter figure); use a trend on request_rate, error_rate, latency, tokens, cost or an otel: metric.");
+        }
+        else if (rule.Trend && rule.Window < TimeSpan.FromMinutes(1))
+        {
+            Add("trend", $"A trend needs a window of at least 1m (it fits a slope to {AlertMetricReader.TrendPoints} steps of the window).");
+        }
+
         foreach (var (name, value) in rule.Labels)
         {
             if (AlertLabels.CheckMatcher(new LabelMatcher(name, MatchOperator.Equal, value)) is not null)

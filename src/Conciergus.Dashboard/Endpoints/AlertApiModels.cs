@@ -60,6 +60,9 @@ public sealed record AlertRuleJson
     /// <summary>Daily budget for cost_burn.</summary>
     public decimal? BudgetUsd { get; init; }
 
+    /// <summary>A trend rule (default false): the value is the metric's slope per minute over the window, 0 unless significant.</summary>
+    public bool? Trend { get; init; }
+
     /// <summary>The wire form of a rule.</summary>
     public static AlertRuleJson From(AlertRule rule)
     {
@@ -84,6 +87,7 @@ public sealed record AlertRuleJson
             Enabled = rule.Enabled,
             BuiltIn = rule.BuiltIn,
             BudgetUsd = rule.BudgetUsd,
+            Trend = rule.Trend,
         };
     }
 
@@ -147,6 +151,7 @@ public sealed record AlertRuleJson
             Receivers = Receivers ?? [],
             Enabled = Enabled ?? true,
             BudgetUsd = BudgetUsd,
+            Trend = Trend ?? false,
         }, errors);
     }
 

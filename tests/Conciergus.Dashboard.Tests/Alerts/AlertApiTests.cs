@@ -69,6 +69,7 @@ public sealed class AlertApiTests : IDisposable
     [InlineData("\"recoveryThreshold\": null", "\"recoveryThreshold\": 0.5", "recoveryThreshold", "must not be above the threshold")]
     [InlineData("{{ $value }}", "{{ .Value }}", "annotations", "Unsupported template")]
     [InlineData("{\"name\"", "{\"id\": \"a/b\", \"name\"", "id", "must be 1 to 100 letters")]
+    [InlineData("\"window\": \"1m\"", "\"window\": \"30s\", \"trend\": true", "trend", "at least 1m")]
     public async Task PostRule_Invalid_Returns400WithFieldMessage(string from, string to, string field, string message)
     {
         using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
@@ -80,6 +81,20 @@ public sealed class AlertApiTests : IDisposable
         var problem = await response.JsonAsync();
         var messages = problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()!).ToList();
         Assert.Contains(messages, m => m.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task PostRule_Trend_EchoedAndReadBack()
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+
+        var created = await admin.PostAsync("/api/v1/alert-rules", Json(IssueRule.Replace("\"window\": \"1m\"", "\"window\": \"15m\", \"trend\": true", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await created.JsonAsync()).GetProperty("id").GetString();
+        var read = await (await admin.GetAsync($"/api/v1/alert-rules/{id}")).JsonAsync();
+        Assert.True(read.GetProperty("trend").GetBoolean());
+        Assert.Equal("15m", read.GetProperty("window").GetString());
     }
 
     [Fact]

@@ -160,9 +160,14 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
             return; // already stopped and disposed (a derived factory from WithWebHostBuilder disposes its own host)
         }
 
-        if (database is not null && !database.WhenClosed.Wait(TimeSpan.FromSeconds(30)))
+        // Longer than the host's shutdown timeout (30 s), after which the host gives up on a slow hosted service and
+        // disposes the rest anyway: a wait that ends before it would fail a stop that is only slow.
+        if (database is not null && !database.WhenClosed.Wait(TimeSpan.FromSeconds(90)))
         {
-            throw new TimeoutException("The app did not close its database within 30 s of stopping.");
+            ThreadPool.GetMinThreads(out var minimum, out _);
+            throw new TimeoutException(
+                $"The app did not close its database within 90 s of stopping (thread pool: {ThreadPool.ThreadCount} threads, " +
+                $"minimum {minimum}, {ThreadPool.PendingWorkItemCount} queued work items).");
         }
     }
 

@@ -50,6 +50,18 @@ public static class AlertFormat
         };
     }
 
+    /// <summary>A rule's value: the metric's value, or for a trend rule its change per minute ("+12 ms / min").</summary>
+    public static string Value(AlertRule rule, double? value)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (!rule.Trend || value is not { } v || double.IsNaN(v))
+        {
+            return Value(rule.Metric, value);
+        }
+
+        return v == 0 ? "stable" : $"{(v > 0 ? "+" : "−")}{Value(rule.Metric, Math.Abs(v))} / min";
+    }
+
     /// <summary>A raw value for places without a metric (threshold inputs, unknown rules).</summary>
     public static string Number(double? value) => value is { } v ? v.ToString("0.####", Invariant) : "–";
 
@@ -102,7 +114,8 @@ public static class AlertFormat
     public static string Expression(AlertRule rule)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        var text = $"{AlertWire.Name(rule.Metric)} {AlertWire.Symbol(rule.Operator)} {Number(rule.Threshold)} over {Duration(rule.Window)}";
+        var metric = rule.Trend ? $"trend({AlertWire.Name(rule)}) per minute" : AlertWire.Name(rule);
+        var text = $"{metric} {AlertWire.Symbol(rule.Operator)} {Number(rule.Threshold)} over {Duration(rule.Window)}";
         if (rule.GroupBy.Count > 0)
         {
             text += " by " + string.Join(", ", rule.GroupBy);

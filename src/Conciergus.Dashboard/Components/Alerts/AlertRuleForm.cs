@@ -44,6 +44,9 @@ internal sealed class AlertRuleForm
 
     public decimal? BudgetUsd { get; set; }
 
+    /// <summary>A trend rule: the value is the slope per minute over the window (0 unless significant).</summary>
+    public bool Trend { get; set; }
+
     /// <summary>Fields of a built-in rule that the editor keeps as they are.</summary>
     public bool BuiltIn { get; private set; }
 
@@ -78,6 +81,7 @@ internal sealed class AlertRuleForm
                 .OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}={a.Value}")),
             Enabled = rule.Enabled,
             BudgetUsd = rule.BudgetUsd,
+            Trend = rule.Trend,
             BuiltIn = rule.BuiltIn,
         };
         form.GroupBy.UnionWith(rule.GroupBy);
@@ -124,6 +128,7 @@ internal sealed class AlertRuleForm
             Enabled = Enabled,
             BuiltIn = BuiltIn,
             BudgetUsd = Metric == AlertMetric.CostBurn ? BudgetUsd : null,
+            Trend = Trend,
         };
         return (rule, errors);
     }

@@ -75,7 +75,7 @@ public sealed partial class AlertDetail : AlertComponentBase
         return SendChartAsync(full: true);
     }
 
-    private string ValueText(double? value) => _rule is null ? AlertFormat.Number(value) : AlertFormat.Value(_rule.Metric, value);
+    private string ValueText(double? value) => _rule is null ? AlertFormat.Number(value) : AlertFormat.Value(_rule, value);
 
     /// <summary>The chart's points and thresholds, in chart units.</summary>
     internal (IReadOnlyList<ChartPoint> Points, IReadOnlyList<ChartThreshold> Thresholds)? ChartData()

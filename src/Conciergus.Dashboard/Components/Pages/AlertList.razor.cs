@@ -86,7 +86,7 @@ public sealed partial class AlertList : AlertComponentBase
     };
 
     private string ValueText(AlertInstance i) =>
-        _rules.TryGetValue(i.RuleId, out var rule) ? AlertFormat.Value(rule.Metric, i.Value) : AlertFormat.Number(i.Value);
+        _rules.TryGetValue(i.RuleId, out var rule) ? AlertFormat.Value(rule, i.Value) : AlertFormat.Number(i.Value);
 
     private string? AckText(AlertInstance i) =>
         i.Acknowledged ? $"by {i.AcknowledgedBy} {AlertFormat.Relative(i.AcknowledgedAt, Now)}" : null;
