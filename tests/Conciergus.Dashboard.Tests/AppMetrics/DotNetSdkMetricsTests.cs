@@ -59,10 +59,10 @@ public sealed class DotNetSdkMetricsTests : IDisposable
             await client.GetAsync(new Uri("/healthz", UriKind.Relative));
 
             // Within the export interval the API shows both instruments for the app (waiting on the condition, no sleep).
-            await WaitUntil(async () =>
-                await Line(client, "dotnet.process.memory.working_set") is { Count: > 0 }
-                && await Line(client, "http.server.active_requests") is { Count: > 0 }
-                && await Line(client, "app.queue.length") is { Count: > 0 });
+            await OtelExportExpectations.WaitUntil(async () =>
+                await OtelExportExpectations.Line(client, Service, "dotnet.process.memory.working_set") is { Count: > 0 }
+                && await OtelExportExpectations.Line(client, Service, "http.server.active_requests") is { Count: > 0 }
+                && await OtelExportExpectations.Line(client, Service, "app.queue.length") is { Count: > 0 });
             Volatile.Write(ref queueLength, 11);
             Assert.True(provider.ForceFlush(30_000));
         }
@@ -71,9 +71,9 @@ public sealed class DotNetSdkMetricsTests : IDisposable
         Assert.NotEmpty(exported);
         foreach (var name in new[] { "dotnet.process.memory.working_set", "http.server.active_requests", "app.queue.length" })
         {
-            var expected = ExpectedPerSecond(exported, name);
+            var expected = OtelExportExpectations.ExpectedPerSecond(exported, name);
             Assert.NotEmpty(expected);
-            var line = await Line(client, name);
+            var line = await OtelExportExpectations.Line(client, Service, name);
             foreach (var (second, value) in expected)
             {
                 Assert.True(line.TryGetValue(second, out var shown), $"{name}: no point at {second} in the API");
@@ -81,64 +81,12 @@ public sealed class DotNetSdkMetricsTests : IDisposable
             }
         }
 
-        Assert.Contains(ExpectedPerSecond(exported, "app.queue.length").Values, v => v == 11);
-        Assert.True(ExpectedPerSecond(exported, "dotnet.process.memory.working_set").Values.All(v => v > 1_000_000));
+        Assert.Contains(OtelExportExpectations.ExpectedPerSecond(exported, "app.queue.length").Values, v => v == 11);
+        Assert.True(OtelExportExpectations.ExpectedPerSecond(exported, "dotnet.process.memory.working_set").Values.All(v => v > 1_000_000));
 
         // Metrics never count as AI calls.
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(0, summary.GetProperty("requests").GetInt64());
-    }
-
-    /// <summary>The API's line of the app for an instrument, 1 s steps: unix ms -> value.</summary>
-    private static async Task<Dictionary<long, double>> Line(HttpClient client, string name)
-    {
-        var report = await client.GetFromJsonAsync<JsonElement>($"/api/v1/timeseries?metric=otel:{name}&window=5m&step=1s&groupBy=application");
-        var result = new Dictionary<long, double>();
-        foreach (var line in report.GetProperty("series").EnumerateArray().Where(l => l.GetProperty("key").GetString() == Service))
-        {
-            foreach (var point in line.GetProperty("points").EnumerateArray())
-            {
-                if (point[1].ValueKind == JsonValueKind.Number)
-                {
-                    result[point[0].GetInt64()] = point[1].GetDouble();
-                }
-            }
-        }
-
-        return result;
-    }
-
-    /// <summary>
-    /// What a 1 s step must show for a gauge or level: in each second, the points of the latest collection in it
-    /// (every attribute set of one collection shares its time), added across attribute sets.
-    /// </summary>
-    private static Dictionary<long, double> ExpectedPerSecond(IEnumerable<ExportMetricsServiceRequest> requests, string name)
-    {
-        var points = requests
-            .SelectMany(r => r.ResourceMetrics).SelectMany(r => r.ScopeMetrics).SelectMany(s => s.Metrics)
-            .Where(m => m.Name == name)
-            .SelectMany(m => m.DataCase == Conciergus.Core.Ingestion.Otlp.Proto.Metrics.Metric.DataOneofCase.Gauge ? m.Gauge.DataPoints : m.Sum.DataPoints)
-            .ToList();
-        return points
-            .GroupBy(p => (long)(p.TimeUnixNano / 1_000_000_000) * 1000)
-            .ToDictionary(g => g.Key, g =>
-            {
-                var latest = g.Max(p => p.TimeUnixNano);
-                return g.Where(p => p.TimeUnixNano == latest)
-                    .GroupBy(p => string.Join(",", p.Attributes.Select(a => a.Key + "=" + a.Value)))
-                    .Sum(set => Value(set.Last()));
-            });
-
-        static double Value(NumberDataPoint p) => p.ValueCase == NumberDataPoint.ValueOneofCase.AsInt ? p.AsInt : p.AsDouble;
-    }
-
-    private static async Task WaitUntil(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            await Task.Delay(50, timeout.Token);
-        }
     }
 
     /// <summary>Passes requests through and keeps each metrics export body, decoded.</summary>

@@ -123,7 +123,7 @@ public sealed class TelemetryHubTests
                 return null;
             }
 
-            var port = FreePort();
+            var port = LoopbackPort.Free();
             var process = Process.Start(new ProcessStartInfo(path)
             {
                 ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no" },
@@ -171,13 +171,6 @@ public sealed class TelemetryHubTests
             }
 
             _process.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
         }
     }
 }

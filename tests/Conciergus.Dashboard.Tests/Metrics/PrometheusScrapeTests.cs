@@ -71,7 +71,7 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IDisposabl
 
         // Arrange: the dashboard on a loopback port, Prometheus scraping it every second
         var dashboard = _factory.StartKestrel();
-        var prometheusPort = FreePort();
+        var prometheusPort = LoopbackPort.Free();
         Directory.CreateDirectory(_directory);
         var config = Path.Combine(_directory, "prometheus.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -183,12 +183,5 @@ public sealed class PrometheusScrapeTests(ITestOutputHelper output) : IDisposabl
         {
             return null;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Conciergus.Dashboard.Tests.Audit;
+using Conciergus.Dashboard.Tests.Endpoints;
 
 namespace Conciergus.Dashboard.Tests.Robustness;
 
@@ -28,7 +29,7 @@ internal sealed class ChildDashboard : IDisposable
     /// <summary>Starts the app on <paramref name="dataDirectory"/> with the Admin API key of <see cref="AuditApiClients"/> and waits for /healthz.</summary>
     public static async Task<ChildDashboard> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        var baseAddress = new Uri($"http://127.0.0.1:{LoopbackPort.Free()}");
         var dll = DashboardDll();
         var start = new ProcessStartInfo("dotnet")
         {
@@ -149,12 +150,5 @@ internal sealed class ChildDashboard : IDisposable
         }
 
         return Path.Combine(testBin, "Conciergus.Dashboard.dll");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
