@@ -16,9 +16,27 @@ namespace Conciergus.Dashboard.Tests.History;
 /// The restore's fast path (buckets aggregated in DuckDB, <see cref="IOperationBucketSource"/>) against a real store: the
 /// rings, the ledger and the error samples equal recording the same operations live, and late live operations count once.
 /// </summary>
-public sealed class BulkRestoreTests
+public sealed class BulkRestoreTests(BulkRestoreTests.MonthInStore month) : IClassFixture<BulkRestoreTests.MonthInStore>
 {
     private static readonly TimeSeriesOptions Options = new();
+
+    /// <summary>20,000 operations over 35 days in one real store, and the same recorded live (one store for every case).</summary>
+    public sealed class MonthInStore : IAsyncLifetime
+    {
+        public List<(AiOperation Operation, TimeSpan Delay)> Operations { get; } = StoredTimes(HistoryTestData.Month(20_000));
+
+        internal TempOperationStore? Store { get; private set; }
+
+        public async Task InitializeAsync() => Store = await StoreWithAsync(Operations.Select(o => o.Operation));
+
+        public async Task DisposeAsync()
+        {
+            if (Store is not null)
+            {
+                await Store.DisposeAsync();
+            }
+        }
+    }
 
     public static TheoryData<int, int> Resolutions => new()
     {
@@ -31,10 +49,9 @@ public sealed class BulkRestoreTests
     [MemberData(nameof(Resolutions))]
     public async Task BulkRestore_FromDuckDb_AggregatesEqualLiveRecording(int windowSeconds, int expectedStepSeconds)
     {
-        var operations = StoredTimes(HistoryTestData.Month(20_000));
+        var operations = month.Operations;
         var (live, liveLedger) = RecordLive(operations);
-        await using var store = await StoreWithAsync(operations.Select(o => o.Operation));
-        var (restored, restoredLedger, errors, service) = await BulkRestoreAsync(store);
+        var (restored, restoredLedger, errors, service) = await BulkRestoreAsync(month.Store!);
         var from = HistoryTestData.Now - TimeSpan.FromSeconds(windowSeconds);
         var to = HistoryTestData.Now.AddSeconds(1);
 
