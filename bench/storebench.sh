@@ -6,6 +6,8 @@
 #   (d) filtered aggregates over the BIG file, p50 / p95
 #   (e) disk bytes per operation (checkpointed file)
 # Usage: bench/storebench.sh [ingest-seconds=20]   Env: SMALL=1000000 BIG=10000000 SKIP_BUILD=1 PORT=18280
+#   PEROP_MAX (restarts also with the operation-by-operation restore up to this many operations; default SMALL)
+#   QUERY_RUNS (runs per query in (d), default 40; 0 skips (d))
 #   STEPS=ab (default): a = ingestion on/off; b = everything on files (append, disk, restarts, queries)
 # Bounded: every step runs under `timeout`; the whole script under STOREBENCH_TIMEOUT (default 40 min).
 set -euo pipefail
@@ -120,25 +122,30 @@ add "(b) sustained store append: $rate operations/s committed ($cpuop CPU-us per
 bpo=$(grep '^RESULT disk' "$LOG-append.txt" | sed -E 's/.* bytesPerOp=([0-9.]+).*/\1/')
 add "(e) disk: $bpo bytes per operation (checkpointed file, $SMALL operations); load $(load)"
 
-restart() { # label data-dir count
-  local l0 t0 t1 secs
+restart() { # label data-dir count [bulk(default)|perop]
+  local l0 t0 t1 secs mode=${4:-bulk}
   l0=$(load)
   t0=$(now_s)
-  start_dashboard "$2" true "$LOG-restart-$1.log"
+  if [ "$mode" = perop ]; then export Conciergus__History__BulkRestore=false; else export Conciergus__History__BulkRestore=true; fi
+  start_dashboard "$2" true "$LOG-restart-$1-$mode.log"
   if wait_http "http://127.0.0.1:$PORT/readyz" 600; then
     t1=$(now_s); secs=$(python3 -c "print(round($t1 - $t0, 1))")
-    local restored; restored=$(grep -o "History restored: [0-9]* operations.*" "$LOG-restart-$1.log" | head -1 || true)
+    local cpu; cpu=$(cpu_s "$DASH_PID") # the process's CPU seconds from start to restored (start-up and JIT included)
+    local restored; restored=$(grep -o "History restored: [0-9]* operations.*" "$LOG-restart-$1-$mode.log" | head -1 || true)
     local ok; ok=$(python3 -c "print('met' if $secs < 15 else 'NOT met')")
-    add "(c) restart-to-restored with $3 stored operations: $secs s from process start to /readyz 200 ($restored); goal < 15 s (for 10M): $ok; load $l0 -> $(load)"
+    add "(c) restart-to-restored ($mode restore) with $3 stored operations: $secs s from process start to /readyz 200, $cpu CPU-s ($restored); goal < 15 s (for 10M): $ok; load $l0 -> $(load)"
   else
-    add "(c) restart with $3 stored operations: /readyz not 200 within 600 s: NOT met; load $l0 -> $(load)"
+    add "(c) restart ($mode restore) with $3 stored operations: /readyz not 200 within 600 s: NOT met; load $l0 -> $(load)"
   fi
   stop_dashboard
 }
 
 # ---- (c) restart with SMALL ----
 mkdir -p "$WORK/data-small" && cp "$small" "$WORK/data-small/operations.duckdb"
-restart small "$WORK/data-small" "$SMALL"
+# Side by side: the bucket restore (default) and the operation-by-operation replay it replaced (PEROP_MAX: the largest
+# file the replay is also run on, default SMALL; 0 = never).
+restart small "$WORK/data-small" "$SMALL" bulk
+if [ "$SMALL" -le "${PEROP_MAX:-$SMALL}" ]; then restart small "$WORK/data-small" "$SMALL" perop; fi
 
 # ---- (c) + (d) BIG: the SMALL rows copied (BIG/SMALL - 1) more times with new ids, same 30 days ----
 big="$WORK/big/operations.duckdb"
@@ -147,11 +154,14 @@ l0=$(load)
 timeout 900 dotnet "$STOREBENCH" grow --file "$big" --count "$BIG" | tee "$LOG-grow.txt"
 add "(e) disk: $(grep '^RESULT disk' "$LOG-grow.txt" | sed -E 's/RESULT disk //') (BIG file, checkpointed); load $l0 -> $(load)"
 l0=$(load)
-timeout 900 dotnet "$STOREBENCH" query --file "$big" --runs 40 | tee "$LOG-query.txt"
+if [ "${QUERY_RUNS:-40}" -gt 0 ]; then
+timeout 900 dotnet "$STOREBENCH" query --file "$big" --runs "${QUERY_RUNS:-40}" | tee "$LOG-query.txt"
 worst=$(grep '^RESULT queries' "$LOG-query.txt" | sed -E 's/.* worstP95=([0-9.]+).*/\1/')
 add "(d) filtered aggregates over $BIG operations, worst p95 of 4 queries: $worst ms; goal < 200 ms: $(python3 -c "print('met' if $worst < 200 else 'NOT met')"); load $l0 -> $(load)"
+fi
 mkdir -p "$WORK/data-big" && mv "$big" "$WORK/data-big/operations.duckdb"
-restart big "$WORK/data-big" "$BIG"
+restart big "$WORK/data-big" "$BIG" bulk
+if [ "$BIG" -le "${PEROP_MAX:-$SMALL}" ]; then restart big "$WORK/data-big" "$BIG" perop; fi
 fi
 
 echo

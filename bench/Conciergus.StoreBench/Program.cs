@@ -24,6 +24,9 @@ switch (command)
     case "read":
         await ReadAsync(options["file"]);
         break;
+    case "restore":
+        await RestoreProfileAsync(options["file"]);
+        break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture));
         break;
@@ -141,6 +144,46 @@ static async Task ReadAsync(string file)
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT read rows={rows} seconds={seconds:0.00} rate={rows / seconds:0} cpuUsPerOp={cpu * 1e6 / Math.Max(1, rows):0.0} tokens={tokens}"));
     await store.DisposeAsync();
+}
+
+// The bulk restore's reads one by one (rows, wall, process CPU), with the default rings, ending now: where restart time goes.
+static async Task RestoreProfileAsync(string file)
+{
+    var (store, _) = Open(file, queueCapacity: 1000);
+    await WaitHealthyAsync(store);
+    var now = DateTimeOffset.UtcNow;
+    var rings = new (TimeSpan Step, TimeSpan Reach)[] { (TimeSpan.FromHours(1), TimeSpan.FromDays(30)), (TimeSpan.FromMinutes(1), TimeSpan.FromHours(48)), (TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15)) };
+    var total = Stopwatch.StartNew();
+    var cpuTotal = Process.GetCurrentProcess().TotalProcessorTime;
+    foreach (var (step, reach) in rings)
+    {
+        var query = new RestoreBucketQuery { Since = now - reach - step, Until = now, Step = step, ClampTo = now, SketchScale = 1 / Math.Log(1.01 / 0.99) };
+        await TimeAsync($"totals step={step}", store.ReadRestoreBucketsAsync(query));
+        await TimeAsync($"latency step={step}", store.ReadRestoreSketchAsync(query, false));
+        await TimeAsync($"ttft step={step}", store.ReadRestoreSketchAsync(query, true));
+    }
+
+    await TimeAsync("ledger", store.ReadRestoreUserDaysAsync(new RestoreBucketQuery { Since = now.AddDays(-35), Until = now, ClampTo = now }));
+    var errors = Stopwatch.StartNew();
+    await store.ReadNewestAsync(now.AddDays(-35), now, new OperationFilter([new FilterClause("status", ["error"])]), 512);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT restoreread name=errors seconds={errors.Elapsed.TotalSeconds:0.00}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT restoreread name=all seconds={total.Elapsed.TotalSeconds:0.00} cpuSeconds={(Process.GetCurrentProcess().TotalProcessorTime - cpuTotal).TotalSeconds:0.00}"));
+    await store.DisposeAsync();
+
+    static async Task TimeAsync<T>(string name, IAsyncEnumerable<T> rows)
+    {
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        TimeSpan? first = null;
+        long n = 0;
+        await foreach (var _ in rows)
+        {
+            first ??= clock.Elapsed;
+            n++;
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT restoreread name=\"{name}\" rows={n} firstRowSeconds={first?.TotalSeconds ?? 0:0.00} seconds={clock.Elapsed.TotalSeconds:0.00} cpuSeconds={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.00}"));
+    }
 }
 
 static async Task QueryAsync(string file, int runs)

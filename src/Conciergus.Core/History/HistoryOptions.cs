@@ -20,6 +20,12 @@ public sealed class HistoryOptions
     /// <summary>How long to wait for the operation store to leave its starting state before restoring without it.</summary>
     public TimeSpan StoreOpenTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Restore the rings and the ledger from buckets the store aggregates (default true; one GROUP BY per ring) when the
+    /// store can (<c>IOperationBucketSource</c>); false replays every stored operation (slower, kept for comparison).
+    /// </summary>
+    public bool BulkRestore { get; set; } = true;
+
     /// <summary>Most ids of late live operations remembered while restoring (see <see cref="HistoryRestoreService"/>).</summary>
     public int MaxLateIds { get; set; } = 1_000_000;
 }

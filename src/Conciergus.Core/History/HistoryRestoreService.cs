@@ -184,7 +184,9 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
                 return;
             }
 
-            var operations = await RestoreOperationsAsync(_store!, since, t0, stoppingToken).ConfigureAwait(false);
+            var operations = _options.BulkRestore && _store is IOperationBucketSource buckets
+                ? await RestoreBucketsAsync(buckets, since, t0, stoppingToken).ConfigureAwait(false)
+                : await RestoreOperationsAsync(_store!, since, t0, stoppingToken).ConfigureAwait(false);
             await RestoreTracesAsync(_store!, t0, stoppingToken).ConfigureAwait(false);
             var done = Finish(HistoryRestoreState.Restored, null);
             var seconds = (done.CompletedAt!.Value - t0).TotalSeconds;

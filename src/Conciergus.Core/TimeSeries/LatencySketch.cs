@@ -191,6 +191,62 @@ public sealed class LatencySketch
         _maxIndex = Math.Max(_maxIndex, other._maxIndex);
     }
 
+    /// <summary>
+    /// Restore (bulk): adds the count, sum, min and max of values whose bucket counts arrive separately through
+    /// <see cref="AddBucketCount"/>. Together the two equal adding every value; either alone leaves the sketch in between.
+    /// </summary>
+    internal void AddSummary(long count, double sum, double min, double max)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (_count == 0)
+        {
+            _min = min;
+            _max = max;
+        }
+        else
+        {
+            _min = Math.Min(_min, min);
+            _max = Math.Max(_max, max);
+        }
+
+        _count += count;
+        _sum += sum;
+    }
+
+    /// <summary>Restore (bulk): adds <paramref name="count"/> values to one bucket (<see cref="ZeroBucket"/> for the zero bucket), nothing else.</summary>
+    internal void AddBucketCount(int bucket, long count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (bucket == ZeroBucket)
+        {
+            _zeroCount += count;
+            return;
+        }
+
+        EnsureRange(bucket, bucket);
+        _counts[bucket - _offset] += count;
+        if (bucket < _minIndex)
+        {
+            _minIndex = bucket;
+        }
+
+        if (bucket > _maxIndex)
+        {
+            _maxIndex = bucket;
+        }
+    }
+
+    /// <summary>1 / ln(gamma): a value's bucket is ceil(ln(value) times this) (the store computes it in SQL with the same double).</summary>
+    internal static double BucketScale => InverseLogGamma;
+
     /// <summary>The q-quantile (0..1), NaN when empty.</summary>
     /// <remarks>Rank rule: the sample at 0-based rank floor(q (n - 1)) of the sorted samples (see the class remarks).</remarks>
     public double Quantile(double q)

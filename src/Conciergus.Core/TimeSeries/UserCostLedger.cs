@@ -73,8 +73,16 @@ public sealed class UserCostLedger
     public void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens) =>
         Record(userId, at, costUsd, inputTokens, outputTokens, _timeProvider.GetUtcNow().UtcTicks);
 
+    /// <summary>
+    /// Bulk history restore: adds what the store summed for one user on one UTC day (<paramref name="at"/> is any instant
+    /// of that day) as <paramref name="requests"/> operations would add it, under the same rules (future days booked on
+    /// today, days out of reach skipped, the day's user cap). Adds to what the day holds (live operations included).
+    /// </summary>
+    public void RestoreTotals(string userId, DateTimeOffset at, decimal costUsd, long requests, long inputTokens, long outputTokens) =>
+        Record(userId, at, costUsd, inputTokens, outputTokens, _timeProvider.GetUtcNow().UtcTicks, requests);
+
     /// <summary>As the public overload, with the clock already read by the caller (the collector reads it once per operation).</summary>
-    internal void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens, long nowTicks)
+    internal void Record(string userId, DateTimeOffset at, decimal costUsd, long inputTokens, long outputTokens, long nowTicks, long requests = 1)
     {
         if (string.IsNullOrEmpty(userId))
         {
@@ -119,7 +127,7 @@ public sealed class UserCostLedger
             }
 
             totals.CostUsd += costUsd;
-            totals.Requests++;
+            totals.Requests += requests;
             totals.InputTokens += inputTokens;
             totals.OutputTokens += outputTokens;
         }
