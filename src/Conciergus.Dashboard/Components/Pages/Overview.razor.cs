@@ -51,9 +51,6 @@ public sealed partial class Overview : PanelPage
     }
 
     /// <inheritdoc />
-    protected override TimeSpan DefaultWindow => Publisher.Options.SummaryWindow;
-
-    /// <inheritdoc />
     protected override bool IsEmpty => _summary is { Requests: 0 };
 
     private string? CostCaption => _summary switch
