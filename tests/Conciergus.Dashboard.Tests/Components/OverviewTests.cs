@@ -54,6 +54,22 @@ public sealed class OverviewTests : PanelTestContext
     }
 
     [Fact]
+    public async Task Render_PreviousWindowNearlyEmpty_SaysNewInsteadOfAHugePercentage()
+    {
+        // Arrange: 1 operation in the previous 5-minute window, 40 now (issue 22: no "3900% vs previous" after a start)
+        Host.Record(endsAgo: TimeSpan.FromMinutes(6));
+        RecordBatch(40, errors: 0);
+        await StartAsync();
+
+        // Act
+        var cut = RenderFiveMinutes();
+
+        // Assert
+        Assert.Equal("new (previous 5 min nearly empty)", cut.Find("[data-testid=kpi-requests-change]").TextContent.Trim());
+        Assert.Equal("new (previous 5 min nearly empty)", cut.Find("[data-testid=kpi-cost-change]").TextContent.Trim());
+    }
+
+    [Fact]
     public async Task Render_OperationRecordedAndPublisherTicks_UpdatesKpis()
     {
         // Arrange
