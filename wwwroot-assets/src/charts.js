@@ -112,7 +112,8 @@ export async function createChart(element, options) {
         xaxis: {
             type: "datetime",
             range: o.windowMs || undefined,
-            labels: { datetimeUTC: false, format: "HH:mm:ss" },
+            // The app bar's clock setting (issue 22: one clock): the browser's zone, or UTC when chosen.
+            labels: { datetimeUTC: clockIsUtc(), format: "HH:mm:ss" },
             tooltip: { enabled: false },
         },
         yaxis: {
@@ -324,6 +325,27 @@ export async function setDonut(id, labels, values) {
     entry.element.dataset.slices = String((values || []).length);
     await entry.chart.updateOptions({ labels: donutLabels(labels) }, false, false);
     await entry.chart.updateSeries(values || [], true);
+}
+
+/** localStorage key of the app bar's clock setting: "utc" or "browser" (the default). */
+const clockKey = "conciergus.clock";
+
+/** Whether times show in UTC rather than the browser's zone (the app bar's setting). */
+export function clockIsUtc() {
+    try {
+        return localStorage.getItem(clockKey) === "utc";
+    } catch {
+        return false;
+    }
+}
+
+/** Remembers the clock setting (per browser). */
+export function setClock(utc) {
+    try {
+        localStorage.setItem(clockKey, utc ? "utc" : "browser");
+    } catch {
+        // Storage blocked: the setting applies to this page only.
+    }
 }
 
 /** The browser's IANA time zone ("Europe/Berlin"), for server-rendered times that stay right across DST. */

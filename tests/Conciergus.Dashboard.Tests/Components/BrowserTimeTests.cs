@@ -48,6 +48,7 @@ public sealed class BrowserTimeTests : BunitContext
     {
         var module = JSInterop.SetupModule(LiveLineChart.ModulePath);
         module.Setup<string?>("timeZone", _ => true).SetResult("America/New_York");
+        module.Setup<bool>("clockIsUtc", _ => true).SetResult(false); // the app bar's clock: the browser's zone
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 5, 30, 0, TimeSpan.Zero));
         var time = new BrowserTime(clock);
         Assert.Equal("UTC", time.Label);
@@ -71,6 +72,7 @@ public sealed class BrowserTimeTests : BunitContext
     {
         var module = JSInterop.SetupModule(LiveLineChart.ModulePath);
         module.Setup<string?>("timeZone", _ => true).SetResult(answer);
+        module.Setup<bool>("clockIsUtc", _ => true).SetResult(false);
         var time = new BrowserTime();
 
         Assert.False(await time.EnsureAsync(JSInterop.JSRuntime));

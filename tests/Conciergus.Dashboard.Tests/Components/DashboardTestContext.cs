@@ -16,6 +16,7 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
     {
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddScoped<Conciergus.Dashboard.Components.BrowserTime>(Services); // pages show times on the app bar's clock
 
         // Pages carry [Authorize] and the layout shows the user: sign in as an Admin unless a test says otherwise.
         Authorization = AddAuthorization();

@@ -17,7 +17,7 @@ public sealed class OverviewTests : PanelTestContext
         await StartAsync();
 
         // Act
-        var cut = Render<Overview>();
+        var cut = RenderFiveMinutes();
 
         // Assert: the figures of AnalyticsService.Summary(5m), formatted; counts under 10,000 are exact
         var summary = Host.Analytics.Summary(TimeSpan.FromMinutes(5));
@@ -47,10 +47,26 @@ public sealed class OverviewTests : PanelTestContext
         await StartAsync();
 
         // Act
-        var cut = Render<Overview>();
+        var cut = RenderFiveMinutes();
 
         // Assert: 20 vs 10 requests
         Assert.Equal("▲ 100% vs previous 5 min", cut.Find("[data-testid=kpi-requests-change]").TextContent.Trim());
+    }
+
+    [Fact]
+    public async Task Render_PreviousWindowNearlyEmpty_SaysNewInsteadOfAHugePercentage()
+    {
+        // Arrange: 1 operation in the previous 5-minute window, 40 now (issue 22: no "3900% vs previous" after a start)
+        Host.Record(endsAgo: TimeSpan.FromMinutes(6));
+        RecordBatch(40, errors: 0);
+        await StartAsync();
+
+        // Act
+        var cut = RenderFiveMinutes();
+
+        // Assert
+        Assert.Equal("new (previous 5 min nearly empty)", cut.Find("[data-testid=kpi-requests-change]").TextContent.Trim());
+        Assert.Equal("new (previous 5 min nearly empty)", cut.Find("[data-testid=kpi-cost-change]").TextContent.Trim());
     }
 
     [Fact]
@@ -104,7 +120,7 @@ public sealed class OverviewTests : PanelTestContext
         await StartAsync();
 
         // Act
-        var cut = Render<Overview>();
+        var cut = RenderFiveMinutes();
 
         // Assert
         Assert.Single(cut.FindAll("[data-testid=panel-empty]"));
@@ -149,7 +165,7 @@ public sealed class OverviewTests : PanelTestContext
     {
         // Arrange: the page rendered on a published window
         await StartAsync();
-        var cut = Render<Overview>();
+        var cut = RenderFiveMinutes();
         cut.WaitForAssertion(() => Assert.Equal(4, Charts.Invocations["appendPoints"].Count));
         Assert.Equal(4, Charts.Invocations["createChart"].Count);
 
@@ -246,5 +262,12 @@ public sealed class OverviewTests : PanelTestContext
         {
             Assert.Contains(variant.Key, row.TextContent, StringComparison.Ordinal);
         }
+    }
+
+    // These tests were written for a 5-minute window; every page now opens at the one default (1h) unless the URL says otherwise.
+    private IRenderedComponent<Overview> RenderFiveMinutes()
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo("/?window=5m");
+        return Render<Overview>();
     }
 }

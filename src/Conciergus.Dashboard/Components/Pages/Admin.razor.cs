@@ -38,6 +38,9 @@ public sealed partial class Admin
     [Inject]
     public required TimeProvider Time { get; init; }
 
+    [Inject]
+    public required BrowserTime BrowserTime { get; init; }
+
     private DateTimeOffset Now => Time.GetUtcNow();
 
     protected override async Task OnInitializedAsync()
@@ -101,8 +104,8 @@ public sealed partial class Admin
         }
     }
 
-    private static string Local(DateTimeOffset? at) =>
-        at?.ToLocalTime().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "";
+    // The app bar's clock (browser zone or UTC), never the server's zone.
+    private string Local(DateTimeOffset? at) => at is null ? "" : BrowserTime.Format(at, "yyyy-MM-dd HH:mm");
 
     private void Show(AdminResult result, string success)
     {

@@ -18,9 +18,6 @@ public sealed partial class Applications : PanelPage
     public required SystemHealthEvaluator HealthEvaluator { get; init; }
 
     /// <inheritdoc />
-    protected override TimeSpan DefaultWindow => TimeSpan.FromMinutes(15);
-
-    /// <inheritdoc />
     protected override bool IsEmpty => false;
 
     /// <inheritdoc />

@@ -43,9 +43,6 @@ public sealed partial class Health : PanelPage
     public required IServiceProvider Services { get; init; }
 
     /// <inheritdoc />
-    protected override TimeSpan DefaultWindow => TimeSpan.FromMinutes(15);
-
-    /// <inheritdoc />
     protected override bool IsEmpty => false;
 
     private long DroppedTotal => _stats is null ? 0 : _stats.Dropped + _stats.TooOld + _stats.Overflowed + _stats.SinkFailures;

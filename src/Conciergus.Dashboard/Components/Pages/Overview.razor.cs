@@ -51,9 +51,6 @@ public sealed partial class Overview : PanelPage
     }
 
     /// <inheritdoc />
-    protected override TimeSpan DefaultWindow => Publisher.Options.SummaryWindow;
-
-    /// <inheritdoc />
     protected override bool IsEmpty => _summary is { Requests: 0 };
 
     private string? CostCaption => _summary switch
@@ -93,8 +90,25 @@ public sealed partial class Overview : PanelPage
         await _costFeed.PushAsync(_costChart, Query.Window, step, now, reset);
     }
 
-    private string? ChangeText(Func<SummaryReport, double> figure) =>
-        _summary is null || _previous is null ? null : $"{Formatting.Change(figure(_summary), figure(_previous))} vs previous {Formatting.Window(Query.Window)}";
+    /// <summary>The previous window had under this share of the current one's requests: its figures compare nothing (just after start).</summary>
+    internal const double NearlyEmptyShare = 0.05;
+
+    private string? ChangeText(Func<SummaryReport, double> figure)
+    {
+        if (_summary is null || _previous is null)
+        {
+            return null;
+        }
+
+        var window = Formatting.Window(Query.Window);
+        if (_summary.Requests > 0 && _previous.Requests < _summary.Requests * NearlyEmptyShare)
+        {
+            // "2091% vs previous" right after start says nothing: the previous window was (nearly) empty.
+            return _previous.Requests == 0 ? $"new (previous {window} empty)" : $"new (previous {window} nearly empty)";
+        }
+
+        return $"{Formatting.Change(figure(_summary), figure(_previous))} vs previous {window}";
+    }
 
     // Captions wrap between figures, never between a number and its unit.
     private static string NoBreak(string text) => text.Replace(' ', '\u00A0');

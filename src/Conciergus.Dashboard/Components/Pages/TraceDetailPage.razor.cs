@@ -30,6 +30,9 @@ public sealed partial class TraceDetailPage
     [Inject]
     public required IServiceProvider Services { get; init; }
 
+    [Inject]
+    public required BrowserTime BrowserTime { get; init; }
+
     /// <summary>The trace id from the route (32 hex characters).</summary>
     [Parameter]
     public string TraceId { get; set; } = "";

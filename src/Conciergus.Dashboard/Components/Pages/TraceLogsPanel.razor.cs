@@ -16,6 +16,9 @@ public sealed partial class TraceLogsPanel
     [Inject]
     public required LogStore Logs { get; init; }
 
+    [Inject]
+    public required BrowserTime BrowserTime { get; init; }
+
     /// <summary>The trace whose records are shown.</summary>
     [Parameter]
     public string TraceId { get; set; } = "";
@@ -51,7 +54,7 @@ public sealed partial class TraceLogsPanel
     private string Offset(LogRecordEntry r)
     {
         var ms = (r.Timestamp - TraceStart).TotalMilliseconds;
-        return ms >= 0 ? "+" + Formatting.Duration(ms) : r.Timestamp.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        return ms >= 0 ? "+" + Formatting.Duration(ms) : BrowserTime.Format(r.Timestamp, "HH:mm:ss.fff");
     }
 
     private string SpanLabel(LogRecordEntry r) =>

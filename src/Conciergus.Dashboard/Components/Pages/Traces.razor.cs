@@ -44,6 +44,9 @@ public sealed partial class Traces : IDisposable
     [Inject]
     public required NavigationManager Navigation { get; init; }
 
+    [Inject]
+    public required BrowserTime BrowserTime { get; init; }
+
     /// <summary>Model filter (query string <c>model</c>).</summary>
     [SupplyParameterFromQuery(Name = "model")]
     public string? Model { get; set; }
@@ -199,5 +202,6 @@ public sealed partial class Traces : IDisposable
 
     private static string ShortId(string id) => id.Length > 12 ? id[..12] + "…" : id;
 
-    private static string Clock(DateTimeOffset at) => at.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    // The app bar's clock (browser zone or UTC); the column header names the zone.
+    private string Clock(DateTimeOffset at) => BrowserTime.Format(at, "HH:mm:ss.fff");
 }

@@ -49,8 +49,11 @@ public abstract class PanelPage : ComponentBase, IDisposable
     [Inject]
     public required TimeSeriesCache Cache { get; init; }
 
-    /// <summary>The window used when the URL names none.</summary>
-    protected virtual TimeSpan DefaultWindow => TimeSpan.FromHours(1);
+    /// <summary>The window used when the URL names none: one for every page (<see cref="RangeLinks.DefaultWindow"/>).</summary>
+    protected static TimeSpan DefaultWindow => RangeLinks.DefaultWindow;
+
+    /// <summary><paramref name="href"/> carrying the page's range and filters (<see cref="RangeLinks.Carry"/>).</summary>
+    protected string Link(string href) => RangeLinks.Carry(href, Navigation.Uri);
 
     /// <summary>The parsed query.</summary>
     protected PanelQuery Query { get; private set; } = new(TimeSpan.FromHours(1), "1h", OperationFilter.Empty, null);

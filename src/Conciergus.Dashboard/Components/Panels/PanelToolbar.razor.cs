@@ -33,6 +33,21 @@ public sealed partial class PanelToolbar
     [Parameter]
     public bool ShowFilters { get; set; } = true;
 
+    private string SelectValue => PanelQuery.Presets.FirstOrDefault(IsSelected) ?? Query.WindowText;
+
+    // "60m" selects the 1h preset: the same window, however it is written.
+    private bool IsSelected(string preset) => ParsePreset(preset) == Query.Window;
+
+    private static TimeSpan ParsePreset(string preset) => TimeWindow.TryParseWindow(preset, out var window, out _) ? window : TimeSpan.Zero;
+
+    private void OnSelectChanged(ChangeEventArgs e)
+    {
+        if (e.Value is string window && TimeWindow.TryParseWindow(window, out _, out _))
+        {
+            SetWindow(window);
+        }
+    }
+
     private void SetWindow(string window) =>
         Navigation.NavigateTo(Navigation.GetUriWithQueryParameter("window", window));
 
