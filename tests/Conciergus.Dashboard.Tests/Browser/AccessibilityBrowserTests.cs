@@ -121,6 +121,94 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
         Assert.True(failures.Count == 0, "wider than a 390 px phone:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
     }
 
+    [Fact]
+    public async Task Tables_At1440Px_FitTheirPanelsWithoutWrappingNumbers()
+    {
+        // Arrange
+        await using var context = await NewContextAsync("light", new() { Width = 1440, Height = 1000 });
+        var page = await context.NewPageAsync();
+        await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
+        var failures = new List<string>();
+
+        foreach (var route in new[] { "/", "/usage", "/cost", "/models", "/health", "/alerts", "/alerts/rules" })
+        {
+            // Act
+            await OpenAsync(page, route, "light");
+
+            // Assert (collected): no table scrolls sideways inside its panel, no number or KPI title breaks over lines,
+            // and every cell cut by an ellipsis carries its whole text in a tooltip.
+            var report = await page.EvaluateAsync<string[]>("""
+                () => {
+                  const out = [];
+                  for (const c of document.querySelectorAll('.mud-table-container')) {
+                    if (c.scrollWidth > c.clientWidth + 1) out.push(`table ${c.closest('[data-testid]')?.dataset.testid ?? ''} scrolls: ${c.scrollWidth} > ${c.clientWidth}`);
+                  }
+                  for (const el of document.querySelectorAll('td.num, th.num, .kpi-title')) {
+                    // The text's own line boxes (icons beside it sit at other heights): more than one line top is a wrap.
+                    const tops = [];
+                    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+                    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+                      if (!n.textContent.trim()) continue;
+                      const range = document.createRange(); range.selectNodeContents(n);
+                      for (const r of range.getClientRects()) if (r.width > 0) tops.push(r.top);
+                    }
+                    tops.sort((a, b) => a - b);
+                    if (tops.length > 1 && tops[tops.length - 1] - tops[0] > 8) out.push(`"${el.textContent.trim()}" wraps over lines`);
+                  }
+                  for (const el of document.querySelectorAll('.cell-ellipsis, .kpi-title')) {
+                    if (el.scrollWidth > el.clientWidth && !el.title) out.push(`"${el.textContent.trim()}" is cut without a tooltip`);
+                  }
+                  return out;
+                }
+                """);
+            failures.AddRange(report.Select(r => $"{route}: {r}"));
+            await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "tables-1440" + FileName(route) + ".png"), FullPage = true });
+        }
+
+        Assert.True(failures.Count == 0, "tables at 1440 px:" + Environment.NewLine + string.Join(Environment.NewLine, failures));
+    }
+
+    [Fact]
+    public async Task FiringAlert_OnA390PxPhone_ShowsStateValueAndActions_AndIsAcknowledged()
+    {
+        // Arrange: a rule the seeded traffic (10% failed) breaches at once; removed at the end, so the shared app is as before.
+        using var admin = app.Factory.CreateApiClient(ConciergusRole.Admin);
+        var created = await admin.PostAsync("/api/v1/alert-rules", new StringContent(
+            """{"name": "Phone check error rate", "metric": "error_rate", "window": "1h", "operator": ">", "threshold": 0.05, "for": "0s", "severity": "low"}""",
+            System.Text.Encoding.UTF8,
+            "application/json"));
+        Assert.True(created.StatusCode == System.Net.HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var ruleId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        try
+        {
+            await using var context = await NewContextAsync("light", new() { Width = 390, Height = 844 });
+            var page = await context.NewPageAsync();
+            await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
+            await page.GotoAsync(new Uri(app.BaseAddress, "/alerts").ToString());
+
+            // Act: the alert fires within an evaluation interval (10 s) and arrives live.
+            var row = page.Locator("tr", new() { Has = page.Locator("[data-state=firing]", new() { HasText = "Phone check error rate" }) });
+            await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 45_000 });
+            await row.ScrollIntoViewIfNeededAsync();
+
+            // Assert: state, value and both actions are on screen (not clipped), and the page is no wider than the phone.
+            await Assertions.Expect(row.Locator("[data-state=firing]").First).ToBeInViewportAsync(new() { Ratio = 1 });
+            await Assertions.Expect(row.Locator("[data-testid^=alert-value-]")).ToBeInViewportAsync(new() { Ratio = 1 });
+            await Assertions.Expect(row.Locator("[data-testid^=alert-resolve-]")).ToBeInViewportAsync(new() { Ratio = 1 });
+            var ack = row.Locator("[data-testid^=alert-ack-]");
+            await Assertions.Expect(ack).ToBeInViewportAsync(new() { Ratio = 1 });
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the alerts page is wider than the phone");
+            await ack.ClickAsync();
+            await row.Locator("[data-testid^=alert-confirm-]:not([data-testid^=alert-confirm-panel-])").ClickAsync();
+            await Assertions.Expect(row.GetByTestId("chip-acknowledged")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "phone-alert-acknowledged.png"), FullPage = true });
+        }
+        finally
+        {
+            await admin.DeleteAsync($"/api/v1/alert-rules/{ruleId}");
+        }
+    }
+
     private async Task<IBrowserContext> NewContextAsync(string theme, ViewportSize viewport)
     {
         // BypassCSP lets the test inject axe-core; the theme is chosen as the toggle stores it. Transitions are off, so
@@ -140,8 +228,10 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
     /// <summary>Opens <paramref name="route"/> and waits until its heading is shown, its panels loaded and the theme applied.</summary>
     private async Task OpenAsync(IPage page, string route, string theme)
     {
-        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString());
+        // Network idle: the circuit is up and has rendered once (its first render rewrites the head, title included).
+        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(page.Locator("h1").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync("() => document.title.length > 0", null, new() { Timeout = 15_000 });
         await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
         var background = theme == "dark" ? "rgb(16, 19, 26)" : "rgb(245, 246, 250)";
         await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{background}'", null, new() { Timeout = 15_000 });
