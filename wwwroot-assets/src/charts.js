@@ -133,7 +133,7 @@ export async function createChart(element, options) {
     }
 
     if (o.ariaLabel) {
-        element.setAttribute("role", "img");
+        element.setAttribute("role", "figure"); // not "img": ApexCharts puts focusable controls inside (axe nested-interactive)
         element.setAttribute("aria-label", o.ariaLabel);
     }
 
@@ -293,7 +293,7 @@ export async function createDonut(element, options) {
         noData: { text: "" },
     };
     if (o.ariaLabel) {
-        element.setAttribute("role", "img");
+        element.setAttribute("role", "figure"); // not "img": ApexCharts puts focusable controls inside (axe nested-interactive)
         element.setAttribute("aria-label", o.ariaLabel);
     }
     const chart = new (apex())(element, config);

@@ -29,6 +29,9 @@ public sealed partial class Traces : IDisposable
     private ITimer? _refreshTimer;
     private bool _autoRefresh;
     private bool _interactive;
+
+    /// <summary>Whether a phone shows the filter card (it is folded there so the traces come first; always shown on wider screens).</summary>
+    private bool _filtersOpen;
     private OperationFilter _filter = OperationFilter.Empty;
     private string? _filterWarning;
 
