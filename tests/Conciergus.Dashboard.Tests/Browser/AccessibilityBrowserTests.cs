@@ -83,6 +83,19 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
                 // Assert (collected: one report for every page and theme)
                 failures.AddRange(await AuditAsync(page, axe, theme, route));
             }
+
+            // Keyboard: the skip link is the first stop and shows when focused; the next Tab draws a ring that hover never draws.
+            await OpenAsync(page, "/", theme);
+            var skip = page.GetByTestId("skip-link");
+            Assert.True(await page.EvaluateAsync<bool>("() => document.querySelector('a[href], button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex=\"-1\"])')?.dataset.testid === 'skip-link'"), "the skip link is not the first focusable element");
+            await skip.FocusAsync();
+            await Assertions.Expect(skip).ToBeInViewportAsync(new() { Ratio = 1 });
+            await page.Keyboard.PressAsync("Tab");
+            var ring = await page.EvaluateAsync<string>("() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; }");
+            Assert.Equal("solid 3px", ring);
+            var preset = page.Locator("[data-window='1h']");
+            await preset.HoverAsync();
+            Assert.Equal("none", await preset.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle"));
         }
 
         Assert.True(failures.Count == 0, "axe-core (WCAG 2.2 AA, serious or critical):" + Environment.NewLine + string.Join(Environment.NewLine, failures));
