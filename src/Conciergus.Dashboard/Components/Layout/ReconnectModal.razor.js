@@ -8,10 +8,34 @@ retryButton.addEventListener("click", retry);
 const resumeButton = document.getElementById("components-resume-button");
 resumeButton.addEventListener("click", resume);
 
+// The time of the last data: when the connection was lost (the page keeps what it showed then).
+function markStale() {
+    if (document.body.classList.contains("conciergus-stale")) {
+        return;
+    }
+    const now = new Date();
+    const pad = n => String(n).padStart(2, "0");
+    const utc = (() => { try { return localStorage.getItem("conciergus.clock") === "utc"; } catch { return false; } })();
+    const text = utc
+        ? `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())} UTC`
+        : `${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}`;
+    for (const span of reconnectModal.querySelectorAll(".conciergus-stale-at")) {
+        span.textContent = text;
+    }
+    document.body.classList.add("conciergus-stale");
+}
+
+function clearStale() {
+    document.body.classList.remove("conciergus-stale");
+}
+
 function handleReconnectStateChanged(event) {
     if (event.detail.state === "show") {
-        reconnectModal.showModal();
+        // Not showModal(): a modal would cover the last data; the page stays readable while we reconnect.
+        markStale();
+        reconnectModal.show();
     } else if (event.detail.state === "hide") {
+        clearStale();
         reconnectModal.close();
     } else if (event.detail.state === "failed") {
         document.addEventListener("visibilitychange", retryWhenDocumentBecomesVisible);
@@ -36,6 +60,7 @@ async function retry() {
             if (!resumeSuccessful) {
                 location.reload();
             } else {
+                clearStale();
                 reconnectModal.close();
             }
         }

@@ -15,6 +15,7 @@ public sealed partial class AlertList : AlertComponentBase
 
     private IReadOnlyList<AlertInstance> _instances = [];
     private Dictionary<string, AlertRule> _rules = [];
+    private HashSet<string> _notNotified = new(StringComparer.Ordinal);
     private AlertEvaluatorStatus? _status;
     private string _filter = "open";
     private int _firing;
@@ -70,6 +71,7 @@ public sealed partial class AlertList : AlertComponentBase
         var resolved = all.Where(i => i.State == AlertState.Resolved).OrderByDescending(i => i.EndsAt ?? i.ActiveAt).Take(MaxResolved);
         _instances = AlertFormat.Sort(open.Concat(resolved));
         _rules = alerts.Rules().ToDictionary(r => r.Id, StringComparer.Ordinal);
+        _notNotified = new HashSet<string>(_rules.Values.Where(r => !AlertReach.Notified(alerts, r)).Select(r => r.Id), StringComparer.Ordinal);
         _status = alerts.Status;
         _ruleCount = _rules.Values.Count(r => r.Enabled);
         _firing = all.Count(i => i.State == AlertState.Firing);

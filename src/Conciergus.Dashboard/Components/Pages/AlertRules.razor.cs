@@ -7,6 +7,7 @@ namespace Conciergus.Dashboard.Components.Pages;
 public sealed partial class AlertRules : AlertComponentBase
 {
     private IReadOnlyList<AlertRule> _rules = [];
+    private HashSet<string> _notified = new(StringComparer.Ordinal);
     private IReadOnlyDictionary<string, string> _ruleErrors = new Dictionary<string, string>();
     private Dictionary<string, (int Firing, int Pending)> _open = [];
     private AlertRule? _confirmDelete;
@@ -16,6 +17,7 @@ public sealed partial class AlertRules : AlertComponentBase
     protected override void Load(IAlertService alerts)
     {
         _rules = alerts.Rules();
+        _notified = new HashSet<string>(_rules.Where(r => AlertReach.Notified(alerts, r)).Select(r => r.Id), StringComparer.Ordinal);
         _ruleErrors = alerts.Status.RuleErrors;
         _open = alerts.Instances()
             .Where(i => i.State != AlertState.Resolved)
