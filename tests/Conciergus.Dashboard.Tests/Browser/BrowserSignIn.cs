@@ -14,16 +14,16 @@ public static class BrowserSignIn
         await page.GotoAsync(new Uri(baseAddress, $"/login?returnUrl={Uri.EscapeDataString(returnPath)}").ToString());
         await page.FillAsync("#login-user", userName);
         await page.FillAsync("#login-password", password);
-        await page.GetByTestId("login-submit").ClickAsync();
+        await page.GetByTestId("login-submit").ClickAsync(new() { Timeout = 60_000 });
         try
         {
-            await page.WaitForURLAsync(new Uri(baseAddress, returnPath).ToString(), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+            await page.WaitForURLAsync(new Uri(baseAddress, returnPath).ToString(), new() { Timeout = 60_000, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException e)
         {
             // Say where the browser is and whether the form refused the sign-in, so a failure says slow from refused.
             var refused = await page.GetByTestId("login-error").IsVisibleAsync();
-            throw new TimeoutException($"Sign-in as '{userName}' did not reach {returnPath} within 30 s; the page is at {page.Url}{(refused ? " and shows the sign-in error" : string.Empty)}.", e);
+            throw new TimeoutException($"Sign-in as '{userName}' did not reach {returnPath} within 60 s; the page is at {page.Url}{(refused ? " and shows the sign-in error" : string.Empty)}.", e);
         }
     }
 

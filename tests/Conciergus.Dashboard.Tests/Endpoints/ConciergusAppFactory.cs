@@ -64,6 +64,9 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
             ["Conciergus:History:Enabled"] = "false",
             // No OTLP/gRPC listener unless a test asks for one (on a free port): tests run in parallel.
             ["Conciergus:Ingestion:Otlp:GrpcEndpoint"] = "",
+            // Browser tests sign in through the form many times a minute from 127.0.0.1 against one shared app; the
+            // limit itself (10 a minute by default) is tested in LoginTests with its own setting.
+            ["Conciergus:Auth:LoginRequestsPerMinute"] = "1000",
         };
         var i = 0;
         foreach (var (role, key) in ApiKeys)

@@ -15,7 +15,7 @@ public sealed class ReverseProxyTests : IAsyncLifetime
     private const string Attacker = "203.0.113.9";
     private const string Owner = "198.51.100.7";
 
-    private readonly ConciergusAppFactory _behindProxy = new(new() { ["Conciergus:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" });
+    private readonly ConciergusAppFactory _behindProxy = new(new() { ["Conciergus:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1", ["Conciergus:Auth:LoginRequestsPerMinute"] = "10" });
     private readonly ConciergusAppFactory _direct = new();
     private Uri _proxied = null!;
     private Uri _plain = null!;
