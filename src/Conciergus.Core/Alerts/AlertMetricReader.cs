@@ -91,9 +91,6 @@ internal sealed class AlertMetricReader
         return (source.Value, null);
     }
 
-    /// <summary>Steps a trend rule's window is cut into (the points its slope is fitted to, whole steps only).</summary>
-    internal const int TrendPoints = 20;
-
     /// <summary>The metrics a trend can be computed of (one value per step; not the daily burn, per-user or per-experiment figures).</summary>
     public static bool CanTrend(AlertMetric metric) =>
         metric is not (AlertMetric.CostBurn or AlertMetric.UserCost or AlertMetric.ExperimentSrm or AlertMetric.IngestionDrops);
@@ -156,24 +153,24 @@ internal sealed class AlertMetricReader
 
     /// <summary>
     /// The slope per minute of each label set's value over the window (0 when not significant). The step is the window
-    /// over <see cref="TrendPoints"/>, rounded up to a whole multiple of a ring's step so that no bucket is counted in
+    /// over <see cref="Trend.WindowPoints"/>, rounded up to a whole multiple of a ring's step so that no bucket is counted in
     /// two points; the points end at the last whole step before <paramref name="at"/>, because the step in progress is
     /// partial and would read as a fall of every count and rate.
     /// </summary>
     private List<AlertSample> ReadTrend(AlertRule rule, Source source, DateTimeOffset at)
     {
-        var step = TrendStep(rule.Window, _sources.Cache.Steps);
+        var step = Trend.StepFor(rule.Window, _sources.Cache.Steps);
         var end = at.UtcTicks / step.Ticks * step.Ticks;
         var series = new Dictionary<string, (IReadOnlyDictionary<string, string> Labels, double?[] Values)>(StringComparer.Ordinal);
-        for (var i = 0; i < TrendPoints; i++)
+        for (var i = 0; i < Trend.WindowPoints; i++)
         {
-            var from = new DateTimeOffset(end - ((TrendPoints - i) * step.Ticks), TimeSpan.Zero);
+            var from = new DateTimeOffset(end - ((Trend.WindowPoints - i) * step.Ticks), TimeSpan.Zero);
             foreach (var (labels, value) in PointValues(rule, source, from, from + step))
             {
                 var key = AlertLabels.Key(labels);
                 if (!series.TryGetValue(key, out var points))
                 {
-                    series[key] = points = (labels, new double?[TrendPoints]);
+                    series[key] = points = (labels, new double?[Trend.WindowPoints]);
                 }
 
                 points.Values[i] = value;
@@ -184,14 +181,6 @@ internal sealed class AlertMetricReader
         return [.. series.Values.Select(s => Trend.Of(s.Values) is var trend && trend.Direction == TrendDirection.Stable
             ? new AlertSample(s.Labels, 0)
             : new AlertSample(s.Labels, trend.Slope / minutes))];
-    }
-
-    /// <summary>Window / <see cref="TrendPoints"/>, rounded up to a whole multiple of the coarsest ring step not above it.</summary>
-    internal static TimeSpan TrendStep(TimeSpan window, IReadOnlyList<TimeSpan> ringSteps)
-    {
-        var raw = Math.Max(1, window.Ticks / TrendPoints);
-        var unit = ringSteps.Where(s => s.Ticks <= raw).DefaultIfEmpty(ringSteps.Min()).Max();
-        return TimeSpan.FromTicks((raw + unit.Ticks - 1) / unit.Ticks * unit.Ticks);
     }
 
     /// <summary>The rule's metric over [from, to) per label set (cache metrics and otel: metrics).</summary>

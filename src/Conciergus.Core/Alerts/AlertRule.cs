@@ -165,7 +165,7 @@ public sealed record AlertRule
 
     /// <summary>
     /// A trend rule: the value is not the metric over the window but its trend within it, as Prometheus' <c>deriv()</c>
-    /// with a significance test: the metric is read at <see cref="AlertMetricReader.TrendPoints"/> whole steps across
+    /// with a significance test: the metric is read at <see cref="Health.Trend.WindowPoints"/> whole steps across
     /// the window, the least-squares slope is tested (t-test, p &lt; 0.05), and the value is the slope per minute when
     /// it is significant, 0 when the figure is stable. So <c>&gt; 0</c> fires on a rising trend, <c>&lt; 0</c> on a
     /// falling one, and a threshold asks for at least that much change per minute.

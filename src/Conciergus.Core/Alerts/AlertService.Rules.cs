@@ -120,7 +120,7 @@ public sealed partial class AlertService
         }
         else if (rule.Trend && rule.Window < TimeSpan.FromMinutes(1))
         {
-            Add("trend", $"A trend needs a window of at least 1m (it fits a slope to {AlertMetricReader.TrendPoints} steps of the window).");
+            Add("trend", $"A trend needs a window of at least 1m (it fits a slope to {Health.Trend.WindowPoints} steps of the window).");
         }
 
         foreach (var (name, value) in rule.Labels)

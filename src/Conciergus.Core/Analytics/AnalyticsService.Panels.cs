@@ -17,6 +17,9 @@ public sealed partial class AnalyticsService
     /// <summary>The step a chart of this window uses by default (at most <see cref="MaxDefaultPoints"/> points).</summary>
     public TimeSpan StepFor(TimeSpan window) => DefaultStep(window, ResolutionFor(window));
 
+    /// <summary>The step a window's trend is read at (<see cref="Health.Trend.StepFor"/> over the cache's rings).</summary>
+    public TimeSpan TrendStepFor(TimeSpan window) => Health.Trend.StepFor(window, _cache.Steps);
+
     /// <summary>One metric of one series over the last <paramref name="window"/> in steps of <paramref name="step"/> (aligned to the step).</summary>
     /// <remarks>
     /// Any step that is a whole number of seconds works for windows inside the finest resolution; panels ask for the

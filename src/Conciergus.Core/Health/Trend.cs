@@ -35,6 +35,21 @@ public static class Trend
     /// <summary>Fewest points a slope is tested on.</summary>
     public const int MinPoints = 5;
 
+    /// <summary>Points a window is cut into for its trend (alert rules, the Overview's key figures).</summary>
+    public const int WindowPoints = 20;
+
+    /// <summary>
+    /// The step a window's trend is read at: the window over <see cref="WindowPoints"/>, rounded up to a whole multiple
+    /// of the coarsest ring step not above it, so that no bucket is counted in two points.
+    /// </summary>
+    public static TimeSpan StepFor(TimeSpan window, IReadOnlyList<TimeSpan> ringSteps)
+    {
+        ArgumentNullException.ThrowIfNull(ringSteps);
+        var raw = Math.Max(1, window.Ticks / WindowPoints);
+        var unit = ringSteps.Where(s => s.Ticks <= raw).DefaultIfEmpty(ringSteps.Min()).Max();
+        return TimeSpan.FromTicks((raw + unit.Ticks - 1) / unit.Ticks * unit.Ticks);
+    }
+
     /// <summary>The trend of evenly spaced values (x = 0, 1, 2, ...; nulls are skipped, keeping their x).</summary>
     public static TrendResult Of(IReadOnlyList<double?> values, double alpha = 0.05)
     {

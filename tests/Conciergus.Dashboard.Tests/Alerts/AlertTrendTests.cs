@@ -126,7 +126,7 @@ public sealed class AlertTrendTests : IDisposable
     {
         TimeSpan[] rings = [TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), TimeSpan.FromHours(1)];
 
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), AlertMetricReader.TrendStep(TimeSpan.FromMinutes(windowMinutes), rings));
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), Conciergus.Core.Health.Trend.StepFor(TimeSpan.FromMinutes(windowMinutes), rings));
     }
 
     [Fact]

@@ -70,6 +70,27 @@ public sealed class OverviewTests : PanelTestContext
     }
 
     [Fact]
+    public async Task Render_LatencyRisingAtASteadyRate_P95SaysIncreasingRequestsStable()
+    {
+        // Arrange: one call in each 15-second step of the 5-minute window (20 trend points), each 50 ms slower (issue 18 item 4)
+        for (var i = 0; i < 19; i++)
+        {
+            Host.Record(durationMs: 200 + (50 * i), endsAgo: TimeSpan.FromSeconds(300 - (15 * i) - 7));
+        }
+
+        await StartAsync();
+
+        // Act
+        var cut = RenderFiveMinutes();
+
+        // Assert: a significant rising slope on p95, none on requests (one per step) or errors (none)
+        Assert.Equal("increasing", cut.Find("[data-testid=kpi-latency-p95-trend]").GetAttribute("data-trend"));
+        Assert.Equal("↑ increasing", cut.Find("[data-testid=kpi-latency-p95-trend]").TextContent.Trim());
+        Assert.Equal("stable", cut.Find("[data-testid=kpi-requests-trend]").GetAttribute("data-trend"));
+        Assert.Equal("stable", cut.Find("[data-testid=kpi-error-rate-trend]").GetAttribute("data-trend"));
+    }
+
+    [Fact]
     public async Task Render_OperationRecordedAndPublisherTicks_UpdatesKpis()
     {
         // Arrange

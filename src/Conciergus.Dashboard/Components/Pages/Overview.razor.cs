@@ -1,4 +1,6 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Health;
+using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Panels;
 
@@ -77,6 +79,44 @@ public sealed partial class Overview : PanelPage
         _summary = await Analytics.SummaryAsync(Query.Window, filter, cancellationToken);
         _previous = await Analytics.PreviousSummaryAsync(Query.Window, filter, cancellationToken);
         _models = (await Analytics.ModelsAsync(Query.Window, filter, cancellationToken)).Take(TopModels).ToList();
+        await LoadTrendsAsync(cancellationToken);
+    }
+
+    /// <summary>The key figures whose direction within the window the cards show (issue 18 item 4).</summary>
+    private static readonly TimeSeriesMetric[] TrendedFigures =
+        [TimeSeriesMetric.Requests, TimeSeriesMetric.ErrorRate, TimeSeriesMetric.LatencyP95, TimeSeriesMetric.TtftP50, TimeSeriesMetric.Tokens, TimeSeriesMetric.Cost];
+
+    private Dictionary<TimeSeriesMetric, TrendResult> _trends = [];
+    private (PanelQuery Query, long Step)? _trendsFor;
+
+    private TrendResult? TrendOf(TimeSeriesMetric metric) => _trends.GetValueOrDefault(metric);
+
+    /// <summary>
+    /// Each figure read at <see cref="Trend.WindowPoints"/> whole steps of the window and tested for a slope (the same
+    /// test as the Models rows and trend alert rules). Only whole steps: the step in progress would read as a fall of
+    /// every count. Recomputed once per step (it cannot change within one), not on every live refresh.
+    /// </summary>
+    private async Task LoadTrendsAsync(CancellationToken cancellationToken)
+    {
+        var step = Analytics.TrendStepFor(Query.Window);
+        var now = TimeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+        var key = (Query, now / (long)step.TotalMilliseconds);
+        if (_trendsFor == key)
+        {
+            return;
+        }
+
+        var trends = new Dictionary<TimeSeriesMetric, TrendResult>();
+        foreach (var metric in TrendedFigures)
+        {
+            var line = Query.IsFiltered
+                ? await Analytics.LineAsync(metric, Query.Window, step, Query.Filter, cancellationToken)
+                : Analytics.Line(metric, SeriesKey.Total, Query.Window, step);
+            trends[metric] = Trend.Of([.. line.Points.Where(p => p[0] + step.TotalMilliseconds <= now).Select(p => p[1])]);
+        }
+
+        _trends = trends;
+        _trendsFor = key;
     }
 
     /// <inheritdoc />

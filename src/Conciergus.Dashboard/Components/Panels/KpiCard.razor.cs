@@ -26,6 +26,10 @@ public sealed partial class KpiCard
     [Parameter]
     public string? Change { get; set; }
 
+    /// <summary>Which way the figure moves within the window (null: not shown).</summary>
+    [Parameter]
+    public Core.Health.TrendResult? Trend { get; set; }
+
     /// <summary>data-kpi of the value element: the figure's name (requests, errorRate, p95, tokens, cost).</summary>
     [Parameter]
     public string? Kpi { get; set; }
