@@ -18,6 +18,7 @@ public sealed partial class OperationStoreHostedService(
     private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
     private int _running;
+    private int _disposed;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -32,15 +33,31 @@ public sealed partial class OperationStoreHostedService(
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A stop that comes after <see cref="Dispose"/> has nothing left to do (the host that disposed this already stopped
+    /// it; a test host's second stop races the first), so it returns instead of touching disposed state.
+    /// </remarks>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_timer is not null)
+        try
         {
-            await _timer.DisposeAsync().ConfigureAwait(false);
-        }
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return;
+            }
 
-        await store.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            if (_timer is not null)
+            {
+                await _timer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await store.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException) when (Volatile.Read(ref _disposed) != 0)
+        {
+            // disposed while this stop ran: the first stop and the disposal already did the work
+        }
     }
 
     /// <summary>One retention pass (skipped while one is running or the store is not open).</summary>
@@ -76,6 +93,7 @@ public sealed partial class OperationStoreHostedService(
     /// <inheritdoc />
     public void Dispose()
     {
+        Volatile.Write(ref _disposed, 1);
         _timer?.Dispose();
         _stopping.Dispose();
     }
