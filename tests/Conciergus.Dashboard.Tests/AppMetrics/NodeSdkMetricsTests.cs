@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -31,7 +30,7 @@ public sealed class NodeSdkMetricsTests : IDisposable
         var baseAddress = _factory.StartKestrel();
         await using var proxy = new RecordingProxy(new Uri(baseAddress, "/v1/metrics"));
 
-        await RunNodeAsync(proxy.Address);
+        await NodeScripts.RunSendAsync(NodeScripts.Directory("AppMetrics", "node-metrics"), proxy.Address.ToString(), ConciergusAppFactory.IngestionKey, Service, "3");
         await proxy.StopAsync(); // an export the SDK gave up waiting for is still forwarded before the API is read
 
         var exported = proxy.Requests();
@@ -58,28 +57,6 @@ public sealed class NodeSdkMetricsTests : IDisposable
         // Metrics never count as AI calls.
         var summary = await client.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=5m");
         Assert.Equal(0, summary.GetProperty("requests").GetInt64());
-    }
-
-    private static async Task RunNodeAsync(Uri endpoint)
-    {
-        var directory = NodeScripts.Directory("AppMetrics", "node-metrics");
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[] { "send.mjs", endpoint.ToString(), ConciergusAppFactory.IngestionKey, Service, "3" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"node send.mjs exited with {process.ExitCode}: {await stdout} {await stderr} (run 'npm ci' in {directory})");
     }
 
     /// <summary>An HTTP proxy on loopback that keeps every body it forwards to the dashboard's /v1/metrics, decoded.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Conciergus.Dashboard.Tests.Endpoints;
@@ -60,39 +59,8 @@ public sealed class VercelAiSdkLiveTests : IDisposable
         Assert.Equal("user-42", byUser.GetProperty("groups")[0].GetProperty("key").GetString());
     }
 
-    private static async Task RunNodeAsync(string url, string mode, string protocol)
-    {
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = ScriptDirectory(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var arg in new[] { "send.mjs", url, ConciergusAppFactory.IngestionKey, mode, protocol })
-        {
-            start.ArgumentList.Add(arg);
-        }
+    private static Task RunNodeAsync(string url, string mode, string protocol) =>
+        NodeScripts.RunSendAsync(ScriptDirectory(), url, ConciergusAppFactory.IngestionKey, mode, protocol);
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"node send.mjs exited with {process.ExitCode}: {await stdout} {await stderr} (run 'npm ci' in {ScriptDirectory()})");
-    }
-
-    /// <summary>The source folder of the script (node_modules is installed there by npm ci), found from the test binaries upwards.</summary>
-    private static string ScriptDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Conciergus.Dashboard.Tests", "Ingestion", "vercel");
-            if (File.Exists(Path.Combine(candidate, "send.mjs")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException("tests/Conciergus.Dashboard.Tests/Ingestion/vercel/send.mjs not found above " + AppContext.BaseDirectory);
-    }
+    private static string ScriptDirectory() => NodeScripts.Directory("Ingestion", "vercel");
 }
