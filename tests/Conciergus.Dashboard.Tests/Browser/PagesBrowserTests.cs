@@ -94,20 +94,16 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         var totalBefore = await chart.GetAttributeAsync("data-total");
 
         // Act 1: the 1h preset
-        await ClickUntilUrlAsync(page, page.Locator("[data-window='1h']"), "**/?window=1h");
+        await BrowserActions.ClickUntilUrlAsync(page, page.Locator("[data-window='1h']"), url => url.Contains("window=1h", StringComparison.Ordinal));
 
         // Assert 1: the URL keeps the range; the same chart (no new canvas) shows an hour in 10-second steps
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "3600000", new() { Timeout = 10_000 });
         await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4);
 
         // Act 2: filter on one model through the filter bar (a chip picked from the values seen)
-        var value = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
-        await value.ClickAsync();
-        await value.FillAsync("gpt-4o");
-        await value.PressAsync("Tab");
+        await BrowserActions.FilterUntilUrlAsync(page, "gpt-4o", "model=gpt-4o");
 
         // Assert 2: the URL names the model; KPIs and the chart show only its series
-        await page.WaitForURLAsync(url => url.Contains("model=gpt-4o", StringComparison.Ordinal));
         await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync(LiveAppFixture.Gpt4oRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 10_000 });
         await Assertions.Expect(chart).Not.ToHaveAttributeAsync("data-total", totalBefore ?? "", new() { Timeout = 10_000 });
         output.WriteLine($"chart total before {totalBefore}, filtered {await chart.GetAttributeAsync("data-total")}");
@@ -138,25 +134,5 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await page.GetByTestId("toggle-dark-mode").ClickAsync();
         await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-light")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
         await page.CloseAsync();
-    }
-
-    /// <summary>
-    /// Clicks until the URL changes: the live page re-renders up to 4 times a second, and a click that lands while
-    /// its button is being replaced is lost (a person would click again).
-    /// </summary>
-    private static async Task ClickUntilUrlAsync(IPage page, ILocator target, string urlGlob)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await target.ClickAsync();
-            try
-            {
-                await page.WaitForURLAsync(urlGlob, new() { Timeout = 5_000, WaitUntil = WaitUntilState.Commit });
-                return;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-            }
-        }
     }
 }

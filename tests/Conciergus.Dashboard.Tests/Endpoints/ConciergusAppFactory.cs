@@ -67,6 +67,8 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
             // Browser tests sign in through the form many times a minute from 127.0.0.1 against one shared app; the
             // limit itself (10 a minute by default) is tested in LoginTests with its own setting.
             ["Conciergus:Auth:LoginRequestsPerMinute"] = "1000",
+            // Backups go beside the test's data (deleted with it), never into the source tree's content root.
+            ["Conciergus:Storage:BackupDirectory"] = Path.Combine(DataDirectory, "backups"),
         };
         var i = 0;
         foreach (var (role, key) in ApiKeys)

@@ -23,12 +23,8 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         await Assertions.Expect(page.Locator("[data-window='1h']")).ToHaveAttributeAsync("aria-pressed", "true");
 
         // Act 1: 6 hours, then a filter on one model through the filter bar
-        await ClickUntilUrlAsync(page, page.Locator("[data-window='6h']"), url => url.Contains("window=6h", StringComparison.Ordinal));
-        var value = page.Locator("input[data-testid=filter-value], [data-testid=filter-value] input").First;
-        await value.ClickAsync();
-        await value.FillAsync("gpt-4o");
-        await value.PressAsync("Tab");
-        await page.WaitForURLAsync(url => url.Contains("model=gpt-4o", StringComparison.Ordinal));
+        await BrowserActions.ClickUntilUrlAsync(page, page.Locator("[data-window='6h']"), url => url.Contains("window=6h", StringComparison.Ordinal));
+        await BrowserActions.FilterUntilUrlAsync(page, "gpt-4o", "model=gpt-4o");
         await AssertRangeAsync(page, "Overview");
 
         // Act 2: the nav bar to Models
@@ -77,10 +73,9 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         await Assertions.Expect(select).ToHaveValueAsync("1h");
 
         // Act
-        await select.SelectOptionAsync("24h");
+        await BrowserActions.UntilUrlAsync(page, () => select.SelectOptionAsync("24h"), url => url.Contains("window=24h", StringComparison.Ordinal));
 
         // Assert
-        await page.WaitForURLAsync(url => url.Contains("window=24h", StringComparison.Ordinal));
         await Assertions.Expect(select).ToHaveValueAsync("24h");
         Directory.CreateDirectory(PagesBrowserTests.ScreenshotDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(PagesBrowserTests.ScreenshotDirectory, "range-phone-usage.png") });
@@ -103,23 +98,6 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         else
         {
             await Assertions.Expect(page.Locator("[data-testid=filter-chip][data-field=model][data-value='gpt-4o']")).ToHaveCountAsync(1);
-        }
-    }
-
-    /// <summary>Clicks until the URL changes (a click landing while the live page re-renders its button can be lost).</summary>
-    private static async Task ClickUntilUrlAsync(IPage page, ILocator target, Func<string, bool> url)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await target.ClickAsync();
-            try
-            {
-                await page.WaitForURLAsync(url, new() { Timeout = 5_000, WaitUntil = WaitUntilState.Commit });
-                return;
-            }
-            catch (TimeoutException) when (attempt < 3)
-            {
-            }
         }
     }
 }

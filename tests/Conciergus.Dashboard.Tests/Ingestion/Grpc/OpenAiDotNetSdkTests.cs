@@ -26,7 +26,10 @@ namespace Conciergus.Dashboard.Tests.Ingestion.Grpc;
 /// The official OpenAI .NET SDK (through Microsoft.Extensions.AI) against <see cref="MockOpenAi"/>, exported by the
 /// OpenTelemetry .NET SDK's OTLP exporter: with its default protocol (gRPC) to the gRPC receiver, and with
 /// http/protobuf to /v1/traces. What the dashboard shows must equal what the mock answered.
+/// Runs alone (<see cref="ProcessWideActivitySourceGroup"/>): its tracer listens to the middleware's process-wide
+/// ActivitySource, and spans of other tests' middleware calls running at the same moment were counted (18 for 16).
 /// </summary>
+[Collection(ProcessWideActivitySourceGroup.Name)]
 public sealed class OpenAiDotNetSdkTests
 {
     private const int Calls = 24;
@@ -261,4 +264,12 @@ public sealed class OpenAiDotNetSdkTests
             return base.GetResponseAsync(messages, options, cancellationToken);
         }
     }
+}
+
+/// <summary>Tests that listen to an ActivitySource every test in the process shares: run after the parallel ones, alone.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideActivitySourceGroup
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "process-wide activity source";
 }
