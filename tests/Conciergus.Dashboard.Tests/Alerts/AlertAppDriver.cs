@@ -21,7 +21,7 @@ internal static class AlertAppDriver
         try
         {
             factory.Time.Advance(Interval);
-            await done.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
         {

@@ -108,7 +108,7 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         service.Evaluated += OnEvaluated;
         try
         {
-            await threeMore.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await threeMore.Task.WaitAsync(TimeSpan.FromSeconds(60));
         }
         finally
         {

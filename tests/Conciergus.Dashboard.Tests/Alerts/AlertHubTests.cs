@@ -32,7 +32,7 @@ public sealed class AlertHubTests
         ingest.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
         (await ingest.PostAsJsonAsync("/api/v1/operations", new[] { new { model = "gpt-4o", durationMs = 5, status = "ok" } })).EnsureSuccessStatusCode();
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         JsonElement alert = default;
         await foreach (var message in messages.Reader.ReadAllAsync(timeout.Token))
         {

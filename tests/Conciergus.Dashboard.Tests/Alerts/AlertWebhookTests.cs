@@ -184,7 +184,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
             }
         }
 
-        await evaluation.WaitAsync(TimeSpan.FromSeconds(10));
+        await evaluation.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.NotNull(second);
         Assert.Equal(first.Body, second.Body);
         var delivery = Assert.Single(_service.Deliveries());

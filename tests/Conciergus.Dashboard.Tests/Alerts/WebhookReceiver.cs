@@ -53,10 +53,10 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
-    /// <summary>The next request (waits up to 10 s real time for the app's background work); a timed-out wait consumes nothing.</summary>
+    /// <summary>The next request (waits up to 60 s real time for the app's background work); a timed-out wait consumes nothing.</summary>
     public async Task<ReceivedWebhook> NextAsync(TimeSpan? timeout = null)
     {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         try
         {
             return await _received.Reader.ReadAsync(cts.Token);

@@ -45,9 +45,9 @@ public sealed class ApplicationsBrowserTests(ChromiumFixture chromium, ITestOutp
         await BrowserSignIn.SignInAsync(page, _baseAddress, "admin", ConciergusAppFactory.AdminPassword);
         await page.GotoAsync(new Uri(_baseAddress, "/applications").ToString());
 
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Applications", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Applications", new() { Timeout = 30_000 });
         var row = page.Locator("tr", new() { Has = page.Locator("[data-application='checkout-api']") });
-        await Assertions.Expect(row.Locator("[data-cell=memory]")).ToHaveTextAsync("512 MiB", new() { Timeout = 15_000 });
+        await Assertions.Expect(row.Locator("[data-cell=memory]")).ToHaveTextAsync("512 MiB", new() { Timeout = 30_000 });
         await Assertions.Expect(row.Locator("[data-cell=active-requests]")).ToHaveTextAsync("3");
         await Assertions.Expect(row.Locator("[data-cell=queue-length]")).ToHaveTextAsync("12");
         await Assertions.Expect(row.Locator("[data-cell=cpu]")).ToContainTextAsync("42");
@@ -57,7 +57,7 @@ public sealed class ApplicationsBrowserTests(ChromiumFixture chromium, ITestOutp
 
         // Live: a new export with 7 active requests reaches the page without a reload.
         await SendMetrics(client, activeRequests: 7);
-        await Assertions.Expect(row.Locator("[data-cell=active-requests]")).ToHaveTextAsync("7", new() { Timeout = 15_000 });
+        await Assertions.Expect(row.Locator("[data-cell=active-requests]")).ToHaveTextAsync("7", new() { Timeout = 30_000 });
         await Screenshot(page, "applications-live");
         Assert.Empty(errors);
     }
@@ -81,9 +81,9 @@ public sealed class ApplicationsBrowserTests(ChromiumFixture chromium, ITestOutp
         await page.GotoAsync(new Uri(_baseAddress, "/models").ToString());
 
         var row = page.Locator("[data-recovery-model='openai/gpt-4o']");
-        await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("25%", new() { Timeout = 15_000 }); // 2 of 8 retried
+        await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("25%", new() { Timeout = 30_000 }); // 2 of 8 retried
         await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("50%");                             // 4 of 8 fell back
-        await Assertions.Expect(page.Locator("[data-testid=chart-recovery] .apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-testid=chart-recovery] .apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await page.WaitForTimeoutAsync(1000); // chart animation settles (and for the screenshot)
 
         // The step with calls is drawn: one visible bar per line (retry rate, fallback rate); empty steps draw nothing.

@@ -69,7 +69,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
             // The sign-in page, signed out.
             var login = await context.NewPageAsync();
             await login.GotoAsync(new Uri(app.BaseAddress, "/login").ToString());
-            await Assertions.Expect(login.Locator("#login-user")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            await Assertions.Expect(login.Locator("#login-user")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             failures.AddRange(await AuditAsync(login, axe, theme, "/login"));
             await login.CloseAsync();
 
@@ -215,7 +215,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "the alerts page is wider than the phone");
             await ack.ClickAsync();
             await row.Locator("[data-testid^=alert-confirm-]:not([data-testid^=alert-confirm-panel-])").ClickAsync();
-            await Assertions.Expect(row.GetByTestId("chip-acknowledged")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            await Assertions.Expect(row.GetByTestId("chip-acknowledged")).ToBeVisibleAsync(new() { Timeout = 30_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, "phone-alert-acknowledged.png"), FullPage = true });
         }
         finally
@@ -245,11 +245,11 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
     {
         // Network idle: the circuit is up and has rendered once (its first render rewrites the head, title included).
         await page.GotoAsync(new Uri(app.BaseAddress, route).ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
-        await Assertions.Expect(page.Locator("h1").First).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        await page.WaitForFunctionAsync("() => document.title.length > 0", null, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("h1").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await page.WaitForFunctionAsync("() => document.title.length > 0", null, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         var background = theme == "dark" ? "rgb(16, 19, 26)" : "rgb(245, 246, 250)";
-        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{background}'", null, new() { Timeout = 15_000 });
+        await page.WaitForFunctionAsync($"() => getComputedStyle(document.body).backgroundColor === '{background}'", null, new() { Timeout = 30_000 });
     }
 
     private async Task<IEnumerable<string>> AuditAsync(IPage page, string axe, string theme, string route)

@@ -5,7 +5,7 @@ namespace Conciergus.Dashboard.Tests.Browser;
 /// <summary>Page actions that change the URL, repeated until they did (an action can arrive before the page's circuit is interactive and be lost).</summary>
 public static class BrowserActions
 {
-    /// <summary>Runs <paramref name="act"/> until the page's URL satisfies <paramref name="url"/>: up to three attempts, 10 s each.</summary>
+    /// <summary>Runs <paramref name="act"/> until the page's URL satisfies <paramref name="url"/>: up to five attempts, 10 s each.</summary>
     public static async Task UntilUrlAsync(IPage page, Func<Task> act, Func<string, bool> url)
     {
         ArgumentNullException.ThrowIfNull(page);
@@ -18,7 +18,7 @@ public static class BrowserActions
                 await page.WaitForURLAsync(url, new() { Timeout = 10_000, WaitUntil = WaitUntilState.Commit });
                 return;
             }
-            catch (TimeoutException) when (attempt < 3)
+            catch (TimeoutException) when (attempt < 5)
             {
                 // the action was lost; do it again
             }

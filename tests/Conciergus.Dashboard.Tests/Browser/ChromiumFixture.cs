@@ -18,6 +18,9 @@ public sealed class ChromiumFixture : IAsyncLifetime
             throw new InvalidOperationException($"Browser tests need Debian's Chromium at {ChromiumPath}: apt-get install -y chromium");
         }
 
+        // Expectations wait up to 30 s (Playwright's default is 5 s): a page on a busy 2-core CI machine can take that
+        // long to render; a failing expectation only fails later, a passing one is as fast as before.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

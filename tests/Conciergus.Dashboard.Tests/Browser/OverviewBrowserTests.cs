@@ -36,8 +36,8 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
         };
         await BrowserSignIn.SignInAsync(page, _baseAddress, "admin", ConciergusAppFactory.AdminPassword);
         var tokensIn = page.GetByTestId("kpi-tokens-in");
-        await Assertions.Expect(page.GetByTestId("panel-empty")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-        await Assertions.Expect(tokensIn).ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("panel-empty")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await Assertions.Expect(tokensIn).ToHaveTextAsync("0", new() { Timeout = 30_000 });
 
         using var client = new HttpClient { BaseAddress = _baseAddress };
         client.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
@@ -50,17 +50,17 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
 
         // 12,345 input tokens render as "12.3k" once the live push reaches the DOM; the page is never reloaded.
-        await Assertions.Expect(tokensIn).ToHaveTextAsync("12.3k", new() { Timeout = 10_000 });
+        await Assertions.Expect(tokensIn).ToHaveTextAsync("12.3k", new() { Timeout = 30_000 });
         output.WriteLine($"POST -> KPI in the DOM: {posted.ElapsedMilliseconds} ms (includes HTTP, the 250 ms publisher tick and render)");
         await Assertions.Expect(page.GetByTestId("panel-empty")).ToHaveCountAsync(0);
-        await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync("2");
 
         // Warm: a second operation, 655 more input tokens -> "13k".
         posted.Restart();
         response = await client.PostAsJsonAsync("/api/v1/operations", new object[] { new { model = "gpt-4o-mini", durationMs = 90, inputTokens = 655 } });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        await Assertions.Expect(tokensIn).ToHaveTextAsync("13k", new() { Timeout = 10_000 });
+        await Assertions.Expect(tokensIn).ToHaveTextAsync("13k", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync("3");
         output.WriteLine($"warm POST -> KPI in the DOM: {posted.ElapsedMilliseconds} ms");
 
@@ -83,11 +83,11 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
         await page.GotoAsync(new Uri(_baseAddress, "/admin").ToString());
 
         // Redirected to the login page, which brings us back to /admin.
-        await Assertions.Expect(page.GetByTestId("login-form")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("login-form")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.FillAsync("#login-user", "admin");
         await page.FillAsync("#login-password", ConciergusAppFactory.AdminPassword);
         await page.GetByTestId("login-submit").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("users-table")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("users-table")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("user-name")).ToHaveTextAsync("admin");
 
         // An Admin action over the circuit: a new API key is shown once. The prerendered button is visible before the
@@ -109,6 +109,6 @@ public sealed class OverviewBrowserTests(ChromiumFixture chromium, ITestOutputHe
         Assert.Empty(cspViolations);
 
         await page.GetByTestId("sign-out").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("login-signed-out")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("login-signed-out")).ToBeVisibleAsync(new() { Timeout = 30_000 });
     }
 }

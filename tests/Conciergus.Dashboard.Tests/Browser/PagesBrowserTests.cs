@@ -43,14 +43,14 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await page.GotoAsync(new Uri(app.BaseAddress, route).ToString());
 
         // Assert: the page's title, its data (no loading, no error), its charts drawn
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(title, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync(title, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("panel-error")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("panel-empty")).ToHaveCountAsync(0);
         try
         {
-            await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(charts, new() { Timeout = 15_000 });
+            await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(charts, new() { Timeout = 30_000 });
         }
         catch (PlaywrightException)
         {
@@ -62,7 +62,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         if (name == "cost")
         {
             // One slice per model of the seeded traffic.
-            await Assertions.Expect(page.Locator("[data-testid=chart-cost-donut] path.apexcharts-pie-area")).ToHaveCountAsync(3, new() { Timeout = 10_000 });
+            await Assertions.Expect(page.Locator("[data-testid=chart-cost-donut] path.apexcharts-pie-area")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
         }
 
         await page.WaitForTimeoutAsync(600); // let chart animations settle for the screenshot
@@ -82,8 +82,8 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/?window=5m").ToString());
         var chart = page.GetByTestId("chart-requests");
-        await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "300000", new() { Timeout = 15_000 });
-        await Assertions.Expect(page.Locator("[data-kpi=requests]")).Not.ToHaveTextAsync("0", new() { Timeout = 15_000 });
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "300000", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-kpi=requests]")).Not.ToHaveTextAsync("0", new() { Timeout = 30_000 });
         var allRequests = int.Parse((await page.Locator("[data-kpi=requests]").TextContentAsync())!.Replace(",", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture);
         // Seeded over 200 s when the collection started; browser tests before this one may have taken minutes, so count
         // the seeded operations still inside the 5-minute window now (a KPI read earlier can only count more), less 2
@@ -97,15 +97,15 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         await BrowserActions.ClickUntilUrlAsync(page, page.Locator("[data-window='1h']"), url => url.Contains("window=1h", StringComparison.Ordinal));
 
         // Assert 1: the URL keeps the range; the same chart (no new canvas) shows an hour in 10-second steps
-        await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "3600000", new() { Timeout = 10_000 });
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-range-ms", "3600000", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4);
 
         // Act 2: filter on one model through the filter bar (a chip picked from the values seen)
         await BrowserActions.FilterUntilUrlAsync(page, "gpt-4o", "model=gpt-4o");
 
         // Assert 2: the URL names the model; KPIs and the chart show only its series
-        await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync(LiveAppFixture.Gpt4oRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 10_000 });
-        await Assertions.Expect(chart).Not.ToHaveAttributeAsync("data-total", totalBefore ?? "", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator("[data-kpi=requests]")).ToHaveTextAsync(LiveAppFixture.Gpt4oRequests.ToString(System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 30_000 });
+        await Assertions.Expect(chart).Not.ToHaveAttributeAsync("data-total", totalBefore ?? "", new() { Timeout = 30_000 });
         output.WriteLine($"chart total before {totalBefore}, filtered {await chart.GetAttributeAsync("data-total")}");
         await page.CloseAsync();
     }
@@ -117,14 +117,14 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         var page = await chromium.Browser.NewPageAsync();
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/").ToString());
-        await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator(".apexcharts-canvas")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
         var lightBackground = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
 
         // Act
         await page.GetByTestId("toggle-dark-mode").ClickAsync();
 
         // Assert: the page and every chart switch to the dark palette
-        await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-dark")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-dark")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
         var darkBackground = await page.EvaluateAsync<string>("getComputedStyle(document.body).backgroundColor");
         Assert.NotEqual(lightBackground, darkBackground);
         Directory.CreateDirectory(ScreenshotDirectory);
@@ -132,7 +132,7 @@ public sealed class PagesBrowserTests(ChromiumFixture chromium, LiveAppFixture a
 
         // Back to light for the other tests (the choice is kept in localStorage per browser context).
         await page.GetByTestId("toggle-dark-mode").ClickAsync();
-        await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-light")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
+        await Assertions.Expect(page.Locator(".apexcharts-canvas.apexcharts-theme-light")).ToHaveCountAsync(4, new() { Timeout = 30_000 });
         await page.CloseAsync();
     }
 }

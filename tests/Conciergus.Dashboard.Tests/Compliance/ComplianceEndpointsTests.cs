@@ -60,7 +60,7 @@ public sealed class ComplianceEndpointsTests : IDisposable
             new { model = "gpt-4o", provider = "openai", durationMs = 380, inputTokens = 100, outputTokens = 20, userId = "bob" },
         });
         Assert.Equal(HttpStatusCode.Accepted, ingested.StatusCode);
-        await _factory.Services.GetRequiredService<DecisionLog>().WaitForDrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _factory.Services.GetRequiredService<DecisionLog>().WaitForDrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         var search = await admin.GetFromJsonAsync<JsonElement>("/api/v1/decisions?userId=alice");
         var verify = await admin.GetFromJsonAsync<JsonElement>("/api/v1/decisions/verify");

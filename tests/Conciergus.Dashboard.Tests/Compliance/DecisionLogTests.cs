@@ -50,7 +50,7 @@ public sealed class DecisionLogTests
             accepted = (int)host.Decisions.Stats.Accepted;
         }
 
-        await host.Decisions.WaitForDrainAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await host.Decisions.WaitForDrainAsync().WaitAsync(TimeSpan.FromSeconds(60));
         var stats = host.Decisions.Stats;
         Assert.InRange(stats.Dropped, 499, 500); // the writer may have taken one before it was paused
         Assert.Equal(1_500, stats.Accepted + stats.Dropped);

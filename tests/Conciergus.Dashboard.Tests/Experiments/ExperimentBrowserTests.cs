@@ -28,18 +28,18 @@ public sealed class ExperimentBrowserTests(ChromiumFixture chromium) : IAsyncLif
     {
         var page = await chromium.Browser.NewPageAsync();
         await Conciergus.Dashboard.Tests.Browser.BrowserSignIn.SignInAsync(page, _baseAddress, _factory, Conciergus.Dashboard.Security.ConciergusRole.Admin);
-        var wait = new LocatorAssertionsToHaveTextOptions { Timeout = 15_000 };
+        var wait = new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 };
 
         // Create in the browser.
         await page.GotoAsync(new Uri(_baseAddress, "/experiments/new").ToString());
-        await Assertions.Expect(page.GetByTestId("experiment-save")).ToBeEnabledAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("experiment-save")).ToBeEnabledAsync(new() { Timeout = 30_000 });
         await Field(page, "field-key").FillAsync("prompt-tone");
         await Field(page, "field-applications").FillAsync("support-bot");
         await Field(page, "variant-1-key").FillAsync("friendly");
         await Field(page, "variant-1-system").FillAsync("You are warm and concise.");
         await page.GetByTestId("experiment-save").ClickAsync();
         await Assertions.Expect(page.GetByTestId("experiment-state")).ToHaveTextAsync("draft", wait);
-        await Assertions.Expect(page.GetByTestId("action-start")).ToBeEnabledAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("action-start")).ToBeEnabledAsync(new() { Timeout = 30_000 });
 
         // Start, with the confirmation.
         await page.GetByTestId("action-start").ClickAsync();
@@ -58,15 +58,15 @@ public sealed class ExperimentBrowserTests(ChromiumFixture chromium) : IAsyncLif
 
         // Results fill in without a reload.
         await Assertions.Expect(page.GetByTestId("kpi-users")).ToHaveTextAsync("60", wait);
-        await Assertions.Expect(page.GetByTestId("chart-cumulative").Locator(".apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("chart-cumulative").Locator(".apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
 
         // Stop with a winner.
         await page.GetByTestId("action-stop").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("confirm-panel")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("confirm-panel")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.GetByTestId("confirm-panel").GetByText("friendly", new() { Exact = true }).ClickAsync();
         await page.GetByTestId("confirm-yes").ClickAsync();
         await Assertions.Expect(page.GetByTestId("experiment-state")).ToHaveTextAsync("completed", wait);
-        await Assertions.Expect(page.GetByTestId("experiment-winner")).ToContainTextAsync("friendly", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("experiment-winner")).ToContainTextAsync("friendly", new() { Timeout = 30_000 });
 
         var experiment = _factory.Services.GetRequiredService<ExperimentService>().Get("prompt-tone")!;
         Assert.Equal(["create", "start", "stop"], experiment.History.Select(h => h.Action));

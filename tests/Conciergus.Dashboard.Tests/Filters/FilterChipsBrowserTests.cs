@@ -59,36 +59,36 @@ public sealed class FilterChipsBrowserTests(ChromiumFixture chromium) : IAsyncLi
         var page = await chromium.Browser.NewPageAsync();
         await BrowserSignIn.SignInAsync(page, _baseAddress, _factory, ConciergusRole.Viewer, "/?window=1h");
         var requests = page.Locator("[data-kpi=requests]");
-        await Assertions.Expect(requests).ToHaveTextAsync("25", new() { Timeout = 20_000 });
+        await Assertions.Expect(requests).ToHaveTextAsync("25", new() { Timeout = 30_000 });
 
         // Act 1: the first chip, model = gpt-4o, picked from the values seen
         await AddChipAsync(page, field: null, "gpt-4o");
-        await page.WaitForURLAsync(url => url.Contains("model=gpt-4o", StringComparison.Ordinal), new() { Timeout = 10_000 });
-        await Assertions.Expect(requests).ToHaveTextAsync("20", new() { Timeout = 10_000 });
+        await page.WaitForURLAsync(url => url.Contains("model=gpt-4o", StringComparison.Ordinal), new() { Timeout = 30_000 });
+        await Assertions.Expect(requests).ToHaveTextAsync("20", new() { Timeout = 30_000 });
 
         // Act 2: the second chip, application = support-bot
         await AddChipAsync(page, "application", "support-bot");
-        await page.WaitForURLAsync(url => url.Contains("application=support-bot", StringComparison.Ordinal), new() { Timeout = 10_000 });
+        await page.WaitForURLAsync(url => url.Contains("application=support-bot", StringComparison.Ordinal), new() { Timeout = 30_000 });
 
         // Assert: two chips; the KPIs are the API's filtered summary (AND of both)
         using var api = _factory.CreateApiClient(ConciergusRole.Viewer);
         var summary = await api.GetFromJsonAsync<JsonElement>("/api/v1/summary?window=1h&model=gpt-4o&application=support-bot");
         Assert.Equal(12, summary.GetProperty("requests").GetInt64());
         await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveCountAsync(2);
-        await Assertions.Expect(requests).ToHaveTextAsync(summary.GetProperty("requests").GetInt64().ToString(CultureInfo.InvariantCulture), new() { Timeout = 10_000 });
+        await Assertions.Expect(requests).ToHaveTextAsync(summary.GetProperty("requests").GetInt64().ToString(CultureInfo.InvariantCulture), new() { Timeout = 30_000 });
         var tokens = summary.GetProperty("inputTokens").GetInt64() + summary.GetProperty("outputTokens").GetInt64();
         await Assertions.Expect(page.Locator("[data-kpi=tokens]")).ToHaveTextAsync(tokens.ToString("N0", CultureInfo.InvariantCulture));
 
         // A reload keeps both filters (they live in the URL)
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveCountAsync(2, new() { Timeout = 20_000 });
-        await Assertions.Expect(requests).ToHaveTextAsync("12", new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("filter-chip")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Assertions.Expect(requests).ToHaveTextAsync("12", new() { Timeout = 30_000 });
         await page.CloseAsync();
     }
 
     private static async Task AddChipAsync(IPage page, string? field, string value)
     {
-        await Assertions.Expect(page.GetByTestId("filter-bar")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.GetByTestId("filter-bar")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         if (field is not null)
         {
             await page.GetByTestId("filter-field").ClickAsync();

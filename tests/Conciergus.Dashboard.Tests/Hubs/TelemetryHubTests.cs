@@ -90,7 +90,7 @@ public sealed class TelemetryHubTests
 
     private static async Task<JsonElement> WaitForAsync(Channel<JsonElement> messages, Func<JsonElement, bool> match)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await foreach (var message in messages.Reader.ReadAllAsync(timeout.Token))
         {
             if (match(message))
@@ -136,7 +136,7 @@ public sealed class TelemetryHubTests
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             var server = new RedisServer(process, port);
-            var deadline = DateTime.UtcNow.AddSeconds(10);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < deadline)
             {
                 try

@@ -50,7 +50,7 @@ public sealed class TraceLogsBrowserTests(ChromiumFixture chromium) : IDisposabl
         await page.GotoAsync(new Uri(baseAddress, "/traces/" + TraceHex).ToString());
 
         var rows = page.GetByTestId("trace-log");
-        await Assertions.Expect(rows).ToHaveCountAsync(3, new() { Timeout = 15_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(3, new() { Timeout = 30_000 });
         Assert.Equal(["info", "debug", "error"], await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.severity)"));
         var bodies = await page.GetByTestId("trace-log-body").AllTextContentsAsync();
         Assert.Contains("<b>checkout</b> started for cart 17", bodies[0], StringComparison.Ordinal);

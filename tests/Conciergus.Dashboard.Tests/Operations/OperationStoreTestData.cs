@@ -35,7 +35,7 @@ internal sealed class TempOperationStore : IAsyncDisposable
     /// <summary>Waits (without a clock) until the store reaches <paramref name="state"/>; fails after 30 s of real time.</summary>
     public async Task WaitForStateAsync(OperationStoreState state)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (Store.Status.State != state)
         {
             timeout.Token.ThrowIfCancellationRequested();

@@ -15,16 +15,16 @@ public sealed class ClockBrowserTests(ChromiumFixture chromium, LiveAppFixture a
         var page = await chromium.Browser.NewPageAsync(new() { TimezoneId = "Asia/Tokyo", ViewportSize = new() { Width = 1440, Height = 900 } });
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/traces").ToString());
-        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in Asia/Tokyo", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in Asia/Tokyo", new() { Timeout = 30_000 });
 
         // Act
         await page.GetByTestId("clock-setting").ClickAsync();
 
         // Assert: after the reload the list is in UTC, and so is the next page load
-        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in UTC", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in UTC", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("clock-setting")).ToHaveAttributeAsync("data-clock", "utc");
         await page.GotoAsync(new Uri(app.BaseAddress, "/traces").ToString());
-        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in UTC", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("recent-errors-zone")).ToHaveTextAsync("Times in UTC", new() { Timeout = 30_000 });
         await page.CloseAsync();
     }
 }

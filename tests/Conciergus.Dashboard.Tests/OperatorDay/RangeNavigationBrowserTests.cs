@@ -16,7 +16,7 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 1000 } });
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/").ToString());
-        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 30_000 });
 
         // The default window is the same on every page and the picker says which one it is.
         await Assertions.Expect(page.GetByTestId("window-selected")).ToHaveTextAsync("Last 1 hour");
@@ -32,7 +32,7 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/models");
 
         // Assert 2: same range and filter, shown as selected, and the nav bar marks Models as the current page
-        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Models", new() { Timeout = 30_000 });
         await AssertRangeAsync(page, "Models");
         await Assertions.Expect(page.Locator("a.mud-nav-link.active[data-route='/models']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("a.mud-nav-link.active")).ToHaveCountAsync(1);
@@ -64,7 +64,7 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 390, Height = 844 } });
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Admin);
         await page.GotoAsync(new Uri(app.BaseAddress, "/usage").ToString());
-        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 30_000 });
 
         // Assert: the buttons are hidden and the dropdown shows the selected range
         await Assertions.Expect(page.GetByTestId("window-picker")).ToBeHiddenAsync();
@@ -87,7 +87,7 @@ public sealed class RangeNavigationBrowserTests(ChromiumFixture chromium, LiveAp
         var uri = new Uri(page.Url);
         Assert.True(uri.Query.Contains("window=6h", StringComparison.Ordinal), $"{where}: {page.Url}");
         Assert.True(uri.Query.Contains("model=gpt-4o", StringComparison.Ordinal), $"{where}: {page.Url}");
-        await Assertions.Expect(page.Locator("[data-window='6h']")).ToHaveAttributeAsync("aria-pressed", "true", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("[data-window='6h']")).ToHaveAttributeAsync("aria-pressed", "true", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-window][aria-pressed='true']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("window-selected")).ToHaveTextAsync("Last 6 hours");
         if (where == "/health")

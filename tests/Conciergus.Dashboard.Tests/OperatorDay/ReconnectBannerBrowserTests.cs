@@ -22,7 +22,7 @@ public sealed class ReconnectBannerBrowserTests(ChromiumFixture chromium, LiveAp
         var page = await chromium.Browser.NewPageAsync(new() { ViewportSize = new() { Width = 1440, Height = 900 } });
         await BrowserSignIn.SignInAsync(page, app.BaseAddress, app.Factory, ConciergusRole.Viewer);
         await page.GotoAsync(new Uri(app.BaseAddress, "/").ToString());
-        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("live-indicator")).ToContainTextAsync("live", new() { Timeout = 30_000 });
 
         // Act
         await page.EvaluateAsync(Raise, "show");

@@ -72,8 +72,8 @@ public sealed class AlertActionsEndToEndTests : IAsyncLifetime
         }
 
         await _app.TickUntilAsync(t0.AddSeconds(40));
-        await _smtp.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        await _smtp.Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (_slack.Requests.IsEmpty && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20); // real HTTP delivery on the thread pool; the app clock is fake

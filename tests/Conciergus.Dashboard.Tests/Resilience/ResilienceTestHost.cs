@@ -50,7 +50,7 @@ internal sealed class ObservedTime : TimeProvider
     /// <summary>Waits (bounded by a real-time safety net) for the next timer and returns its due time.</summary>
     public async Task<TimeSpan> NextTimerAsync()
     {
-        if (!await _created.WaitAsync(TimeSpan.FromSeconds(10)))
+        if (!await _created.WaitAsync(TimeSpan.FromSeconds(60)))
         {
             throw new TimeoutException("No timer was created.");
         }

@@ -172,7 +172,7 @@ public sealed class CrashRestartTests : IDisposable
 
     private static async Task<string> PollAsync(ChildDashboard app, Func<Task<string?>> probe, string failure)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             Assert.False(app.HasExited, "the dashboard exited");

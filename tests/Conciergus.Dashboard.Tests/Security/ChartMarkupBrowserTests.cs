@@ -42,8 +42,8 @@ public sealed class ChartMarkupBrowserTests(ChromiumFixture chromium)
             // Act: open the page, let its charts draw, hover every chart so the tooltips render the series names.
             var navigations = new List<string>();
             await page.GotoAsync(new Uri(address, route).ToString());
-            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-            await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
             void OnNavigated(object? sender, IFrame frame)
             {
                 if (frame == page.MainFrame)
@@ -54,11 +54,11 @@ public sealed class ChartMarkupBrowserTests(ChromiumFixture chromium)
 
             page.FrameNavigated += OnNavigated;
             var charts = page.Locator(".apexcharts-canvas");
-            await Assertions.Expect(charts).ToHaveCountAsync(chartCount, new() { Timeout = 15_000 });
+            await Assertions.Expect(charts).ToHaveCountAsync(chartCount, new() { Timeout = 30_000 });
             if (route == "/cost")
             {
                 // The cost breakdown's legend lists the models by name.
-                await Assertions.Expect(page.Locator(".apexcharts-legend-text", new() { HasText = "<img src=x" }).First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+                await Assertions.Expect(page.Locator(".apexcharts-legend-text", new() { HasText = "<img src=x" }).First).ToBeVisibleAsync(new() { Timeout = 30_000 });
             }
 
             for (var i = 0; i < await charts.CountAsync(); i++)
@@ -93,7 +93,7 @@ public sealed class ChartMarkupBrowserTests(ChromiumFixture chromium)
         {
             try
             {
-                await Assertions.Expect(chart).ToBeVisibleAsync(new() { Timeout = 10_000 });
+                await Assertions.Expect(chart).ToBeVisibleAsync(new() { Timeout = 30_000 });
                 await chart.HoverAsync(new() { Force = true });
                 await chart.HoverAsync(new() { Force = true, Position = new() { X = 200, Y = 60 } });
                 return;

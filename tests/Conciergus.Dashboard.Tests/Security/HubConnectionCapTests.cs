@@ -4,6 +4,7 @@ using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Conciergus.Dashboard.Tests.Security;
 
@@ -25,6 +26,12 @@ public sealed class HubConnectionCapTests
                 await connection.StartAsync();
                 open.Add(connection);
             }
+
+            // The client's StartAsync returns at the handshake, before the server's OnConnectedAsync counted the
+            // connection: wait until the server holds all three, or the fourth could race ahead of the third.
+            var limiter = factory.Services.GetRequiredService<HubConnectionLimiter>();
+            var owner = "key:" + factory.Services.GetRequiredService<ApiKeyStore>().Validate(ConciergusAppFactory.ApiKeys[ConciergusRole.Viewer])!.Value.Id;
+            await WaitUntilAsync(() => limiter.Count(owner) == 3);
 
             // Act: the fourth connection of the same key; another key is not affected.
             await using var fourth = Connect(address, ConciergusAppFactory.ApiKeys[ConciergusRole.Viewer]);
@@ -77,6 +84,15 @@ public sealed class HubConnectionCapTests
         new HubConnectionBuilder()
             .WithUrl(new Uri(address, TelemetryHub.Route), HttpTransportType.WebSockets, o => o.Headers.Add(ApiKeyAuthenticationHandler.HeaderName, apiKey))
             .Build();
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var attempt = 0; !condition(); attempt++)
+        {
+            Assert.True(attempt < 1200, "the server did not count the three open connections within 60 s");
+            await Task.Delay(50); // waiting for the server's OnConnectedAsync, not for time to pass
+        }
+    }
 
     // The server counts a closed connection in OnDisconnectedAsync, a moment after the client's close: try until it did.
     private static async Task StartWhenAdmittedAsync(HubConnection connection)

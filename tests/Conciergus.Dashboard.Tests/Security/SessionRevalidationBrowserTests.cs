@@ -62,7 +62,7 @@ public sealed class SessionRevalidationBrowserTests(ChromiumFixture chromium)
         factory.Services.GetRequiredService<UserStore>().Create(Boss, ConciergusAppFactory.UserPassword, ConciergusRole.Admin);
         var page = await chromium.Browser.NewPageAsync();
         await BrowserSignIn.SignInAsync(page, address, Boss, ConciergusAppFactory.UserPassword, "/admin");
-        await Assertions.Expect(page.GetByTestId("users-table")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("users-table")).ToBeVisibleAsync(new() { Timeout = 30_000 });
 
         // The prerendered button does nothing until the circuit is connected: click until it answers.
         var created = page.GetByTestId("created-key");

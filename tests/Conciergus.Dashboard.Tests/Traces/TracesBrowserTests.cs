@@ -39,27 +39,27 @@ public sealed class TracesBrowserTests(ChromiumFixture chromium) : IAsyncLifetim
         var page = await chromium.Browser.NewPageAsync();
         await Conciergus.Dashboard.Tests.Browser.BrowserSignIn.SignInAsync(page, _baseAddress, _factory, Conciergus.Dashboard.Security.ConciergusRole.Admin);
         await page.GotoAsync(new Uri(_baseAddress, "traces").ToString());
-        await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(2, new() { Timeout = 15_000 });
-        await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
 
         // Act: filter by model (the filter goes to the URL), then open the trace
         var model = page.Locator("input[data-testid=filter-model], [data-testid=filter-model] input"); // MudBlazor puts it on the input
         await model.FillAsync("gpt-4o-mini");
         await model.PressAsync("Tab");
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/traces\\?model=gpt-4o-mini$"), new() { Timeout = 10_000 });
-        await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/traces\\?model=gpt-4o-mini$"), new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
         await page.GetByTestId("trace-link").ClickAsync();
 
         // Assert: two AI rows, the failed one red and selected first, the fallback tagged
-        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/traces/{Trace}$"), new() { Timeout = 10_000 });
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/traces/{Trace}$"), new() { Timeout = 30_000 });
         var rows = page.GetByTestId("waterfall-row");
-        await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = 30_000 });
         await Assertions.Expect(rows.Nth(0)).ToHaveAttributeAsync("data-error", "true");
         await Assertions.Expect(page.GetByTestId("wf-fallback")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("span-details-name")).ToHaveTextAsync("chat gpt-4o");
 
         await rows.Nth(1).ClickAsync();
-        await Assertions.Expect(page.GetByTestId("span-details-name")).ToHaveTextAsync("chat gpt-4o-mini", new() { Timeout = 10_000 });
+        await Assertions.Expect(page.GetByTestId("span-details-name")).ToHaveTextAsync("chat gpt-4o-mini", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("span-output-tokens")).ToContainTextAsync("20");
     }
 }

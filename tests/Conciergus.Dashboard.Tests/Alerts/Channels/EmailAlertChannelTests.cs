@@ -29,7 +29,7 @@ public sealed partial class EmailAlertChannelTests
         };
 
         var result = await channel.SendAsync(receiver, Notifications.Of(Notifications.Alert()), CancellationToken.None);
-        await sink.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        await sink.Completion.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal("conciergus@example.org", sink.MailFrom);
