@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Conciergus.Core.Ingestion;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Security;
@@ -20,7 +21,7 @@ public sealed record AdminResult(bool Succeeded, string? Error = null)
 /// session still matches the user store (a deleted or demoted Admin's open page cannot act: the page hides the buttons,
 /// this is the server's check) and writes the audit trail.
 /// </summary>
-public sealed class UserAdministration(UserStore users, ApiKeyStore keys, SecurityAudit audit, IOptions<AuthOptions> options)
+public sealed class UserAdministration(UserStore users, ApiKeyStore keys, SecurityAudit audit, IOptions<AuthOptions> options, IngestionKeys ingestionKeys)
 {
     /// <summary>All local accounts.</summary>
     public IReadOnlyList<ConciergusUser> ListUsers(ClaimsPrincipal actor)
@@ -159,6 +160,58 @@ public sealed class UserAdministration(UserStore users, ApiKeyStore keys, Securi
         }
 
         await AuditAsync(actor, "apikey.revoke", $"api-key:{id}", null, cancellationToken).ConfigureAwait(false);
+        return AdminResult.Ok;
+    }
+
+    /// <summary>The ingestion keys in force, without the key itself (<see cref="RevealIngestionKeyAsync"/> shows it).</summary>
+    public IngestionKeyState IngestionKeyStatus(ClaimsPrincipal actor)
+    {
+        Demand(actor);
+        return ingestionKeys.Describe() with { Key = null };
+    }
+
+    /// <summary>The generated ingestion key in full, audited as ingestionkey.reveal; null when keys are configured.</summary>
+    public async Task<string?> RevealIngestionKeyAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
+    {
+        Demand(actor);
+        if (ingestionKeys.Describe().Key is not { } key)
+        {
+            return null;
+        }
+
+        await AuditAsync(actor, "ingestionkey.reveal", "ingestion-key", null, cancellationToken).ConfigureAwait(false);
+        return key;
+    }
+
+    /// <summary>Replaces the generated ingestion key; the old one is accepted for <paramref name="grace"/>. Audited as ingestionkey.rotate.</summary>
+    public async Task<(AdminResult Result, string? Key)> RotateIngestionKeyAsync(ClaimsPrincipal actor, TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        Demand(actor);
+        IngestionKeyState state;
+        try
+        {
+            state = ingestionKeys.Rotate(grace);
+        }
+        catch (InvalidOperationException e)
+        {
+            return (AdminResult.Fail(e.Message), null);
+        }
+
+        var until = state.PreviousValidUntil?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) ?? "now";
+        await AuditAsync(actor, "ingestionkey.rotate", "ingestion-key", new() { ["previousValidUntil"] = until, ["newKey"] = state.Hints[0] }, cancellationToken).ConfigureAwait(false);
+        return (AdminResult.Ok, state.Key);
+    }
+
+    /// <summary>Stops accepting the key the last rotation replaced. Audited as ingestionkey.retire.</summary>
+    public async Task<AdminResult> RetirePreviousIngestionKeyAsync(ClaimsPrincipal actor, CancellationToken cancellationToken = default)
+    {
+        Demand(actor);
+        if (!ingestionKeys.RetirePrevious())
+        {
+            return AdminResult.Fail("No previous ingestion key is accepted any more.");
+        }
+
+        await AuditAsync(actor, "ingestionkey.retire", "ingestion-key", null, cancellationToken).ConfigureAwait(false);
         return AdminResult.Ok;
     }
 

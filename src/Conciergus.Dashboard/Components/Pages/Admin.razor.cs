@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using Conciergus.Core.Ingestion;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
-/// <summary>Admin page: local users (add, reset password, change role, unlock, delete) and API keys (create, revoke).</summary>
+/// <summary>Admin page: local users (add, reset password, change role, unlock, delete), API keys (create, revoke) and the ingestion key (show, rotate).</summary>
 public sealed partial class Admin
 {
     private static readonly ConciergusRole[] Roles = Enum.GetValues<ConciergusRole>();
@@ -25,6 +26,10 @@ public sealed partial class Admin
     private string? _keyDescription;
     private ConciergusRole _keyRole = ConciergusRole.Viewer;
     private string? _createdSecret;
+    private IngestionKeyState? _ingestion;
+    private string? _revealedKey;
+    private int _graceHours = 24;
+    private bool _confirmRotate;
 
     [Inject]
     public required UserAdministration Administration { get; init; }
@@ -61,6 +66,8 @@ public sealed partial class Admin
             _users = [];
             _keys = [];
             _createdSecret = null;
+            _ingestion = null;
+            _revealedKey = null;
             return null;
         }
 
@@ -87,6 +94,8 @@ public sealed partial class Admin
             _users = [];
             _keys = [];
             _createdSecret = null;
+            _ingestion = null;
+            _revealedKey = null;
         }
     }
 
@@ -96,11 +105,13 @@ public sealed partial class Admin
         {
             _users = Administration.ListUsers(_actor);
             _keys = Administration.ListKeys(_actor);
+            _ingestion = Administration.IngestionKeyStatus(_actor);
         }
         catch (UnauthorizedAccessException)
         {
             _users = [];
             _keys = [];
+            _ingestion = null;
         }
     }
 
@@ -164,4 +175,19 @@ public sealed partial class Admin
         _createdSecret = null;
         Show(await Administration.RevokeKeyAsync(actor, key.Id), $"Revoked key {key.Id}.");
     });
+
+    private Task RevealIngestionKeyAsync() => ActAsync(async actor => _revealedKey = await Administration.RevealIngestionKeyAsync(actor));
+
+    private Task RotateIngestionKeyAsync() => ActAsync(async actor =>
+    {
+        _confirmRotate = false;
+        var (result, key) = await Administration.RotateIngestionKeyAsync(actor, TimeSpan.FromHours(_graceHours));
+        _revealedKey = key;
+        Show(result, _graceHours == 0
+            ? "New ingestion key in force; the old one is refused from now on. Update every application."
+            : $"New ingestion key in force; the old one is accepted for {_graceHours} h more. Update every application.");
+    });
+
+    private Task RetirePreviousIngestionKeyAsync() => ActAsync(async actor =>
+        Show(await Administration.RetirePreviousIngestionKeyAsync(actor), "The previous ingestion key is refused from now on."));
 }
