@@ -1,6 +1,7 @@
 using Bunit;
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Pages;
+using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Alerts.Pages;
 
 namespace Conciergus.Dashboard.Tests.OperatorDay;
@@ -34,5 +35,25 @@ public sealed class NotNotifiedTests : AlertPageTestContext
         var cut = Render<AlertList>();
 
         Assert.Single(cut.FindAll("[data-testid=alert-not-notified-a1]"));
+    }
+
+    [Theory]
+    [InlineData(ConciergusRole.Admin, "Add a receiver")]
+    [InlineData(ConciergusRole.Viewer, "Ask an Admin")]
+    public void AlertList_NoReceiverAtAll_AsksForOneUntilOneExists(ConciergusRole role, string prompt)
+    {
+        // Arrange
+        SignIn("ada", role);
+        var cut = Render<AlertList>();
+
+        // Assert: first use, no receiver anywhere
+        Assert.Contains(prompt, cut.Find("[data-testid=alerts-no-receiver]").TextContent, StringComparison.Ordinal);
+
+        // Act: a receiver appears
+        Alerts.ReceiverList.Add(new AlertReceiver { Name = "ops", Url = "https://hooks.example.com/ops" });
+        var again = Render<AlertSilences>();
+
+        // Assert
+        Assert.Empty(again.FindAll("[data-testid=alerts-no-receiver]"));
     }
 }
