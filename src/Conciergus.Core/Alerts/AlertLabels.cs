@@ -151,6 +151,8 @@ public static partial class AlertLabels
                 "display" when rule is null => v.ToString("R", CultureInfo.InvariantCulture),
                 "display" when rule.Trend && m.Groups["var"].Value == "$value" =>
                     v == 0 ? "stable" : (v > 0 ? "+" : "−") + AlertValueText.Format(rule.Metric, Math.Abs(v)) + " / min",
+                // A threshold is a round number someone typed: "5%" and "10 s" rather than the tiles' "5.0%" and "10.0 s".
+                "display" when m.Groups["var"].Value == "$threshold" => TrailingZeros().Replace(AlertValueText.Format(rule.Metric, v), ""),
                 "display" => AlertValueText.Format(rule.Metric, v),
                 _ => v.ToString("R", CultureInfo.InvariantCulture),
             };
@@ -195,6 +197,9 @@ public static partial class AlertLabels
 
         return Regexes.GetOrAdd(pattern, p => new Regex("^(?:" + p + ")$", RegexOptions.CultureInvariant, RegexTimeout));
     }
+
+    [GeneratedRegex(@"\.0+(?=\D*$)")]
+    private static partial Regex TrailingZeros();
 
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
     private static partial Regex LabelName();

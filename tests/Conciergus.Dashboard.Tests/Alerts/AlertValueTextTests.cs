@@ -46,7 +46,7 @@ public sealed class AlertValueTextTests
     }
 
     [Theory]
-    [InlineData("builtin-latency-p95", 12_500, "p95 latency of gpt-4o is 12.5 s, above 10.0 s")]
+    [InlineData("builtin-latency-p95", 12_500, "p95 latency of gpt-4o is 12.5 s, above 10 s")]
     [InlineData("builtin-cost-burn", 1.3, "Today's cost is 130% of the daily budget")]
     [InlineData("builtin-ingestion-drops", 12_345, "12.3k operations were dropped in the last 5 minutes")]
     [InlineData("builtin-experiment-srm", 0.0002, "Experiment tone users do not split as its weights say (p < 0.001)")]

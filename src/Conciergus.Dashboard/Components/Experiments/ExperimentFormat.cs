@@ -118,7 +118,7 @@ public static class ExperimentFormat
         }
 
         return power.RemainingPerVariant is { } remaining and > 0
-            ? $"below 80%: about {Formatting.Compact(remaining)} more per variant to detect a {effect} change"
+            ? $"below 80%: about {Formatting.Count(remaining)} more per variant to detect a {effect} change"
             : $"below 80% for a {effect} change: more data needed";
     }
 }
