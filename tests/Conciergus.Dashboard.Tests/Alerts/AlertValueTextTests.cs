@@ -78,4 +78,27 @@ public sealed class AlertValueTextTests
         Assert.Equal("−1.50 s / min", AlertLabels.Render("{{ $value | display }}", new Dictionary<string, string>(), -1500, rule));
         Assert.Equal(AlertFormat.Value(rule, -1500), AlertLabels.Render("{{ $value | display }}", new Dictionary<string, string>(), -1500, rule));
     }
+
+    [Fact]
+    public async Task Restart_StoredBuiltInWithFormerSummary_GetsFormattedSummaryButEditedOneIsKept()
+    {
+        // Arrange: an installation from before, whose stored built-ins still carry the raw summaries; one was edited.
+        using var host = new AlertTestHost();
+        foreach (var rule in host.Service.Rules().Where(r => r.BuiltIn))
+        {
+            var summary = rule.Id == BuiltInRules.CostBurn.Id ? "Budget gone: {{ $value }}" : BuiltInRules.FormerSummaries[rule.Id];
+            var annotations = new Dictionary<string, string>(rule.Annotations, StringComparer.Ordinal) { ["summary"] = summary };
+            await host.Service.UpdateRuleAsync(rule.Id, rule with { Annotations = annotations }, AlertActor.System);
+        }
+
+        Assert.Equal(BuiltInRules.FormerSummaries[BuiltInRules.ErrorRate.Id], host.Service.GetRule(BuiltInRules.ErrorRate.Id)!.Annotations["summary"]);
+
+        // Act
+        host.Restart();
+
+        // Assert: the former defaults read formatted now, the operator's own text stays.
+        Assert.Equal(BuiltInRules.ErrorRate.Annotations["summary"], host.Service.GetRule(BuiltInRules.ErrorRate.Id)!.Annotations["summary"]);
+        Assert.Equal(BuiltInRules.ExperimentSrm.Annotations["summary"], host.Service.GetRule(BuiltInRules.ExperimentSrm.Id)!.Annotations["summary"]);
+        Assert.Equal("Budget gone: {{ $value }}", host.Service.GetRule(BuiltInRules.CostBurn.Id)!.Annotations["summary"]);
+    }
 }
