@@ -54,12 +54,156 @@ function plainName(value, fallback) {
     return value === null || value === undefined ? fallback : String(value);
 }
 
-function formatValue(value, unit, decimals) {
-    if (value === null || value === undefined || Number.isNaN(value)) {
+// Values as the KPI tiles show them (Components/Formatting.cs; the browser test UnitFormatBrowserTests compares the two):
+// "ms" becomes seconds from 1 s ("1.25 s", "2m 05s"), "USD" is dollars ("$0.0042", "$12.34"), "%" is a percentage of
+// 0..100 ("0.04%", "9.6%", "12%"), rates are three significant digits ("4.25 req/s"), counts compact from 10,000 ("12.3k").
+// Fixed "." decimals (invariant, as the tiles).
+function fixed(value, maxDecimals, minDecimals = 0) {
+    const s = Number(value).toFixed(maxDecimals);
+    if (maxDecimals === 0 || !s.includes(".")) {
+        return s;
+    }
+    let [whole, frac] = s.split(".");
+    while (frac.length > minDecimals && frac.endsWith("0")) {
+        frac = frac.slice(0, -1);
+    }
+    return frac.length ? `${whole}.${frac}` : whole;
+}
+
+function roundSignificant(value) {
+    if (value === 0) {
+        return 0;
+    }
+    const magnitude = Math.floor(Math.log10(Math.abs(value)));
+    const factor = Math.pow(10, 2 - magnitude);
+    return Math.round(value * factor) / factor;
+}
+
+function significant(value) {
+    if (value === 0) {
+        return "0";
+    }
+    const rounded = roundSignificant(value);
+    const magnitude = Math.floor(Math.log10(Math.abs(rounded)));
+    return fixed(rounded, Math.min(6, Math.max(0, 2 - magnitude)));
+}
+
+const SCALES = [[1e3, "k"], [1e6, "M"], [1e9, "B"], [1e12, "T"]];
+
+function compact(value) {
+    const abs = Math.abs(value);
+    if (abs < 1000 && value === Math.floor(value)) {
+        return fixed(value, 0);
+    }
+    if (roundSignificant(abs) < 1000) {
+        return significant(value);
+    }
+    for (const [scale, suffix] of SCALES) {
+        if (roundSignificant(abs / scale) < 1000 || scale === SCALES[SCALES.length - 1][0]) {
+            return significant(value / scale) + suffix;
+        }
+    }
+    return String(value);
+}
+
+function groupThousands(whole) {
+    return whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function duration(ms) {
+    const abs = Math.abs(ms);
+    if (abs < 10) {
+        return `${fixed(ms, abs < 1 ? 2 : 1)} ms`;
+    }
+    if (Math.round(abs) < 1000) {
+        return `${fixed(ms, 0)} ms`;
+    }
+    const seconds = ms / 1000;
+    if (Math.abs(seconds) < 59.95) {
+        return `${Math.abs(seconds) < 9.995 ? Number(seconds).toFixed(2) : Number(seconds).toFixed(1)} s`;
+    }
+    const total = Math.round(Math.abs(seconds));
+    const sign = seconds < 0 ? "-" : "";
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const secs = total % 60;
+    const two = n => String(n).padStart(2, "0");
+    return hours >= 1 ? `${sign}${hours}h ${two(minutes)}m` : `${sign}${minutes}m ${two(secs)}s`;
+}
+
+function usd(amount) {
+    const abs = Math.abs(amount);
+    const sign = amount < 0 ? "-" : "";
+    if (abs === 0) {
+        return "$0.00";
+    }
+    if (abs < 0.0001) {
+        return `${sign}<$0.0001`;
+    }
+    if (abs < 0.01) {
+        return `${sign}$${fixed(abs, 4, 2)}`;
+    }
+    if (abs < 1000) {
+        return `${sign}$${Number(abs).toFixed(2)}`;
+    }
+    if (abs < 100000) {
+        return `${sign}$${groupThousands(Number(abs).toFixed(0))}`;
+    }
+    return `${sign}$${compact(abs)}`;
+}
+
+function percent(value) {
+    const abs = Math.abs(value);
+    const textValue = abs === 0 ? "0" : abs < 1 ? fixed(value, 2, 1) : abs < 10 ? Number(value).toFixed(1) : Number(value).toFixed(0);
+    return `${textValue}%`;
+}
+
+/** A chart value with its unit, as the tiles show it (exported for the browser test that compares with Formatting.cs). */
+export function formatValue(value, unit, decimals) {
+    if (value === null || value === undefined || Number.isNaN(Number(value)) || !Number.isFinite(Number(value))) {
         return "";
     }
-    const text = Number(value).toLocaleString(undefined, { maximumFractionDigits: decimals });
-    return unit ? `${text} ${unit}` : text;
+    const v = Number(value);
+    switch (unit) {
+        case "ms":
+            return duration(v);
+        case "USD":
+            return usd(v);
+        case "%":
+            return percent(v);
+        case "req/s":
+        case "/s":
+            return `${v === 0 ? "0" : Math.abs(v) >= 1000 ? compact(v) : significant(v)}${unit === "/s" ? "/s" : " req/s"}`;
+        default: {
+            // Counts (tokens, requests, failures): exact below 10,000, compact above; fractions to the chart's decimals.
+            const body = Math.abs(v) >= 10000 ? compact(v) : v === Math.floor(v) ? groupThousands(fixed(v, 0)) : fixed(v, decimals ?? 2);
+            return unit ? `${body} ${unit}` : body;
+        }
+    }
+}
+
+// The x axis and tooltip time format for a visible range: seconds matter in a few minutes, the day over several days.
+function timeFormats(windowMs) {
+    const hour = 3600000;
+    if (!windowMs || windowMs <= hour / 2) {
+        return { axis: "HH:mm:ss", tooltip: "HH:mm:ss" };
+    }
+    if (windowMs <= 2 * 24 * hour) {
+        return { axis: "HH:mm", tooltip: "dd MMM HH:mm:ss" };
+    }
+    return { axis: "dd MMM", tooltip: "dd MMM HH:mm" };
+}
+
+/** Width in pixels of the narrowest chart on the page (0 when there is none), for the server's choice of bucket. */
+export function chartWidth() {
+    let narrowest = 0;
+    for (const element of document.querySelectorAll(".live-chart-canvas")) {
+        const width = Math.floor(element.getBoundingClientRect().width);
+        if (width > 0 && (narrowest === 0 || width < narrowest)) {
+            narrowest = width;
+        }
+    }
+    return narrowest;
 }
 
 /**
@@ -81,6 +225,7 @@ export async function createChart(element, options) {
     const windows = seriesDefs.map(() => []);
     const decimals = o.decimals ?? 2;
     const theme = themeOptions(o.mode);
+    const formats = timeFormats(o.windowMs);
 
     const config = {
         chart: {
@@ -95,7 +240,7 @@ export async function createChart(element, options) {
         },
         theme: theme.theme,
         grid: theme.grid,
-        tooltip: { ...theme.tooltip, x: { format: "HH:mm:ss" }, y: { formatter: v => text(formatValue(v, o.unit, decimals)), title: safe.tooltipTitle } },
+        tooltip: { ...theme.tooltip, x: { format: formats.tooltip }, y: { formatter: v => text(formatValue(v, o.unit, decimals)), title: safe.tooltipTitle } },
         series: seriesDefs.map(s => ({ name: s.name, data: [] })),
         colors: seriesDefs.map(s => s.color).filter(c => !!c).length === seriesDefs.length
             ? seriesDefs.map(s => s.color)
@@ -113,13 +258,15 @@ export async function createChart(element, options) {
             type: "datetime",
             range: o.windowMs || undefined,
             // The app bar's clock setting (issue 22: one clock): the browser's zone, or UTC when chosen.
-            labels: { datetimeUTC: clockIsUtc(), format: "HH:mm:ss" },
+            labels: { datetimeUTC: clockIsUtc(), format: formats.axis },
             tooltip: { enabled: false },
         },
         yaxis: {
             min: 0,
+            // Round ticks (1, 2, 2.5 or 5 times a power of ten) in the series' unit: "2.5 s", "$0.05", "10%".
             forceNiceScale: true,
-            labels: { formatter: v => formatValue(v, "", decimals) },
+            tickAmount: 4,
+            labels: { formatter: v => formatValue(v, o.unit, decimals) },
         },
         noData: { text: plainName(o.noDataText, "") },
     };
@@ -210,7 +357,11 @@ export async function resetPoints(id, seriesPoints, windowMs) {
     await entry.rendered;
     if ((windowMs || null) !== entry.windowMs) {
         entry.windowMs = windowMs || null;
-        await entry.chart.updateOptions({ xaxis: { range: entry.windowMs || undefined } }, false, false);
+        const formats = timeFormats(entry.windowMs);
+        await entry.chart.updateOptions({
+            xaxis: { range: entry.windowMs || undefined, labels: { datetimeUTC: clockIsUtc(), format: formats.axis } },
+            tooltip: { x: { format: formats.tooltip } },
+        }, false, false);
     }
     describe(entry);
     const kept = await appendPoints(id, seriesPoints);

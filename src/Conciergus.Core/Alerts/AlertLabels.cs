@@ -114,7 +114,16 @@ public static partial class AlertLabels
     }
 
     /// <summary>Renders {{ $labels.name }}, {{ $value }} and {{ $value | printf "%.2f" }}; other text is kept.</summary>
-    public static string Render(string template, IReadOnlyDictionary<string, string> labels, double? value)
+    public static string Render(string template, IReadOnlyDictionary<string, string> labels, double? value) =>
+        Render(template, labels, value, rule: null);
+
+    /// <summary>
+    /// Renders a template: {{ $labels.name }}; {{ $value }} or {{ $threshold }} (the rule's), raw, with
+    /// <c>| printf "%.2f"</c>, with <c>| humanizePercentage</c> (Prometheus: a ratio as "9.6%"), or with <c>| display</c>
+    /// (as the dashboard shows the rule's metric: "9.6%", "1.25 s", "$0.12", "p &lt; 0.001"; see <see cref="AlertValueText"/>).
+    /// Other text is kept.
+    /// </summary>
+    public static string Render(string template, IReadOnlyDictionary<string, string> labels, double? value, AlertRule? rule)
     {
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(labels);
@@ -125,14 +134,28 @@ public static partial class AlertLabels
                 return labels.TryGetValue(m.Groups["label"].Value, out var l) ? l : "<no value>";
             }
 
-            if (value is not { } v)
+            var number = m.Groups["var"].Value == "$threshold" ? rule?.Threshold : value;
+            if (number is not { } v)
             {
                 return "<no value>";
             }
 
-            return m.Groups["digits"].Success
-                ? v.ToString("F" + m.Groups["digits"].Value, CultureInfo.InvariantCulture)
-                : v.ToString("R", CultureInfo.InvariantCulture);
+            if (m.Groups["digits"].Success)
+            {
+                return v.ToString("F" + m.Groups["digits"].Value, CultureInfo.InvariantCulture);
+            }
+
+            return m.Groups["fn"].Value switch
+            {
+                "humanizePercentage" => AlertValueText.Percent(v),
+                "display" when rule is null => v.ToString("R", CultureInfo.InvariantCulture),
+                "display" when rule.Trend && m.Groups["var"].Value == "$value" =>
+                    v == 0 ? "stable" : (v > 0 ? "+" : "−") + AlertValueText.Format(rule.Metric, Math.Abs(v)) + " / min",
+                // A threshold is a round number someone typed: "5%" and "10 s" rather than the tiles' "5.0%" and "10.0 s".
+                "display" when m.Groups["var"].Value == "$threshold" => TrailingZeros().Replace(AlertValueText.Format(rule.Metric, v), ""),
+                "display" => AlertValueText.Format(rule.Metric, v),
+                _ => v.ToString("R", CultureInfo.InvariantCulture),
+            };
         });
     }
 
@@ -149,7 +172,7 @@ public static partial class AlertLabels
 
         var close = rest.IndexOf("}}", open, StringComparison.Ordinal);
         var snippet = close < 0 ? rest[open..] : rest[open..(close + 2)];
-        return $"Unsupported template '{snippet}': use {{{{ $labels.<name> }}}}, {{{{ $value }}}} or {{{{ $value | printf \"%.2f\" }}}}.";
+        return $"Unsupported template '{snippet}': use {{{{ $labels.<name> }}}}, {{{{ $value }}}}, {{{{ $threshold }}}}, optionally with | display, | humanizePercentage or | printf \"%.2f\".";
     }
 
     private static bool SafeMatch(string pattern, string value)
@@ -175,9 +198,12 @@ public static partial class AlertLabels
         return Regexes.GetOrAdd(pattern, p => new Regex("^(?:" + p + ")$", RegexOptions.CultureInvariant, RegexTimeout));
     }
 
+    [GeneratedRegex(@"\.0+(?=\D*$)")]
+    private static partial Regex TrailingZeros();
+
     [GeneratedRegex("^[a-zA-Z_][a-zA-Z0-9_]*$")]
     private static partial Regex LabelName();
 
-    [GeneratedRegex("""\{\{\s*(?:\$labels\.(?<label>[a-zA-Z_][a-zA-Z0-9_]*)|\$value(?:\s*\|\s*printf\s+"%\.(?<digits>[0-9])f")?)\s*\}\}""")]
+    [GeneratedRegex("""\{\{\s*(?:\$labels\.(?<label>[a-zA-Z_][a-zA-Z0-9_]*)|(?<var>\$value|\$threshold)(?:\s*\|\s*(?:printf\s+"%\.(?<digits>[0-9])f"|(?<fn>display|humanizePercentage)))?)\s*\}\}""")]
     private static partial Regex Placeholder();
 }

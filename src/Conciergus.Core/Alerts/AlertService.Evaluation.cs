@@ -262,7 +262,7 @@ public sealed partial class AlertService
 
     private static Dictionary<string, string> Annotate(AlertRule rule, IReadOnlyDictionary<string, string> labels, double? value, long unpricedRequests = 0)
     {
-        var annotations = rule.Annotations.ToDictionary(a => a.Key, a => AlertLabels.Render(a.Value, labels, value), StringComparer.Ordinal);
+        var annotations = rule.Annotations.ToDictionary(a => a.Key, a => AlertLabels.Render(a.Value, labels, value, rule), StringComparer.Ordinal);
         if (unpricedRequests > 0)
         {
             annotations["unpriced"] = string.Create(CultureInfo.InvariantCulture, $"{unpricedRequests} calls on unpriced models are not in this cost (unknown, not $0)");

@@ -90,6 +90,23 @@ public sealed partial class AlertService : IAlertService, IDisposable
         _retry = BuildRetry();
 
         _rules = _store.LoadRules().ToDictionary(r => r.Id, StringComparer.Ordinal);
+        foreach (var builtIn in BuiltInRules.All)
+        {
+            // A stored built-in rule still carrying its former raw summary ("Error rate 0.096 is above 0.05") reads formatted now.
+            if (_rules.TryGetValue(builtIn.Id, out var stored)
+                && BuiltInRules.FormerSummaries.TryGetValue(builtIn.Id, out var former)
+                && stored.Annotations.TryGetValue("summary", out var summary) && summary == former
+                && builtIn.Annotations.TryGetValue("summary", out var current))
+            {
+                var annotations = new Dictionary<string, string>(stored.Annotations, StringComparer.Ordinal) { ["summary"] = current };
+                _rules[builtIn.Id] = stored with { Annotations = annotations };
+                if (database.IsAvailable)
+                {
+                    _store.SaveRule(_rules[builtIn.Id]);
+                }
+            }
+        }
+
         foreach (var builtIn in BuiltInRules.All.Where(b => !_rules.ContainsKey(b.Id)))
         {
             _rules[builtIn.Id] = builtIn;

@@ -17,7 +17,7 @@ public static class BuiltInRules
         BuiltIn = true,
         Annotations = new Dictionary<string, string>
         {
-            ["summary"] = "Error rate {{ $value | printf \"%.3f\" }} is above 0.05",
+            ["summary"] = "Error rate {{ $value | display }} is above {{ $threshold | display }}",
             ["description"] = "More than 5% of AI calls failed over the last 5 minutes, for 2 minutes.",
         },
     };
@@ -37,7 +37,7 @@ public static class BuiltInRules
         BuiltIn = true,
         Annotations = new Dictionary<string, string>
         {
-            ["summary"] = "p95 latency of {{ $labels.model }} is {{ $value | printf \"%.0f\" }} ms",
+            ["summary"] = "p95 latency of {{ $labels.model }} is {{ $value | display }}, above {{ $threshold | display }}",
             ["description"] = "The 95th percentile latency of {{ $labels.provider }}/{{ $labels.model }} stayed above 10 s for 5 minutes.",
         },
     };
@@ -55,7 +55,7 @@ public static class BuiltInRules
         BuiltIn = true,
         Annotations = new Dictionary<string, string>
         {
-            ["summary"] = "Today's cost is {{ $value | printf \"%.2f\" }} times the daily budget",
+            ["summary"] = "Today's cost is {{ $value | display }} of the daily budget",
         },
     };
 
@@ -72,7 +72,7 @@ public static class BuiltInRules
         BuiltIn = true,
         Annotations = new Dictionary<string, string>
         {
-            ["summary"] = "{{ $value }} operations were dropped in the last 5 minutes",
+            ["summary"] = "{{ $value | display }} operations were dropped in the last 5 minutes",
         },
     };
 
@@ -90,8 +90,21 @@ public static class BuiltInRules
         BuiltIn = true,
         Annotations = new Dictionary<string, string>
         {
-            ["summary"] = "Experiment {{ $labels.experiment }} users do not split as its weights say (p = {{ $value }})",
+            ["summary"] = "Experiment {{ $labels.experiment }} users do not split as its weights say ({{ $value | display }})",
         },
+    };
+
+    /// <summary>
+    /// Summaries the built-in rules had before values were formatted (issue 22 item 3), by rule id: a stored built-in rule
+    /// whose summary is still one of these gets the current one at start; a summary an operator changed is kept.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FormerSummaries { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["builtin-error-rate"] = "Error rate {{ $value | printf \"%.3f\" }} is above 0.05",
+        ["builtin-latency-p95"] = "p95 latency of {{ $labels.model }} is {{ $value | printf \"%.0f\" }} ms",
+        ["builtin-cost-burn"] = "Today's cost is {{ $value | printf \"%.2f\" }} times the daily budget",
+        ["builtin-ingestion-drops"] = "{{ $value }} operations were dropped in the last 5 minutes",
+        ["builtin-experiment-srm"] = "Experiment {{ $labels.experiment }} users do not split as its weights say (p = {{ $value }})",
     };
 
     /// <summary>All, in display order.</summary>

@@ -17,6 +17,9 @@ public sealed partial class AnalyticsService
     /// <summary>The step a chart of this window uses by default (at most <see cref="MaxDefaultPoints"/> points).</summary>
     public TimeSpan StepFor(TimeSpan window) => DefaultStep(window, ResolutionFor(window));
 
+    /// <summary>The step a chart <paramref name="widthPx"/> wide shows this window in (<see cref="ChartStep.Choose"/> over the ring that holds it).</summary>
+    public TimeSpan ChartStepFor(TimeSpan window, int widthPx) => ChartStep.Choose(window, widthPx, ResolutionFor(window));
+
     /// <summary>The step a window's trend is read at (<see cref="Health.Trend.StepFor"/> over the cache's rings).</summary>
     public TimeSpan TrendStepFor(TimeSpan window) => Health.Trend.StepFor(window, _cache.Steps);
 
@@ -28,7 +31,7 @@ public sealed partial class AnalyticsService
     public TimeSeriesLine Line(TimeSeriesMetric metric, SeriesKey key, TimeSpan window, TimeSpan step)
     {
         var (from, to) = Range(window);
-        return new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, step), metric, step));
+        return new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, step), metric, step, to));
     }
 
     /// <summary>One row per series of <paramref name="dimension"/> with data in the window, most requests first.</summary>

@@ -232,7 +232,7 @@ public sealed partial class AnalyticsService
                 .Take(MaxLines);
             foreach (var (key, _) in top)
             {
-                lines.Add(new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, effectiveStep), metric, effectiveStep)));
+                lines.Add(new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, effectiveStep), metric, effectiveStep, to)));
             }
         }
         else
@@ -466,7 +466,7 @@ public sealed partial class AnalyticsService
         {
             if (keys.Count == 1)
             {
-                return new TimeSeriesLine(name, ToPoints(_cache.Range(keys[0], from, to, step), metric, step));
+                return new TimeSeriesLine(name, ToPoints(_cache.Range(keys[0], from, to, step), metric, step, to));
             }
 
             // Several series (model=a,b): merge them step by step (sketches merge, so percentiles stay within 2%).
@@ -484,7 +484,7 @@ public sealed partial class AnalyticsService
                 merged.Add(new BucketPoint(empty[i].Start, sum));
             }
 
-            return new TimeSeriesLine(name, ToPoints(merged, metric, step));
+            return new TimeSeriesLine(name, ToPoints(merged, metric, step, to));
         }
 
         var firstStart = new DateTimeOffset(from.UtcTicks / step.Ticks * step.Ticks, TimeSpan.Zero);
@@ -736,16 +736,17 @@ public sealed partial class AnalyticsService
         {
             var start = firstStart.UtcTicks + (i * step.Ticks);
             var row = byIndex[i] ?? new OperationAggregateRow();
-            points.Add([new DateTimeOffset(start, TimeSpan.Zero).ToUnixTimeMilliseconds(), Value(row, metric, step)]);
+            var startTime = new DateTimeOffset(start, TimeSpan.Zero);
+            points.Add([startTime.ToUnixTimeMilliseconds(), Value(row, metric, ChartStep.Elapsed(startTime, step, to))]);
         }
 
         return points;
     }
 
-    private static double? Value(OperationAggregateRow r, TimeSeriesMetric metric, TimeSpan step) => metric switch
+    private static double? Value(OperationAggregateRow r, TimeSeriesMetric metric, TimeSpan elapsed) => metric switch
     {
         TimeSeriesMetric.Requests => r.Requests,
-        TimeSeriesMetric.RequestsPerSecond => r.Requests / step.TotalSeconds,
+        TimeSeriesMetric.RequestsPerSecond => r.Requests / elapsed.TotalSeconds,
         TimeSeriesMetric.Errors => r.Errors,
         TimeSeriesMetric.ErrorRate => r.Requests == 0 ? null : (double)r.Errors / r.Requests,
         TimeSeriesMetric.LatencyP50 => r.Requests == 0 ? null : r.LatencyP50,

@@ -153,7 +153,7 @@ public sealed partial class AnalyticsService
         var lines = new List<TimeSeriesLine>();
         if (groupBy is null or SeriesDimension.Total)
         {
-            lines.Add(new TimeSeriesLine("total", ToPoints(_cache.Range(SeriesKey.Total, from, to, effectiveStep), metric, effectiveStep)));
+            lines.Add(new TimeSeriesLine("total", ToPoints(_cache.Range(SeriesKey.Total, from, to, effectiveStep), metric, effectiveStep, to)));
         }
         else
         {
@@ -164,7 +164,7 @@ public sealed partial class AnalyticsService
                 .Take(MaxLines);
             foreach (var (key, _) in keys)
             {
-                lines.Add(new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, effectiveStep), metric, effectiveStep)));
+                lines.Add(new TimeSeriesLine(DisplayKey(key), ToPoints(_cache.Range(key, from, to, effectiveStep), metric, effectiveStep, to)));
             }
         }
 
@@ -270,21 +270,22 @@ public sealed partial class AnalyticsService
 
     private static double? Q(LatencySketch sketch, double q) => sketch.Count == 0 ? null : sketch.Quantile(q);
 
-    private static List<double?[]> ToPoints(IReadOnlyList<BucketPoint> buckets, TimeSeriesMetric metric, TimeSpan step)
+    /// <remarks>Rates divide by the step, or for the bucket in progress at <paramref name="to"/> by the time elapsed (<see cref="ChartStep.Elapsed"/>).</remarks>
+    private static List<double?[]> ToPoints(IReadOnlyList<BucketPoint> buckets, TimeSeriesMetric metric, TimeSpan step, DateTimeOffset to)
     {
         var points = new List<double?[]>(buckets.Count);
         foreach (var bucket in buckets)
         {
-            points.Add([bucket.Start.ToUnixTimeMilliseconds(), Value(bucket.Aggregate, metric, step)]);
+            points.Add([bucket.Start.ToUnixTimeMilliseconds(), Value(bucket.Aggregate, metric, ChartStep.Elapsed(bucket.Start, step, to))]);
         }
 
         return points;
     }
 
-    private static double? Value(WindowAggregate a, TimeSeriesMetric metric, TimeSpan step) => metric switch
+    private static double? Value(WindowAggregate a, TimeSeriesMetric metric, TimeSpan elapsed) => metric switch
     {
         TimeSeriesMetric.Requests => a.Requests,
-        TimeSeriesMetric.RequestsPerSecond => a.Requests / step.TotalSeconds,
+        TimeSeriesMetric.RequestsPerSecond => a.Requests / elapsed.TotalSeconds,
         TimeSeriesMetric.Errors => a.Errors,
         TimeSeriesMetric.ErrorRate => a.Requests == 0 ? null : a.ErrorRate,
         TimeSeriesMetric.LatencyP50 => Q(a.Latency, 0.50),

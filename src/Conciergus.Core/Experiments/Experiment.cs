@@ -219,6 +219,9 @@ public static class ExperimentMetrics
     /// <summary>Mean total tokens per operation (Welch).</summary>
     public const string Tokens = "tokens";
 
+    /// <summary>How much worse latency_p95 (which has no test) may get before it counts as a regression: 10%.</summary>
+    public const double P95Tolerance = 0.10;
+
     /// <summary>The metrics computed from operations.</summary>
     public static IReadOnlyList<string> Operational { get; } = [SuccessRate, Latency, LatencyP95, TimeToFirstToken, CostPerRequest, Tokens];
 

@@ -9,7 +9,7 @@ internal static class ExperimentAnalyzer
     public const double SrmThreshold = 0.001;
 
     /// <summary>A guardrail on latency_p95 regresses when the p95 is this much worse than control (no test exists for a sketch quantile).</summary>
-    public const double P95Tolerance = 0.10;
+    public const double P95Tolerance = ExperimentMetrics.P95Tolerance;
 
     private enum Kind
     {
@@ -254,8 +254,11 @@ internal static class ExperimentAnalyzer
             return new PowerResult(experiment.MinimumDetectableEffect, achieved, null, null);
         }
 
+        // Remaining follows the achieved power, so "enough" (0) and "80% reached" always agree: the required size assumes
+        // equal groups, the achieved power uses the real ones, and near the target the two can fall on either side.
         var requiredN = (long)Math.Ceiling(required);
-        return new PowerResult(experiment.MinimumDetectableEffect, achieved, requiredN, Math.Max(0, requiredN - smallest));
+        long? remaining = achieved >= ExperimentStatistics.TargetPower ? 0 : requiredN > smallest ? requiredN - smallest : null;
+        return new PowerResult(experiment.MinimumDetectableEffect, achieved, requiredN, remaining);
     }
 
     private static Recommendation Recommend(

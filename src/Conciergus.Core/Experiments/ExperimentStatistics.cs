@@ -256,11 +256,14 @@ public static class ExperimentStatistics
         return Math.Min(1, Math.Sqrt(a + 1) * Math.Exp(exponent));
     }
 
+    /// <summary>The power the sample size is planned for (and the power tile calls "reached").</summary>
+    public const double TargetPower = 0.8;
+
     /// <summary>
     /// Sample size per variant for a two-sided test at <paramref name="alpha"/> with <paramref name="power"/> to detect
     /// an absolute difference <paramref name="delta"/>: n = (z(1 - alpha/2) + z(power))^2 (v0 + v1) / delta^2.
     /// </summary>
-    public static double RequiredSampleSizePerVariant(double controlVariance, double treatmentVariance, double delta, double alpha, double power = 0.8)
+    public static double RequiredSampleSizePerVariant(double controlVariance, double treatmentVariance, double delta, double alpha, double power = TargetPower)
     {
         if (delta == 0 || double.IsNaN(delta))
         {

@@ -181,10 +181,30 @@ public sealed class OverviewTests : PanelTestContext
         Assert.Equal(4, Charts.Invocations["createChart"].Count);
     }
 
+    [Theory]
+    [InlineData(0, 101, "per 3 s")]    // not measured: 650 px assumed, 3-second buckets (100 steps and the partial first)
+    [InlineData(390, 101, "per 3 s")]  // a phone still gets about 100 points
+    [InlineData(1300, 151, "per 2 s")] // full width at 1440 px
+    [InlineData(2000, 301, "per 1 s")] // very wide: 300 points
+    public async Task Render_MeasuredChartWidth_BucketFromWindowAndWidth(int widthPx, int points, string caption)
+    {
+        // Issue 22 item 3: the default 5-minute window is no longer drawn in 1-second buckets on an ordinary chart.
+        Charts.Setup<int>("chartWidth", _ => true).SetResult(widthPx);
+        await StartAsync();
+
+        var cut = RenderFiveMinutes();
+
+        cut.WaitForAssertion(() => Assert.Equal(4, Charts.Invocations["appendPoints"].Count));
+        var backfill = (double?[][][])Charts.Invocations["appendPoints"][0].Arguments[1]!;
+        Assert.InRange(backfill[0].Length, points - 1, points);
+        cut.WaitForAssertion(() => Assert.Contains(caption, cut.Markup, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Render_LiveTicks_ChartsAreCreatedOnceAndReceiveOnlyNewPoints()
     {
-        // Arrange: the page rendered on a published window
+        // Arrange: the page rendered on a published window, its charts measured 2000 px wide (300 points: 1-second steps)
+        Charts.Setup<int>("chartWidth", _ => true).SetResult(2000);
         await StartAsync();
         var cut = RenderFiveMinutes();
         cut.WaitForAssertion(() => Assert.Equal(4, Charts.Invocations["appendPoints"].Count));

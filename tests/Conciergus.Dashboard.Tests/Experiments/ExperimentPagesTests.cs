@@ -98,6 +98,51 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task Detail_Results_MetricsAsRowsVariantsAsColumnsWithVerdictsInWords()
+    {
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 20, guardrails: ["latency"]), ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        for (var i = 0; i < 300; i++)
+        {
+            var user = $"user-{i}";
+            var variant = Service.Assign("prompt-tone", user).Variant!;
+            _experiments.Operation("prompt-tone", variant, user, ok: variant == "friendly" || i % 3 != 0, latencyMs: 200 + (i % 5));
+        }
+
+        var cut = Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone"));
+
+        // Columns: control first, then the variant; rows: the primary metric, then the guardrail, flagged.
+        var headers = cut.FindAll("[data-testid=results-table] thead th").Select(h => h.TextContent.Trim()).ToList();
+        Assert.Equal(["Metric", "control (baseline)", "friendly"], headers);
+        var rows = cut.FindAll("[data-testid=results-table] tbody tr").Select(r => r.GetAttribute("data-testid")).ToList();
+        Assert.Equal(["result-success_rate", "result-latency"], rows);
+        Assert.Equal("true", cut.Find("[data-testid=result-latency]").GetAttribute("data-guardrail"));
+        Assert.Contains("guardrail", cut.Find("[data-testid=tag-guardrail-latency]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("primary", cut.Find("[data-testid=tag-primary-success_rate]").TextContent, StringComparison.Ordinal);
+
+        // friendly never fails, control fails one call in three: better, in words as well as colour, and p < 0.001.
+        var cell = cut.Find("[data-testid=cell-friendly-success_rate]");
+        Assert.Equal("better", cell.GetAttribute("data-verdict"));
+        Assert.Contains("better", cell.QuerySelector(".verdict-text")!.TextContent, StringComparison.Ordinal);
+        Assert.Contains("p < 0.001", cell.TextContent, StringComparison.Ordinal);
+        Assert.Contains("100%", cell.TextContent, StringComparison.Ordinal);
+        Assert.Contains("higher is better", cut.Find("[data-testid=result-success_rate]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("lower is better", cut.Find("[data-testid=result-latency]").TextContent, StringComparison.Ordinal);
+
+        // Same latencies on both sides: no verdict, said so.
+        Assert.Equal("neutral", cut.Find("[data-testid=cell-friendly-latency]").GetAttribute("data-verdict"));
+        Assert.Contains("no significant change", cut.Find("[data-testid=cell-friendly-latency]").TextContent, StringComparison.Ordinal);
+
+        // The lift label is whole (no ellipsis on the figures) and says the verdict too.
+        Assert.Contains("better", cut.Find("[data-testid=lift-friendly] .lift-value").TextContent, StringComparison.Ordinal);
+
+        // Hash version and seed are folded away; coverage reads as a percentage.
+        Assert.Contains("Hash version 2", cut.Find("[data-testid=advanced-settings]").TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("hash v", cut.Find(".experiment-header").TextContent, StringComparison.Ordinal);
+        Assert.Contains("coverage 100%", cut.Find(".experiment-header").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Detail_StopWithConfirmation_CompletesWithWinnerAndAudits()
     {
         await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);

@@ -44,7 +44,7 @@ public static class AlertFormat
             AlertMetric.ErrorRate or AlertMetric.CostBurn => Formatting.Percent(v),
             AlertMetric.LatencyP50 or AlertMetric.LatencyP95 or AlertMetric.LatencyP99 or AlertMetric.TtftP95 => Formatting.Duration(v),
             AlertMetric.Cost or AlertMetric.UserCost => Formatting.Usd((decimal)Math.Clamp(v, -1e12, 1e12)),
-            AlertMetric.ExperimentSrm => v.ToString("0.####", Invariant),
+            AlertMetric.ExperimentSrm => AlertValueText.PValue(v),
             AlertMetric.AppMetric => v.ToString("0.####", Invariant),
             _ => Formatting.Count((long)Math.Round(v)),
         };

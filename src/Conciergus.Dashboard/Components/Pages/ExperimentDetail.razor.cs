@@ -328,24 +328,9 @@ public sealed partial class ExperimentDetail : IDisposable
         _ => "Continue.",
     };
 
-    private static string PowerCaption(PowerResult? power) => power switch
-    {
-        null => "needs data on the primary metric",
-        { RemainingPerVariant: { } remaining and > 0 } => $"{Formatting.Compact(remaining)} more per variant for 80% at {power.MinimumDetectableEffect:0.#%}",
-        { RemainingPerVariant: 0 } => $"enough to detect {power.MinimumDetectableEffect:0.#%}",
-        _ => "unknown",
-    };
+    private static string MetricValue(string metric, double? value) => Conciergus.Dashboard.Components.Experiments.ExperimentFormat.Value(metric, value);
 
-    private static string MetricValue(string metric, double? value) => value switch
-    {
-        null => "–",
-        { } v when metric == ExperimentMetrics.SuccessRate => Formatting.Percent(v),
-        { } v when metric is ExperimentMetrics.Latency or ExperimentMetrics.LatencyP95 or ExperimentMetrics.TimeToFirstToken => Formatting.Duration(v),
-        { } v when metric == ExperimentMetrics.CostPerRequest => "$" + v.ToString("0.#####", CultureInfo.InvariantCulture),
-        { } v => v.ToString("0.###", CultureInfo.InvariantCulture),
-    };
-
-    private static string Lift(double? lift) => lift is { } l ? l.ToString("+0.0%;-0.0%;0.0%", CultureInfo.InvariantCulture) : "–";
+    private static string Lift(double? lift) => Conciergus.Dashboard.Components.Experiments.ExperimentFormat.Lift(lift);
 
     /// <summary>A history time in the browser's zone (daylight saving included), never the server's.</summary>
     private string HistoryTime(DateTimeOffset at) =>
@@ -368,8 +353,6 @@ public sealed partial class ExperimentDetail : IDisposable
             $"{Formatting.Compact(count)} calls not applicable (a variant's model is not served by the call's provider): sent unchanged, not counted");
     }
 
-    private static string PValue(double p) => p < 0.0001 ? "< 0.0001" : p.ToString("0.####", CultureInfo.InvariantCulture);
-
     private static string Pct(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 
     /// <summary>One row of the lift chart, positions as fractions of the track.</summary>
@@ -389,19 +372,21 @@ public sealed partial class ExperimentDetail : IDisposable
             var extent = rows.SelectMany(r => new[] { r.M?.CiLow, r.M?.CiHigh, r.M?.Lift }).Where(x => x is not null).Select(x => Math.Abs(x!.Value)).DefaultIfEmpty(0.1).Max();
             extent = Math.Clamp(extent * 1.1, 0.01, 10);
             double Map(double x) => Math.Clamp((x + extent) / (2 * extent), 0, 1);
-            var higherIsBetter = ExperimentMetrics.HigherIsBetter(primary);
+            var alpha = _results.SignificanceLevel;
             return [.. rows.Select(r =>
             {
-                var css = r.M is { CiLow: { } lo, CiHigh: { } hi } && (lo > 0 || hi < 0)
-                    ? ((lo > 0) == higherIsBetter ? "better" : "worse")
-                    : "neutral";
+                // The same verdict as the results table (p below alpha in the metric's good or bad direction), in words too.
+                var verdict = Conciergus.Dashboard.Components.Experiments.ExperimentFormat.Verdict(primary, r.M, alpha);
+                var css = Conciergus.Dashboard.Components.Experiments.ExperimentFormat.VerdictCss(verdict);
                 return new LiftBar(
                     r.Key,
                     Map(0),
                     r.M?.CiLow is { } low ? Map(low) : null,
                     r.M?.CiHigh is { } high ? Map(high) : null,
                     r.M?.Lift is { } lift ? Map(lift) : null,
-                    r.M?.Lift is { } l ? $"{Lift(l)} ({Lift(r.M.CiLow)} … {Lift(r.M.CiHigh)})" : "not enough data",
+                    r.M?.Lift is { } l
+                        ? $"{Lift(l)} {Conciergus.Dashboard.Components.Experiments.ExperimentFormat.VerdictText(verdict)} ({Conciergus.Dashboard.Components.Experiments.ExperimentFormat.Interval(r.M.CiLow, r.M.CiHigh)})"
+                        : "not enough data",
                     css);
             })];
         }

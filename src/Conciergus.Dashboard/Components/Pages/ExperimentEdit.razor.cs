@@ -120,6 +120,13 @@ internal sealed class ExperimentForm
 
     public double Coverage { get; set; } = 1;
 
+    /// <summary>Coverage as the operator types it, 0..100 (percent); stored as 0..1.</summary>
+    public double CoveragePercent
+    {
+        get => Math.Round(Coverage * 100, 4);
+        set => Coverage = value / 100;
+    }
+
     public int HashVersion { get; set; } = 2;
 
     public string? Seed { get; set; }

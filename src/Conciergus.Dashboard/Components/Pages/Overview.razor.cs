@@ -39,7 +39,10 @@ public sealed partial class Overview : PanelPage
         _requestsFeed = new ChartFeed(async (window, step) =>
         {
             var requests = await FilteredPointsAsync(TimeSeriesMetric.RequestsPerSecond, window, step);
-            var errors = (await FilteredPointsAsync(TimeSeriesMetric.Errors, window, step)).Select(p => p with { Value = p.Value / step.TotalSeconds }).ToArray();
+            // Errors per second like requests per second: the bucket in progress over the time elapsed in it.
+            var to = TimeProvider!.GetUtcNow(); // read when the feed runs (after injection)
+            var errors = (await FilteredPointsAsync(TimeSeriesMetric.Errors, window, step))
+                .Select(p => p with { Value = p.Value / ChartStep.Elapsed(DateTimeOffset.FromUnixTimeMilliseconds(p.UnixMs), step, to).TotalSeconds }).ToArray();
             return (IReadOnlyList<IReadOnlyList<ChartPoint>>)[requests, errors];
         });
         _latencyFeed = new ChartFeed(async (window, step) => (IReadOnlyList<IReadOnlyList<ChartPoint>>)

@@ -76,8 +76,14 @@ public abstract class PanelPage : ComponentBase, IDisposable
     /// <summary>Whether the window holds no data (the panel shows its empty state).</summary>
     protected abstract bool IsEmpty { get; }
 
-    /// <summary>The chart step for the current window.</summary>
-    protected TimeSpan Step => Analytics.StepFor(Query.Window);
+    /// <summary>Width of the page's narrowest chart in pixels, as the browser measured it (0 until then).</summary>
+    protected int ChartWidthPx { get; private set; }
+
+    /// <summary>
+    /// The chart step for the current window: about 100-300 round buckets for the chart's width, an exact merge of the
+    /// ring buckets that hold the window (<see cref="ChartStep.Choose"/>).
+    /// </summary>
+    protected TimeSpan Step => Analytics.ChartStepFor(Query.Window, ChartWidthPx);
 
     /// <summary>Formats a time in the browser's time zone.</summary>
     protected string Local(DateTimeOffset? time, bool withDate = false) =>
@@ -167,10 +173,46 @@ public abstract class PanelPage : ComponentBase, IDisposable
             StateHasChanged();
         }
 
+        if (firstRender && await MeasureChartsAsync())
+        {
+            // A different bucket for the measured width: the captions say so and the charts restart in it.
+            _chartsNeedReset = true;
+            StateHasChanged();
+        }
+
         if (_chartsNeedReset && Loaded)
         {
             _chartsNeedReset = false;
             await PushChartsAsync(reset: true);
+        }
+    }
+
+    /// <summary>Reads the width of the page's charts; true when it changes the step.</summary>
+    private async Task<bool> MeasureChartsAsync()
+    {
+        try
+        {
+            var module = await JS.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
+            if (module is null)
+            {
+                return false;
+            }
+
+            var width = await module.InvokeAsync<int>("chartWidth");
+            await module.DisposeAsync();
+            if (width <= 0 || width == ChartWidthPx)
+            {
+                return false;
+            }
+
+            var before = Step;
+            ChartWidthPx = width;
+            return Step != before;
+        }
+        catch (Exception ex) when (ex is JSException or JSDisconnectedException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // No browser (prerendering, tests) or it went away: the default width stands.
+            return false;
         }
     }
 
