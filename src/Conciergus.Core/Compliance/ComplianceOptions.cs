@@ -40,6 +40,12 @@ public sealed class ComplianceOptions
 
     /// <summary>Folder for archives written before retention purges audit entries and decision records (null: purge without archive).</summary>
     public string? ArchiveDirectory { get; set; }
+
+    /// <summary>How often the audit and decision chains are verified in the background (a failure is a violation that alerts).</summary>
+    public TimeSpan VerifyInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How late a retention run may be past its interval before it counts as not enforced (a violation).</summary>
+    public TimeSpan RetentionGrace { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>Validates <see cref="ComplianceOptions"/> at start.</summary>
@@ -73,6 +79,16 @@ public sealed class ComplianceOptionsValidator : IValidateOptions<ComplianceOpti
         if (options.PurgeInterval < TimeSpan.FromMinutes(1))
         {
             errors.Add("Conciergus:Compliance:PurgeInterval must be at least one minute.");
+        }
+
+        if (options.VerifyInterval < TimeSpan.FromMinutes(1))
+        {
+            errors.Add("Conciergus:Compliance:VerifyInterval must be at least one minute.");
+        }
+
+        if (options.RetentionGrace < TimeSpan.Zero)
+        {
+            errors.Add("Conciergus:Compliance:RetentionGrace must not be negative.");
         }
 
         foreach (var kind in options.AutoFulfil.Where(k => !SubjectRequestKinds.All.Contains(k)))

@@ -35,6 +35,35 @@ public sealed class ComplianceEndpointsTests : IDisposable
         Assert.Equal("refused", Assert.Single(audit).Details!["analytics"]);
     }
 
+    [Fact]
+    public async Task Metrics_ComplianceViolations_ExposedAndBuiltInRulesListed()
+    {
+        using var app = _factory.CreateIngestionClient();
+        using var viewer = _factory.CreateApiClient(ConciergusRole.Viewer);
+        await app.PostAsJsonAsync("/api/v1/subjects/alice/consent", new { purposes = new { analytics = true, experimentation = false } });
+        var ingested = await app.PostAsJsonAsync("/api/v1/operations", new object[]
+        {
+            new { model = "gpt-4o", provider = "openai", durationMs = 420, inputTokens = 100, outputTokens = 30, userId = "alice", experimentKey = "prompt-v2", experimentVariant = "b" },
+        });
+        Assert.True(ingested.IsSuccessStatusCode);
+
+        var metrics = await viewer.GetStringAsync("/metrics");
+        var rules = await viewer.GetFromJsonAsync<JsonElement>("/api/v1/alert-rules");
+
+        Assert.Contains("# TYPE conciergus_compliance_overdue_requests gauge", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_overdue_requests 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_chain_failures ", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_retention_overdue_hours 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_consent_missing_total 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_content_captured_total 0", metrics, StringComparison.Ordinal);
+        var metricsOfRules = rules.GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("metric").GetString()).ToList();
+        Assert.Contains("compliance_overdue_requests", metricsOfRules);
+        Assert.Contains("compliance_chain_failures", metricsOfRules);
+        Assert.Contains("compliance_retention_overdue", metricsOfRules);
+        Assert.Contains("compliance_consent_missing", metricsOfRules);
+        Assert.Contains("compliance_content_captured", metricsOfRules);
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("{\"purposes\":{\"marketing\":true}}")]
