@@ -19,6 +19,9 @@ public sealed class AlertDataSources
 
     /// <summary>Running experiments with their sample-ratio-mismatch p-value.</summary>
     public Func<IReadOnlyList<(string Key, double PValue)>> ExperimentSrm { get; init; } = static () => [];
+
+    /// <summary>A compliance violation metric over the window ending at the instant; null when compliance is not registered (no data).</summary>
+    public Func<AlertMetric, TimeSpan, DateTimeOffset, double?> Compliance { get; init; } = static (_, _, _) => null;
 }
 
 /// <summary>One label set's value at one evaluation.</summary>

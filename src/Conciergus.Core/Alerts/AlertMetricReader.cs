@@ -59,6 +59,8 @@ internal sealed class AlertMetricReader
                 return labels is [] or ["experiment"] ? (Source.Experiment, null) : (Source.Experiment, "experiment_srm is always per experiment: group by [\"experiment\"] (or nothing).");
             case AlertMetric.IngestionDrops:
                 return labels is [] ? (Source.Total, null) : (Source.Total, "ingestion_drops is one number for the whole dashboard: leave group-by empty.");
+            case var m when IsCompliance(m):
+                return labels is [] ? (Source.Total, null) : (Source.Total, $"{metric} is one number for the whole dashboard: leave group-by empty.");
         }
 
         var source = labels switch
@@ -93,7 +95,12 @@ internal sealed class AlertMetricReader
 
     /// <summary>The metrics a trend can be computed of (one value per step; not the daily burn, per-user or per-experiment figures).</summary>
     public static bool CanTrend(AlertMetric metric) =>
-        metric is not (AlertMetric.CostBurn or AlertMetric.UserCost or AlertMetric.ExperimentSrm or AlertMetric.IngestionDrops);
+        metric is not (AlertMetric.CostBurn or AlertMetric.UserCost or AlertMetric.ExperimentSrm or AlertMetric.IngestionDrops) && !IsCompliance(metric);
+
+    /// <summary>The compliance violation metrics (read from the compliance feature, not the cache).</summary>
+    public static bool IsCompliance(AlertMetric metric) =>
+        metric is AlertMetric.ComplianceOverdueRequests or AlertMetric.ComplianceChainFailures or AlertMetric.ComplianceRetentionOverdue
+            or AlertMetric.ComplianceConsentMissing or AlertMetric.ComplianceContentCaptured;
 
     /// <summary>The values of the rule at <paramref name="at"/>, one per label set that has data.</summary>
     public IReadOnlyList<AlertSample> Read(AlertRule rule, DateTimeOffset at, long? dropsOverWindow = null)
@@ -121,6 +128,8 @@ internal sealed class AlertMetricReader
                 return [.. _sources.ExperimentSrm().Select(e => new AlertSample(new Dictionary<string, string> { ["experiment"] = e.Key }, e.PValue))];
             case AlertMetric.IngestionDrops:
                 return [new AlertSample(new Dictionary<string, string>(), dropsOverWindow ?? 0)];
+            case var m when IsCompliance(m):
+                return _sources.Compliance(m, rule.Window, at) is { } violation ? [new AlertSample(new Dictionary<string, string>(), violation)] : [];
         }
 
         decimal budget = 0;

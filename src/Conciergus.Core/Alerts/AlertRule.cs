@@ -47,6 +47,21 @@ public enum AlertMetric
 
     /// <summary>An application metric from OTLP (<see cref="AlertRule.AppMetric"/>: <c>otel:&lt;instrument&gt;[:&lt;aggregation&gt;]</c>).</summary>
     AppMetric,
+
+    /// <summary>Compliance: open data-subject requests past their due date (now; the window is ignored).</summary>
+    ComplianceOverdueRequests,
+
+    /// <summary>Compliance: hash chains (audit, decisions) whose last verification failed (now; the window is ignored).</summary>
+    ComplianceChainFailures,
+
+    /// <summary>Compliance: hours the retention run is late beyond its interval and grace (now; the window is ignored).</summary>
+    ComplianceRetentionOverdue,
+
+    /// <summary>Compliance: operations processed for a purpose without the user's consent, in the window.</summary>
+    ComplianceConsentMissing,
+
+    /// <summary>Compliance: prompt or response text received while content capture is off, in the window.</summary>
+    ComplianceContentCaptured,
 }
 
 /// <summary>Comparison of the metric value with the threshold.</summary>

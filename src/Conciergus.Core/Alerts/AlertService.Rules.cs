@@ -329,7 +329,7 @@ public sealed partial class AlertService
     // Metrics without history (per-user ledger by day, live counters, experiment p-values) have one point: now.
     private static IEnumerable<DateTimeOffset> PreviewTimes(AlertRule rule, DateTimeOffset now, TimeSpan range, TimeSpan step)
     {
-        if (rule.Metric is AlertMetric.UserCost or AlertMetric.ExperimentSrm)
+        if (rule.Metric is AlertMetric.UserCost or AlertMetric.ExperimentSrm or AlertMetric.ComplianceOverdueRequests or AlertMetric.ComplianceChainFailures)
         {
             yield return now;
             yield break;

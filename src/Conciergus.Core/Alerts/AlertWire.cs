@@ -10,6 +10,9 @@ public static class AlertWire
         (AlertMetric.TtftP95, "ttft_p95"), (AlertMetric.InputTokens, "input_tokens"), (AlertMetric.OutputTokens, "output_tokens"),
         (AlertMetric.Cost, "cost"), (AlertMetric.CostBurn, "cost_burn"), (AlertMetric.UserCost, "user_cost"),
         (AlertMetric.IngestionDrops, "ingestion_drops"), (AlertMetric.ExperimentSrm, "experiment_srm"),
+        (AlertMetric.ComplianceOverdueRequests, "compliance_overdue_requests"), (AlertMetric.ComplianceChainFailures, "compliance_chain_failures"),
+        (AlertMetric.ComplianceRetentionOverdue, "compliance_retention_overdue"), (AlertMetric.ComplianceConsentMissing, "compliance_consent_missing"),
+        (AlertMetric.ComplianceContentCaptured, "compliance_content_captured"),
     ];
 
     private static readonly (AlertOperator Operator, string Symbol)[] OperatorSymbols =

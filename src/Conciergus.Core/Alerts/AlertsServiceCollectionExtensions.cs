@@ -47,6 +47,7 @@ public static class AlertsServiceCollectionExtensions
             var collector = sp.GetService<AiOperationCollector>();
             var otlp = sp.GetService<OtlpIngestionStats>();
             var experiments = sp.GetService<ExperimentService>();
+            var compliance = sp.GetService<Compliance.ComplianceViolations>();
             return new AlertDataSources
             {
                 Cache = sp.GetRequiredService<TimeSeriesCache>(),
@@ -70,6 +71,7 @@ public static class AlertsServiceCollectionExtensions
                 ExperimentSrm = () => experiments is null
                     ? []
                     : [.. experiments.Running.Select(e => (e.Key, P: experiments.GetResults(e.Key).Srm.PValue)).Where(e => e.P is not null).Select(e => (e.Key, e.P!.Value))],
+                Compliance = compliance is null ? static (_, _, _) => null : ComplianceSource(compliance),
             };
         });
         services.TryAddSingleton<AlertService>();
@@ -77,4 +79,17 @@ public static class AlertsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AlertEvaluator>());
         return services;
     }
+
+    /// <summary>The compliance_* metrics as read from the compliance feature's violations (one metric per violation kind).</summary>
+    internal static Func<AlertMetric, TimeSpan, DateTimeOffset, double?> ComplianceSource(Compliance.ComplianceViolations violations) =>
+        (metric, window, at) => violations.Value(ComplianceKind(metric), window, at);
+
+    private static Compliance.ComplianceViolationKind ComplianceKind(AlertMetric metric) => metric switch
+    {
+        AlertMetric.ComplianceOverdueRequests => Compliance.ComplianceViolationKind.OverdueRequests,
+        AlertMetric.ComplianceChainFailures => Compliance.ComplianceViolationKind.ChainFailures,
+        AlertMetric.ComplianceRetentionOverdue => Compliance.ComplianceViolationKind.RetentionOverdue,
+        AlertMetric.ComplianceConsentMissing => Compliance.ComplianceViolationKind.ConsentMissing,
+        _ => Compliance.ComplianceViolationKind.ContentCaptured,
+    };
 }

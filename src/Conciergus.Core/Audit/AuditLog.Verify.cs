@@ -28,7 +28,16 @@ public sealed partial class AuditLog
     /// entries added while the log was stopped). Names the first broken entry.
     /// </summary>
     public Task<AuditVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Verify(cancellationToken), cancellationToken);
+        Task.Run(() => LastVerification = Verify(cancellationToken), cancellationToken);
+
+    /// <summary>The result of the last verification since start (any caller: API, page, report, the background check); null before the first.</summary>
+    public AuditVerification? LastVerification
+    {
+        get => Volatile.Read(ref _lastVerification);
+        private set => Volatile.Write(ref _lastVerification, value);
+    }
+
+    private AuditVerification? _lastVerification;
 
     private AuditVerification Verify(CancellationToken cancellationToken)
     {

@@ -28,9 +28,16 @@ public sealed class PrivacyOptions
 /// redacted text (through the redactor registered for <see cref="ConciergusClassifications.Content"/>) when on.
 /// Features that store or show content call <see cref="PrepareForStorage"/> before storage and <see cref="Redact"/> before display.
 /// </summary>
-public sealed class ContentCapturePolicy(IOptions<PrivacyOptions> options, IRedactorProvider redactors)
+/// <remarks>
+/// Content that arrives while capture is off is withheld and counted in <see cref="Withheld"/>: an application is
+/// sending prompt or response text against the policy (a compliance violation the dashboard alerts on, issue 19 item 6).
+/// </remarks>
+public sealed class ContentCapturePolicy(IOptions<PrivacyOptions> options, IRedactorProvider redactors, TimeProvider? timeProvider = null)
 {
     private readonly Redactor _redactor = redactors.GetRedactor(new DataClassificationSet(ConciergusClassifications.Content));
+
+    /// <summary>Content values (span attributes, log bodies) that arrived while capture was off and were withheld.</summary>
+    public WindowedCounter Withheld { get; } = new(timeProvider ?? TimeProvider.System);
 
     /// <summary>Whether prompt and response text may be stored.</summary>
     public bool CaptureContent => options.Value.CaptureContent;

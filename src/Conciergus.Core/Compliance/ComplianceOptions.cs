@@ -40,6 +40,34 @@ public sealed class ComplianceOptions
 
     /// <summary>Folder for archives written before retention purges audit entries and decision records (null: purge without archive).</summary>
     public string? ArchiveDirectory { get; set; }
+
+    /// <summary>How often the audit and decision chains are verified in the background (a failure is a violation that alerts).</summary>
+    public TimeSpan VerifyInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How late a retention run may be past its interval before it counts as not enforced (a violation).</summary>
+    public TimeSpan RetentionGrace { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Delayed anonymisation per data class, applied by every retention run: e.g. <c>Anonymise:operations:After = 90.00:00:00</c>
+    /// and <c>Mode = pseudonym</c> (a keyed pseudonym) or <c>remove</c>. Only "operations" holds identifiers to anonymise.
+    /// </summary>
+    public IDictionary<string, AnonymisationRule> Anonymise { get; } = new Dictionary<string, AnonymisationRule>(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>When and how a data class's identifiers are anonymised.</summary>
+public sealed class AnonymisationRule
+{
+    /// <summary>Keyed pseudonym: HMAC of the id with the audit key ("anon:" + 16 hex): still linkable by whoever holds the key.</summary>
+    public const string Pseudonym = "pseudonym";
+
+    /// <summary>The identifier is removed (NULL): no longer linkable at all.</summary>
+    public const string Remove = "remove";
+
+    /// <summary>Age (from the operation's start) after which identifiers are anonymised.</summary>
+    public TimeSpan After { get; set; }
+
+    /// <summary><see cref="Pseudonym"/> (default) or <see cref="Remove"/>.</summary>
+    public string Mode { get; set; } = Pseudonym;
 }
 
 /// <summary>Validates <see cref="ComplianceOptions"/> at start.</summary>
@@ -73,6 +101,34 @@ public sealed class ComplianceOptionsValidator : IValidateOptions<ComplianceOpti
         if (options.PurgeInterval < TimeSpan.FromMinutes(1))
         {
             errors.Add("Conciergus:Compliance:PurgeInterval must be at least one minute.");
+        }
+
+        if (options.VerifyInterval < TimeSpan.FromMinutes(1))
+        {
+            errors.Add("Conciergus:Compliance:VerifyInterval must be at least one minute.");
+        }
+
+        if (options.RetentionGrace < TimeSpan.Zero)
+        {
+            errors.Add("Conciergus:Compliance:RetentionGrace must not be negative.");
+        }
+
+        foreach (var (dataClass, rule) in options.Anonymise)
+        {
+            if (!string.Equals(dataClass, DataClasses.Operations, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"Conciergus:Compliance:Anonymise:{dataClass}: only '{DataClasses.Operations}' holds identifiers to anonymise (decisions, audit and requests keep pseudonyms only).");
+            }
+
+            if (rule.After < TimeSpan.FromHours(1))
+            {
+                errors.Add($"Conciergus:Compliance:Anonymise:{dataClass}:After must be at least one hour (got {rule.After}).");
+            }
+
+            if (rule.Mode is not (AnonymisationRule.Pseudonym or AnonymisationRule.Remove))
+            {
+                errors.Add($"Conciergus:Compliance:Anonymise:{dataClass}:Mode must be '{AnonymisationRule.Pseudonym}' or '{AnonymisationRule.Remove}' (got '{rule.Mode}').");
+            }
         }
 
         foreach (var kind in options.AutoFulfil.Where(k => !SubjectRequestKinds.All.Contains(k)))

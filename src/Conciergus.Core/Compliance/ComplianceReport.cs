@@ -23,6 +23,13 @@ public enum ControlStatus
 /// <param name="Frameworks">Frameworks the control supports, with the provision.</param>
 public sealed record ComplianceControl(string Name, ControlStatus Status, string Evidence, IReadOnlyList<string> Frameworks);
 
+/// <summary>One obligation of a framework, with the state of the control that meets it.</summary>
+/// <param name="Framework">GDPR, CCPA, HIPAA, SOX or EU AI Act.</param>
+/// <param name="Provision">The provision, as cited by the control.</param>
+/// <param name="Control">The control that meets it.</param>
+/// <param name="Status">The control's status.</param>
+public sealed record FrameworkObligation(string Framework, string Provision, string Control, ControlStatus Status);
+
 /// <summary>A compliance report: the state of every control at <see cref="GeneratedAt"/>.</summary>
 public sealed record ComplianceReport
 {
@@ -67,13 +74,22 @@ public sealed record ComplianceReport
 
     /// <summary>The controls, in display order.</summary>
     public required IReadOnlyList<ComplianceControl> Controls { get; init; }
+
+    /// <summary>Each framework's obligations (from the provisions the controls cite), framework by framework.</summary>
+    public IReadOnlyList<FrameworkObligation> Obligations { get; init; } = [];
+
+    /// <summary>The violations being watched (and alerted on) now; null when not registered.</summary>
+    public ComplianceViolationSnapshot? Violations { get; init; }
 }
 
 /// <summary>Builds the report from live state: verifies both chains now, reads the policy, consent and requests.</summary>
 public sealed class ComplianceReportBuilder(
     AuditLog audit, DecisionLog decisions, RetentionPolicyStore policies, ComplianceRetention retention, ConsentStore consent,
-    SubjectRequestWorkflow requests, IOptions<ComplianceOptions> options, TimeProvider timeProvider)
+    SubjectRequestWorkflow requests, IOptions<ComplianceOptions> options, TimeProvider timeProvider, ComplianceViolations? violations = null)
 {
+    /// <summary>The frameworks whose obligations the report lists, by the prefix their provisions are cited with.</summary>
+    public static IReadOnlyList<string> Frameworks { get; } = ["GDPR", "CCPA", "HIPAA", "SOX", "EU AI Act"];
+
     /// <summary>Verifies the chains and assembles the report.</summary>
     public async Task<ComplianceReport> BuildAsync(CancellationToken cancellationToken = default)
     {
@@ -121,11 +137,39 @@ public sealed class ComplianceReportBuilder(
                 open.Count == 0
                     ? $"No open requests; {all.Count - open.Count} completed with evidence."
                     : $"{open.Count} open ({open.Count(r => r.IsOverdue(now))} overdue), next due {Time(open[0].DueAt)}; {all.Count - open.Count} completed with evidence.",
-                ["GDPR Art. 12(3), 15, 17, 20", "CCPA § 1798.105, 1798.130"]),
+                ["GDPR Art. 12(3), 15, 16, 17, 18, 20, 21", "CCPA § 1798.105, 1798.106, 1798.120, 1798.130"]),
+            Anonymisation(last),
         };
+        var snapshot = violations?.Snapshot();
+        if (snapshot is not null)
+        {
+            var found = new List<string>();
+            AddIf(found, snapshot.OverdueRequests, "overdue data-subject requests");
+            AddIf(found, snapshot.ChainFailures, "chains failing verification");
+            if (snapshot.RetentionOverdueHours > 0)
+            {
+                found.Add($"retention {snapshot.RetentionOverdueHours:0.#} h late");
+            }
+
+            AddIf(found, violations!.ConsentMissing.CountSince(TimeSpan.FromDays(1)), "operations processed without consent in the last 24 h");
+            AddIf(found, violations.ContentCaptured?.CountSince(TimeSpan.FromDays(1)) ?? 0, "content texts received while capture is off in the last 24 h");
+            controls.Add(new ComplianceControl("Violations detected and alerted",
+                found.Count == 0 ? ControlStatus.InPlace : ControlStatus.Attention,
+                (found.Count == 0 ? "No violation now. " : "Now: " + string.Join("; ", found) + ". ")
+                    + "Watched as /metrics families conciergus_compliance_* and five built-in alert rules (category=compliance) notifying the configured receivers; chains verified every "
+                    + $"{options.Value.VerifyInterval.TotalHours:0.#} h.",
+                ["GDPR Art. 5(2) accountability, 33 (breach awareness)", "HIPAA 164.308(a)(1)(ii)(D) information system activity review", "SOX § 404 (monitoring)"]));
+        }
+
+        var obligations = Frameworks.SelectMany(f => controls.SelectMany(c => c.Frameworks
+                .Where(p => p.StartsWith(f, StringComparison.Ordinal))
+                .Select(p => new FrameworkObligation(f, p[f.Length..].Trim(), c.Name, c.Status))))
+            .ToList();
 
         return new ComplianceReport
         {
+            Obligations = obligations,
+            Violations = snapshot,
             GeneratedAt = now,
             Retention = policy,
             Preset = preset,
@@ -141,6 +185,28 @@ public sealed class ComplianceReportBuilder(
             CompletedRequests = all.Count - open.Count,
             Controls = controls,
         };
+    }
+
+    private ComplianceControl Anonymisation(CompliancePurgeResult? last)
+    {
+        var rules = options.Value.Anonymise;
+        var ran = last?.Anonymised ?? [];
+        var evidence = rules.Count == 0
+            ? "Not configured: identifiers are kept until retention deletes the records (Conciergus:Compliance:Anonymise)."
+            : string.Join(" ", rules.Select(r => $"{r.Key}: user and session ids after {r.Value.After.TotalDays:0.#} days, {(r.Value.Mode == AnonymisationRule.Remove ? "removed" : "replaced by a keyed pseudonym")}."))
+                + (ran.Count == 0
+                    ? " Not run since start yet."
+                    : " Last run " + string.Join("; ", ran.Select(a => $"{Time(last!.RanAt)}: {a.Records} {a.DataClass} records that started before {Time(a.Before)} anonymised ({a.Mode})")) + ".");
+        return new ComplianceControl("Delayed anonymisation", ControlStatus.InPlace, evidence,
+            ["GDPR Art. 5(1)(c) data minimisation, 5(1)(e) storage limitation, 25 (by design and by default), 89(1) pseudonymisation"]);
+    }
+
+    private static void AddIf(List<string> found, long count, string what)
+    {
+        if (count > 0)
+        {
+            found.Add($"{count} {what}");
+        }
     }
 
     internal static string Time(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);

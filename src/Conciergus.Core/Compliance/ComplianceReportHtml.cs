@@ -30,8 +30,15 @@ public static class ComplianceReportHtml
         foreach (var control in report.Controls)
         {
             sb.Append("<tr><td>").Append(h.Encode(control.Name)).Append("</td><td class=\"").Append(control.Status).Append("\">")
-                .Append(control.Status switch { ControlStatus.InPlace => "In place", ControlStatus.Attention => "Attention", _ => "Not in place" })
+                .Append(StatusText(control.Status))
                 .Append("</td><td>").Append(h.Encode(control.Evidence)).Append("</td><td>").Append(h.Encode(string.Join("; ", control.Frameworks))).Append("</td></tr>\n");
+        }
+
+        sb.Append("</tbody></table>\n<h2>Obligations by framework</h2>\n<table id=\"obligations\"><thead><tr><th>Framework</th><th>Obligation</th><th>Met by</th><th>State</th></tr></thead><tbody>\n");
+        foreach (var o in report.Obligations)
+        {
+            sb.Append("<tr><td>").Append(h.Encode(o.Framework)).Append("</td><td>").Append(h.Encode(o.Provision)).Append("</td><td>").Append(h.Encode(o.Control))
+                .Append("</td><td class=\"").Append(o.Status).Append("\">").Append(StatusText(o.Status)).Append("</td></tr>\n");
         }
 
         sb.Append("</tbody></table>\n<h2>Chain verification</h2>\n<table id=\"verification\"><thead><tr><th>Chain</th><th>Result</th><th>Entries</th><th>Verified at</th></tr></thead><tbody>\n");
@@ -78,6 +85,8 @@ public static class ComplianceReportHtml
 
         return sb.Append("</body></html>\n").ToString();
     }
+
+    private static string StatusText(ControlStatus status) => status switch { ControlStatus.InPlace => "In place", ControlStatus.Attention => "Attention", _ => "Not in place" };
 
     private static void Row(StringBuilder sb, HtmlEncoder h, string chain, string result, long entries, DateTimeOffset at) =>
         sb.Append("<tr><td>").Append(h.Encode(chain)).Append("</td><td>").Append(h.Encode(result)).Append("</td><td>")

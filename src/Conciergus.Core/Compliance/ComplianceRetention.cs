@@ -13,7 +13,18 @@ namespace Conciergus.Core.Compliance;
 /// <param name="DecisionsDeleted">Decision records deleted from the start of their chain.</param>
 /// <param name="RequestsDeleted">Completed data-subject requests deleted.</param>
 /// <param name="AuditSequence">The audit entry recording the run.</param>
-public sealed record CompliancePurgeResult(DateTimeOffset RanAt, RetentionPolicy Policy, long AuditDeleted, long AuditRedacted, long DecisionsDeleted, long RequestsDeleted, long AuditSequence);
+public sealed record CompliancePurgeResult(DateTimeOffset RanAt, RetentionPolicy Policy, long AuditDeleted, long AuditRedacted, long DecisionsDeleted, long RequestsDeleted, long AuditSequence)
+{
+    /// <summary>What the run anonymised, per configured data class.</summary>
+    public IReadOnlyList<AnonymisationRun> Anonymised { get; init; } = [];
+}
+
+/// <summary>One data class's delayed anonymisation in a retention run.</summary>
+/// <param name="DataClass">The data class ("operations").</param>
+/// <param name="Mode">pseudonym or remove.</param>
+/// <param name="Before">Records that started before this had their identifiers anonymised.</param>
+/// <param name="Records">Records changed by this run.</param>
+public sealed record AnonymisationRun(string DataClass, string Mode, DateTimeOffset Before, long Records);
 
 /// <summary>
 /// Enforces the retention policy: the audit trail's own purge (which follows the policy through
@@ -23,8 +34,11 @@ public sealed record CompliancePurgeResult(DateTimeOffset RanAt, RetentionPolicy
 /// </summary>
 public sealed partial class ComplianceRetention(
     AuditLog audit, DecisionLog decisions, SubjectRequestWorkflow requests, RetentionPolicyStore policies, TimeProvider timeProvider,
-    ILogger<ComplianceRetention> logger, OperationRetention? operations = null, RetentionArchive? archive = null) : IDisposable
+    ILogger<ComplianceRetention> logger, OperationRetention? operations = null, RetentionArchive? archive = null,
+    IOperationStore? operationStore = null, AuditKey? key = null, Microsoft.Extensions.Options.IOptions<ComplianceOptions>? options = null) : IDisposable
 {
+    private const string AnonymisePurpose = "conciergus-anonymise-v1";
+
     /// <summary>Audit action of a run.</summary>
     public const string PurgeAction = "compliance.retention_purge";
 
@@ -68,6 +82,23 @@ public sealed partial class ComplianceRetention(
                 details["operations.cutoff"] = AuditCanonical.FormatTimestamp(run.Cutoff);
             }
 
+            // Delayed anonymisation (after retention: what is deleted needs no anonymising).
+            var anonymised = new List<AnonymisationRun>();
+            if (operationStore is not null && options?.Value.Anonymise is { Count: > 0 } rules
+                && rules.TryGetValue(DataClasses.Operations, out var rule) && operationStore.Status.State == OperationStoreState.Healthy)
+            {
+                var before = now - rule.After;
+                Func<string, string>? pseudonym = rule.Mode == AnonymisationRule.Remove || key is null
+                    ? null
+                    : id => IOperationStore.AnonymisedPrefix + key.Sign(AnonymisePurpose, id)[..16];
+                var changed = await operationStore.AnonymiseBeforeAsync(before, pseudonym, cancellationToken).ConfigureAwait(false);
+                var mode = pseudonym is null ? AnonymisationRule.Remove : AnonymisationRule.Pseudonym;
+                anonymised.Add(new AnonymisationRun(DataClasses.Operations, mode, before, changed));
+                details["operations.anonymised"] = Num(changed);
+                details["operations.anonymisedBefore"] = AuditCanonical.FormatTimestamp(before);
+                details["operations.anonymiseMode"] = mode;
+            }
+
             if (decisionResult is not null)
             {
                 details["decisions.firstSequence"] = Num(decisionResult.FirstSequence);
@@ -81,7 +112,10 @@ public sealed partial class ComplianceRetention(
 
             var entry = await audit.AppendAsync(new AuditEvent { Actor = actor, Role = role, Action = PurgeAction, Details = details, SourceIp = sourceIp }, CancellationToken.None)
                 .ConfigureAwait(false);
-            var result = new CompliancePurgeResult(now, policy, auditResult.Deleted, auditResult.Redacted, decisionResult?.Deleted ?? 0, requestsDeleted, entry.Sequence);
+            var result = new CompliancePurgeResult(now, policy, auditResult.Deleted, auditResult.Redacted, decisionResult?.Deleted ?? 0, requestsDeleted, entry.Sequence)
+            {
+                Anonymised = anonymised,
+            };
             Volatile.Write(ref _last, result);
             LogPurged(result.AuditDeleted, result.AuditRedacted, result.DecisionsDeleted, result.RequestsDeleted);
             return result;

@@ -39,6 +39,7 @@ public static class ComplianceServiceCollectionExtensions
         services.TryAddSingleton<SubjectRequestWorkflow>();
         services.TryAddSingleton<ComplianceRetention>();
         services.TryAddSingleton<ComplianceReportBuilder>();
+        services.TryAddSingleton<ComplianceViolations>();
         services.TryAddSingleton<ComplianceHostedService>();
 
         // Backups: LiteDB, the checkpoint files and, when the operation store is on, its snapshot.

@@ -29,6 +29,11 @@ public interface IConsentLookup
 {
     /// <summary>True when <paramref name="userId"/> may be processed for <paramref name="purpose"/>.</summary>
     bool Allows(string userId, ConsentPurposes purpose);
+
+    /// <summary>An application already processed the user for <paramref name="purpose"/> without consent (counted as a violation).</summary>
+    void NoteProcessedWithoutConsent(ConsentPurposes purpose)
+    {
+    }
 }
 
 /// <summary>One user's consent state.</summary>
@@ -64,10 +69,12 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
     private int _restrictedCount;
 
     /// <summary>Loads every stored consent state into memory.</summary>
-    public ConsentStore(ConciergusDatabase database, IAuditLog audit, SubjectPseudonymizer pseudonymizer, IOptions<ComplianceOptions> options)
+    public ConsentStore(ConciergusDatabase database, IAuditLog audit, SubjectPseudonymizer pseudonymizer, IOptions<ComplianceOptions> options,
+        TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(options);
+        ProcessedWithoutConsent = new WindowedCounter(timeProvider ?? TimeProvider.System);
         _database = database;
         _audit = audit;
         _pseudonymizer = pseudonymizer;
@@ -85,6 +92,16 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 
         _restrictedCount = _restricted.Count;
     }
+
+    /// <summary>
+    /// Operations that show an application processed a user for a purpose without consent: tagged with an experiment
+    /// for a user who refused experimentation, is restricted, or (opt-in) never consented. The tags are removed before
+    /// anything counts them, but the experiment already ran in the application: a violation to alert on.
+    /// </summary>
+    public WindowedCounter ProcessedWithoutConsent { get; }
+
+    /// <inheritdoc />
+    public void NoteProcessedWithoutConsent(ConsentPurposes purpose) => ProcessedWithoutConsent.Add();
 
     /// <summary>Users under a restriction of processing.</summary>
     public int RestrictedCount => Volatile.Read(ref _restrictedCount);
@@ -258,6 +275,13 @@ public sealed class ConsentOperationPreprocessor(IConsentLookup consent) : Telem
 
         var analytics = consent.Allows(userId, ConsentPurposes.Analytics);
         var experiments = operation.ExperimentKey is null && operation.ExperimentVariant is null || consent.Allows(userId, ConsentPurposes.Experimentation);
+        if (!experiments)
+        {
+            // The middleware never assigns such a user, so the tags came from an assignment made elsewhere (a GrowthBook
+            // front end): the experiment ran without consent. A missing analytics consent is not counted: removing the
+            // user id here is the designed enforcement, apps are not expected to filter it themselves.
+            consent.NoteProcessedWithoutConsent(ConsentPurposes.Experimentation);
+        }
         if (analytics && experiments)
         {
             return operation;

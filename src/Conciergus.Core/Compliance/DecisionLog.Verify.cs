@@ -39,7 +39,16 @@ public sealed partial class DecisionLog
     /// every signed checkpoint (truncation, rollback, rewrite, appends while stopped). Names the first broken record.
     /// </summary>
     public Task<DecisionVerification> VerifyAsync(CancellationToken cancellationToken = default) =>
-        Task.Run(() => Verify(cancellationToken), cancellationToken);
+        Task.Run(() => LastVerification = Verify(cancellationToken), cancellationToken);
+
+    /// <summary>The result of the last verification since start (any caller); null before the first.</summary>
+    public DecisionVerification? LastVerification
+    {
+        get => Volatile.Read(ref _lastVerification);
+        private set => Volatile.Write(ref _lastVerification, value);
+    }
+
+    private DecisionVerification? _lastVerification;
 
     private DecisionVerification Verify(CancellationToken cancellationToken)
     {

@@ -274,6 +274,11 @@ public sealed partial class LogStore : ILogSink, IAiOperationSink
         }
 
         _withheld++;
+        if (entry.Body is { Length: > 0 })
+        {
+            _content.Withheld.Add(); // content arrived although capture is off (a compliance violation metric)
+        }
+
         return entry with { Body = null, BodyWithheld = true, Attributes = WithholdAttributes(entry.Attributes) };
     }
 

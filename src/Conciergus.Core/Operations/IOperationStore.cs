@@ -61,6 +61,17 @@ public interface IOperationStore
 
     /// <summary>Replaces stored cost figures of the operations in [from, to) with the given re-priced ones (matched by operation id).</summary>
     Task<long> UpdateCostsAsync(IReadOnlyList<AiOperation> repriced, CancellationToken cancellationToken = default);
+
+    /// <summary>What a keyed pseudonym written by <see cref="AnonymiseBeforeAsync"/> starts with (such values are not anonymised again).</summary>
+    const string AnonymisedPrefix = "anon:";
+
+    /// <summary>
+    /// Delayed anonymisation: user and session ids of operations that started before <paramref name="before"/> become
+    /// <paramref name="pseudonym"/>(id) (starting with <see cref="AnonymisedPrefix"/>), or are removed when it is null;
+    /// everything else stays, so totals do not change. Returns the operations changed (0 for stores without it).
+    /// </summary>
+    Task<long> AnonymiseBeforeAsync(DateTimeOffset before, Func<string, string>? pseudonym, CancellationToken cancellationToken = default) =>
+        Task.FromResult(0L);
 }
 
 /// <summary>An aggregate query over stored operations.</summary>

@@ -120,6 +120,10 @@ public sealed class SpanContentStorage
 
             copy ??= new Dictionary<string, string>(span.Attributes, StringComparer.Ordinal);
             copy[key] = capture ? _policy!.Redact(value) : NotCaptured(value?.Length ?? 0);
+            if (!capture && value is { Length: > 0 })
+            {
+                _policy?.Withheld.Add(); // content arrived although capture is off (a compliance violation metric)
+            }
         }
 
         return copy is null ? span : span with { Attributes = copy };

@@ -340,6 +340,8 @@ public static class ComplianceEndpoints
                 report.GeneratedAt,
                 framework = report.Preset.Framework,
                 report.Controls,
+                report.Obligations,
+                report.Violations,
                 report.Audit,
                 report.AuditVerifiedAt,
                 report.Decisions,

@@ -201,6 +201,11 @@ public sealed class PrometheusExposition
                 .Sample("conciergus_live_failures_total", status.TickFailures + status.SubscriberFailures);
         }
 
+        if (_services.GetService<Core.Compliance.ComplianceViolations>() is { } violations)
+        {
+            ComplianceMetrics.Write(w, violations);
+        }
+
         if (_services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } alerts)
         {
             AlertMetrics.Write(w, alerts);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Conciergus.Core.Alerts;
 using Conciergus.Core.Audit;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
@@ -51,7 +52,7 @@ public sealed class AlertApiTests : IDisposable
 
         var list = await (await admin.GetAsync("/api/v1/alert-rules")).JsonAsync();
         var names = list.GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("name").GetString()).ToList();
-        Assert.Equal(6, names.Count); // five built-in rules first, then ours
+        Assert.Equal(BuiltInRules.All.Count + 1, names.Count); // the built-in rules first, then ours
         Assert.Equal("High error rate", names[^1]);
         var audit = _factory.Services.GetRequiredService<AuditLog>().Query(new AuditQuery { Action = "alert_rule.create" });
         Assert.Equal(rule.GetProperty("id").GetString(), Assert.Single(audit.Entries).Target);

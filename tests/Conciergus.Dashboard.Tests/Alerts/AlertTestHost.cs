@@ -40,10 +40,13 @@ internal sealed class AlertTestHost : IDisposable
     private readonly string _directory;
     private readonly Action<AlertsOptions>? _configure;
     private readonly IReadOnlyList<IAlertChannel> _extraChannels;
+    private readonly Func<AlertMetric, TimeSpan, DateTimeOffset, double?>? _compliance;
     private ConciergusDatabase _database;
 
-    public AlertTestHost(Action<AlertsOptions>? configure = null, string? directory = null, FakeTimeProvider? time = null, IReadOnlyList<IAlertChannel>? extraChannels = null)
+    public AlertTestHost(Action<AlertsOptions>? configure = null, string? directory = null, FakeTimeProvider? time = null, IReadOnlyList<IAlertChannel>? extraChannels = null,
+        Func<AlertMetric, TimeSpan, DateTimeOffset, double?>? compliance = null)
     {
+        _compliance = compliance;
         _configure = configure;
         _extraChannels = extraChannels ?? [];
         _directory = directory ?? Path.Combine(Path.GetTempPath(), "conciergus-tests", "alerts-" + Guid.NewGuid().ToString("N"));
@@ -189,6 +192,7 @@ internal sealed class AlertTestHost : IDisposable
             Ledger = Ledger,
             IngestionDropCount = () => Drops,
             ExperimentSrm = () => SourceError is { } error ? throw new InvalidOperationException(error) : [.. Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => (v.Key, v.Value))],
+            Compliance = _compliance ?? (static (_, _, _) => null),
         };
         return new AlertService(_database, sources, Time, Options.Create(options), [Channel, .. _extraChannels], [Audit], readiness: Readiness);
     }

@@ -35,6 +35,35 @@ public sealed class ComplianceEndpointsTests : IDisposable
         Assert.Equal("refused", Assert.Single(audit).Details!["analytics"]);
     }
 
+    [Fact]
+    public async Task Metrics_ComplianceViolations_ExposedAndBuiltInRulesListed()
+    {
+        using var app = _factory.CreateIngestionClient();
+        using var viewer = _factory.CreateApiClient(ConciergusRole.Viewer);
+        await app.PostAsJsonAsync("/api/v1/subjects/alice/consent", new { purposes = new { analytics = true, experimentation = false } });
+        var ingested = await app.PostAsJsonAsync("/api/v1/operations", new object[]
+        {
+            new { model = "gpt-4o", provider = "openai", durationMs = 420, inputTokens = 100, outputTokens = 30, userId = "alice", experimentKey = "prompt-v2", experimentVariant = "b" },
+        });
+        Assert.True(ingested.IsSuccessStatusCode);
+
+        var metrics = await viewer.GetStringAsync("/metrics");
+        var rules = await viewer.GetFromJsonAsync<JsonElement>("/api/v1/alert-rules");
+
+        Assert.Contains("# TYPE conciergus_compliance_overdue_requests gauge", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_overdue_requests 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_chain_failures ", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_retention_overdue_hours 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_consent_missing_total 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("conciergus_compliance_content_captured_total 0", metrics, StringComparison.Ordinal);
+        var metricsOfRules = rules.GetProperty("rules").EnumerateArray().Select(r => r.GetProperty("metric").GetString()).ToList();
+        Assert.Contains("compliance_overdue_requests", metricsOfRules);
+        Assert.Contains("compliance_chain_failures", metricsOfRules);
+        Assert.Contains("compliance_retention_overdue", metricsOfRules);
+        Assert.Contains("compliance_consent_missing", metricsOfRules);
+        Assert.Contains("compliance_content_captured", metricsOfRules);
+    }
+
     [Theory]
     [InlineData("{}")]
     [InlineData("{\"purposes\":{\"marketing\":true}}")]
@@ -158,6 +187,31 @@ public sealed class ComplianceEndpointsTests : IDisposable
         Assert.StartsWith("conciergus-compliance-20261127T120000Z", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'), StringComparison.Ordinal);
         Assert.Contains("AI decision records (on)", html, StringComparison.Ordinal);
         Assert.Contains("<b id=\"framework\">GDPR</b>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Report_Json_ListsEachFrameworksObligationsWithTheirStateAndTheViolations()
+    {
+        using var admin = _factory.CreateApiClient(ConciergusRole.Admin);
+
+        var report = await admin.GetFromJsonAsync<JsonElement>("/api/v1/compliance/report?format=json");
+        var html = await (await admin.GetAsync("/api/v1/compliance/report?format=html")).Content.ReadAsStringAsync();
+
+        var obligations = report.GetProperty("obligations").EnumerateArray().ToList();
+        foreach (var framework in ComplianceReportBuilder.Frameworks)
+        {
+            Assert.Contains(obligations, o => o.GetProperty("framework").GetString() == framework);
+        }
+
+        // GDPR Art. 17 is met by the request workflow; its state is that control's state (nothing overdue: in place).
+        var erasure = obligations.Single(o => o.GetProperty("framework").GetString() == "GDPR" && o.GetProperty("provision").GetString()!.Contains("17", StringComparison.Ordinal)
+            && o.GetProperty("control").GetString() == "Data-subject requests");
+        Assert.Equal(report.GetProperty("controls").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "Data-subject requests").GetProperty("status").ToString(),
+            erasure.GetProperty("status").ToString());
+        Assert.Equal(0, report.GetProperty("violations").GetProperty("overdueRequests").GetInt32());
+        Assert.Contains("<table id=\"obligations\">", html, StringComparison.Ordinal);
+        Assert.Contains("<td>EU AI Act</td><td>Art. 12</td><td>Tamper-evident audit trail</td>", html, StringComparison.Ordinal);
+        Assert.Contains("Violations detected and alerted", html, StringComparison.Ordinal);
     }
 }
 

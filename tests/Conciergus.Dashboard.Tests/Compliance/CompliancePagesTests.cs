@@ -60,7 +60,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
 
         var cut = Render<CompliancePage>();
 
-        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=compliance-control]").Count), Wait);
+        cut.WaitForAssertion(() => Assert.Equal(6, cut.FindAll("[data-testid=compliance-control]").Count), Wait);
         Assert.Equal(3, cut.FindAll("[data-testid=decision-row]").Count);
         var evidence = cut.FindAll("[data-testid=control-evidence]").Select(e => e.TextContent).ToList();
         Assert.Contains(evidence, e => e.Contains("On. 3 records verified at 2026-11-27 12:00:00 UTC", StringComparison.Ordinal));
@@ -89,7 +89,7 @@ public sealed class CompliancePagesTests : DashboardTestContext
     public void Compliance_RunRetention_ShowsWhatRanAndAuditsIt()
     {
         var cut = Render<CompliancePage>();
-        cut.WaitForAssertion(() => Assert.Equal(5, cut.FindAll("[data-testid=compliance-control]").Count), Wait);
+        cut.WaitForAssertion(() => Assert.Equal(6, cut.FindAll("[data-testid=compliance-control]").Count), Wait);
 
         cut.Find("[data-testid=compliance-purge]").Click();
 

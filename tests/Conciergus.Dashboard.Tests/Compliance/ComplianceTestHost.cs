@@ -6,6 +6,9 @@ using Conciergus.Core.Storage;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using LiteDB;
+using Microsoft.Extensions.Compliance.Classification;
+using Microsoft.Extensions.Compliance.Redaction;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using MsOptions = Microsoft.Extensions.Options.Options;
@@ -78,6 +81,11 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
 
     public ComplianceReportBuilder Reports { get; private set; } = null!;
 
+    /// <summary>Content capture off (the default), on this host's clock: what the violations read for "content captured".</summary>
+    public ContentCapturePolicy Content { get; private set; } = null!;
+
+    public ComplianceViolations Violations { get; private set; } = null!;
+
     public TimeSeriesCache Cache { get; private set; } = null!;
 
     public UserCostLedger Ledger { get; private set; } = null!;
@@ -124,7 +132,7 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         Subjects = new DecisionSubjects(_database, Key);
         Decisions = new DecisionLog(_database, Key, DataDirectory, Subjects, options, Time);
         Pseudonymizer = new SubjectPseudonymizer(Key);
-        Consent = new ConsentStore(_database, Audit, Pseudonymizer, options);
+        Consent = new ConsentStore(_database, Audit, Pseudonymizer, options, Time);
         var recorder = new AuditRecorder(Audit);
         var timeSeriesOptions = new TimeSeriesOptions();
         Ledger = new UserCostLedger(timeSeriesOptions, Time);
@@ -132,6 +140,11 @@ internal sealed class ComplianceTestHost : IAsyncDisposable
         Requests = new SubjectRequestWorkflow(_database, recorder, Pseudonymizer, Time, Subjects2, Consent, Subjects, Policies, options);
         Retention = new ComplianceRetention(Audit, Decisions, Requests, Policies, Time, NullLogger<ComplianceRetention>.Instance, archive: Archive);
         Reports = new ComplianceReportBuilder(Audit, Decisions, Policies, Retention, Consent, Requests, options, Time);
+        var redaction = new ServiceCollection();
+        redaction.AddRedaction(b => b.SetRedactor<ContentRedactor>(new DataClassificationSet(ConciergusClassifications.Content)));
+        var redactors = redaction.BuildServiceProvider().GetRequiredService<IRedactorProvider>();
+        Content = new ContentCapturePolicy(MsOptions.Create(new PrivacyOptions()), redactors, Time);
+        Violations = new ComplianceViolations(Audit, Decisions, Requests, Retention, Consent, options, Time, Content);
         Cache = new TimeSeriesCache(timeSeriesOptions, Time);
         Collector = new AiOperationCollector(Cache, Ledger, new RecentErrors(), new ProvidedCost(), new UnknownCategorizer(), [Decisions], Time,
             [new ConsentOperationPreprocessor(Consent)]);

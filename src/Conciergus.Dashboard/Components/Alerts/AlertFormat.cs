@@ -27,6 +27,11 @@ public static class AlertFormat
         AlertMetric.UserCost => "cost per user in the window (USD)",
         AlertMetric.IngestionDrops => "operations dropped in the window",
         AlertMetric.ExperimentSrm => "sample ratio mismatch p-value per experiment",
+        AlertMetric.ComplianceOverdueRequests => "compliance: data-subject requests open past due",
+        AlertMetric.ComplianceChainFailures => "compliance: hash chains failing verification",
+        AlertMetric.ComplianceRetentionOverdue => "compliance: hours retention is late",
+        AlertMetric.ComplianceConsentMissing => "compliance: operations processed without consent in the window",
+        AlertMetric.ComplianceContentCaptured => "compliance: content received while capture is off, in the window",
         _ => metric.ToString(),
     };
 
@@ -46,6 +51,7 @@ public static class AlertFormat
             AlertMetric.Cost or AlertMetric.UserCost => Formatting.Usd((decimal)Math.Clamp(v, -1e12, 1e12)),
             AlertMetric.ExperimentSrm => AlertValueText.PValue(v),
             AlertMetric.AppMetric => v.ToString("0.####", Invariant),
+            AlertMetric.ComplianceRetentionOverdue => v.ToString("0.#", Invariant) + " h",
             _ => Formatting.Count((long)Math.Round(v)),
         };
     }
