@@ -98,7 +98,8 @@ static async Task AppendAsync(string file, long count, double days, bool pregene
 }
 
 // Copies the rows already in the file until it holds `count`: new operation ids, times shifted by whole seconds (same
-// 30 days), so a 10M file is made in seconds from 1M rows written by the store's own appender.
+// 30 days), so a 10M file is made in seconds from 1M rows written by the store's own appender. Rows added behind the
+// store's back make its hourly rollup stale: it is emptied here and rebuilt by the store below.
 static void Grow(string file, long count)
 {
     var clock = Stopwatch.StartNew();
@@ -115,6 +116,7 @@ static void Grow(string file, long count)
                     o.start_time - to_seconds(t.k * 7) AS start_time,
                     o.end_time - to_seconds(t.k * 7) AS end_time)
                 FROM range(1, {copies}) t(k), operations o LIMIT {count - rows};
+            DELETE FROM rollup_hours; DELETE FROM rollup_totals; DELETE FROM rollup_sketch;
             CHECKPOINT;
             """);
         command.ExecuteNonQuery();
