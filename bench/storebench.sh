@@ -9,6 +9,7 @@
 #   PEROP_MAX (restarts also with the operation-by-operation restore up to this many operations; default SMALL)
 #   QUERY_RUNS (runs per query in (d), default 40; 0 skips (d))
 #   STEPS=ab (default): a = ingestion on/off; b = everything on files (append, disk, restarts, queries)
+#   PROFILE (default 1: after the BIG restart, StoreBench restore: the hour ring read raw vs from the hourly rollup)
 # Bounded: every step runs under `timeout`; the whole script under STOREBENCH_TIMEOUT (default 40 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -162,6 +163,12 @@ fi
 mkdir -p "$WORK/data-big" && mv "$big" "$WORK/data-big/operations.duckdb"
 restart big "$WORK/data-big" "$BIG" bulk
 if [ "$BIG" -le "${PEROP_MAX:-$SMALL}" ]; then restart big "$WORK/data-big" "$BIG" perop; fi
+# The restore's reads alone over the BIG file: the hour ring from raw rows vs from the hourly rollup, side by side.
+if [ "${PROFILE:-1}" = 1 ]; then
+  l0=$(load)
+  timeout 900 dotnet "$STOREBENCH" restore --file "$WORK/data-big/operations.duckdb" | tee "$LOG-restoreprofile.txt"
+  add "(c) restore reads over $BIG, hour ring: $(grep 'name=hourring' "$LOG-restoreprofile.txt" | sed -E 's/RESULT restoreread name=hourring //' | tr '\n' ';'); load $l0 -> $(load)"
+fi
 fi
 
 echo

@@ -44,6 +44,7 @@ public sealed partial class HistoryRestoreService
                 ClampTo = _time.GetUtcNow(),
                 SketchScale = LatencySketch.BucketScale,
                 ExcludedOperationIds = LateSnapshot(),
+                ExcludedEarliestEnd = LateEarliest(),
             };
             var coarsest = r == reach.Count - 1;
             await foreach (var row in source.ReadRestoreBucketsAsync(query, cancellationToken).ConfigureAwait(false))
@@ -64,7 +65,7 @@ public sealed partial class HistoryRestoreService
             Step(++done, steps, coarsest ? restored : null);
             foreach (var timeToFirstToken in new[] { false, true })
             {
-                await foreach (var row in source.ReadRestoreSketchAsync(query with { ExcludedOperationIds = LateSnapshot() }, timeToFirstToken, cancellationToken).ConfigureAwait(false))
+                await foreach (var row in source.ReadRestoreSketchAsync(query with { ExcludedOperationIds = LateSnapshot(), ExcludedEarliestEnd = LateEarliest() }, timeToFirstToken, cancellationToken).ConfigureAwait(false))
                 {
                     var (first, second) = SeriesOf(row.Group, row.Value, row.Value2);
                     _cache.RestoreSketchCount(r, first, row.Epoch, timeToFirstToken, row.SketchBucket, row.Count, t0);
@@ -106,6 +107,9 @@ public sealed partial class HistoryRestoreService
         var progress = Progress with { Fraction = 0.9 * done / steps };
         Publish(operations is { } n ? progress with { Operations = n } : progress, force: false);
     }
+
+    /// <summary>The earliest end of the late operations minus an hour (call after <see cref="LateSnapshot"/>: ids first, then this).</summary>
+    private DateTimeOffset? LateEarliest() => Interlocked.Read(ref _lateEarliestTicks) is var t and < long.MaxValue ? new DateTimeOffset(Math.Max(t - TimeSpan.TicksPerHour, 0), TimeSpan.Zero) : null;
 
     private string[] LateSnapshot() => Volatile.Read(ref _lateIdCount) == 0 ? [] : [.. _lateIds.Keys];
 

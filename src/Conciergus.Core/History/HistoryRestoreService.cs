@@ -65,6 +65,7 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
     private int _collectingLate = 1;
     private int _lateIdCount;
     private long _lateIdsOverflow;
+    private long _lateEarliestTicks = long.MaxValue;
     private long _lateSkipped;
     private long _lastPublished;
 
@@ -155,6 +156,14 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
             Interlocked.Decrement(ref _lateIdCount);
             Interlocked.Increment(ref _lateIdsOverflow);
             return;
+        }
+
+        // The earliest end first, then the id: a read whose snapshot holds the id sees an earliest end at or before its end.
+        var end = EndTicks(operation);
+        var earliest = Interlocked.Read(ref _lateEarliestTicks);
+        while (end < earliest && Interlocked.CompareExchange(ref _lateEarliestTicks, end, earliest) != earliest)
+        {
+            earliest = Interlocked.Read(ref _lateEarliestTicks);
         }
 
         _lateIds.TryAdd(operation.OperationId, 0);
@@ -398,6 +407,7 @@ public sealed partial class HistoryRestoreService : BackgroundService, IAiOperat
         Publish(final, force: true);
         Volatile.Write(ref _collectingLate, 0);
         _lateIds.Clear();
+        Interlocked.Exchange(ref _lateEarliestTicks, long.MaxValue);
         _done.TrySetResult();
         return final;
     }

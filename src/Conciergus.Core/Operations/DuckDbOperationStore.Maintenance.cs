@@ -40,6 +40,10 @@ public sealed partial class DuckDbOperationStore
             sql.Bind(mark);
             mark.ExecuteNonQuery();
 
+            var unsealSql = new OperationSql();
+            var unsealId = unsealSql.Add(userId);
+            UnsealWhere(connection, OperationMentions(userId, unsealId), unsealSql.Bind);
+
             using var deleteOps = connection.CreateCommand();
             var opSql = new OperationSql();
             var opId = opSql.Add(userId);
@@ -51,6 +55,7 @@ public sealed partial class DuckDbOperationStore
             deleteSpans.CommandText = "DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM erase_traces); DROP TABLE erase_traces;";
             var deletedSpans = deleteSpans.ExecuteNonQuery();
             transaction.Commit();
+            ReloadSealed(connection);
             return ((long)deletedOps, (long)deletedSpans);
         }, cancellationToken).ConfigureAwait(false);
 
@@ -105,9 +110,11 @@ public sealed partial class DuckDbOperationStore
             }
 
             using var transaction = connection.BeginTransaction();
+            UnsealBefore(connection, cutoff);
             var operations = Execute(connection, "DELETE FROM operations WHERE end_time < $cutoff", cutoff);
             var spans = Execute(connection, "DELETE FROM spans WHERE end_time < $cutoff", cutoff);
             transaction.Commit();
+            ReloadSealed(connection);
             if (operations > 0 || spans > 0)
             {
                 Execute(connection, "CHECKPOINT", null);
@@ -163,17 +170,23 @@ public sealed partial class DuckDbOperationStore
         {
             updated += await WithWriterAsync(connection =>
             {
+                var ids = chunk.Select(o => o.OperationId).ToList();
+                using var transaction = connection.BeginTransaction();
+                UnsealWhere(connection, "o.operation_id IN (SELECT unnest($ids))", c => c.Parameters.Add(new DuckDBParameter("ids", ids)));
                 using var command = connection.CreateCommand();
                 command.CommandText = """
                     UPDATE operations SET cost_usd = r.cost::DECIMAL(38, 12), pricing = r.pricing::TINYINT, price_version = r.version
                     FROM (SELECT unnest($ids) AS id, unnest($costs) AS cost, unnest($pricing) AS pricing, unnest($versions) AS version) r
                     WHERE operations.operation_id = r.id
                     """;
-                command.Parameters.Add(new DuckDBParameter("ids", chunk.Select(o => o.OperationId).ToList()));
+                command.Parameters.Add(new DuckDBParameter("ids", ids));
                 command.Parameters.Add(new DuckDBParameter("costs", chunk.Select(o => o.CostUsd is { } c && Math.Abs(c) < MaxStoredCost ? Math.Round(c, 12).ToString(CultureInfo.InvariantCulture) : null).ToList()));
                 command.Parameters.Add(new DuckDBParameter("pricing", chunk.Select(o => (int)o.Pricing).ToList()));
                 command.Parameters.Add(new DuckDBParameter("versions", chunk.Select(o => o.PriceVersion).ToList()));
-                return (long)command.ExecuteNonQuery();
+                var changed = (long)command.ExecuteNonQuery();
+                transaction.Commit();
+                ReloadSealed(connection);
+                return changed;
             }, cancellationToken).ConfigureAwait(false);
         }
 

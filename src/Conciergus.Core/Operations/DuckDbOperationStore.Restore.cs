@@ -40,71 +40,62 @@ public sealed partial class DuckDbOperationStore : IOperationBucketSource
     public async IAsyncEnumerable<StoredBucketRow> ReadRestoreBucketsAsync(RestoreBucketQuery query, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sql = new OperationSql();
-        var text = $"""
-            SELECT * FROM (
-                SELECT {GroupColumns},
-                    count(*), CAST(sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS BIGINT),
-                    CAST(sum(input_tokens) AS BIGINT), CAST(sum(output_tokens) AS BIGINT), CAST(sum(cached_input_tokens) AS BIGINT),
-                    CAST(sum(cache_creation_input_tokens) AS BIGINT), CAST(sum(reasoning_tokens) AS BIGINT),
-                    CAST(sum(CASE WHEN pricing = {(int)PricingStatus.Unpriced} THEN 1 ELSE 0 END) AS BIGINT),
-                    sum(cost_usd) FILTER (WHERE pricing IN ({(int)PricingStatus.Priced}, {(int)PricingStatus.Provided}) AND cost_usd IS NOT NULL),
-                    max(e), sum(lat), min(lat), max(lat), count(tt), sum(tt), min(tt), max(tt)
-                FROM ({Base(query, sql, "o.status, o.input_tokens, o.output_tokens, o.cached_input_tokens, o.cache_creation_input_tokens, o.reasoning_tokens, o.pricing, o.cost_usd")})
-                GROUP BY GROUPING SETS {GroupingSets(null)}
-            ) WHERE v1 IS NOT NULL
-            """;
-        await foreach (var row in StreamRestoreAsync(text, sql, query.ExcludedOperationIds, static r => new StoredBucketRow
-        {
-            Group = (StoredSeriesGroup)r.GetInt32(0),
-            Value = r.GetString(1),
-            Value2 = r.IsDBNull(2) ? null : r.GetString(2),
-            Epoch = r.GetInt64(3),
-            Requests = r.GetInt64(4),
-            Errors = r.GetInt64(5),
-            InputTokens = r.GetInt64(6),
-            OutputTokens = r.GetInt64(7),
-            CachedInputTokens = r.GetInt64(8),
-            CacheCreationInputTokens = r.GetInt64(9),
-            ReasoningTokens = r.GetInt64(10),
-            UnpricedRequests = r.GetInt64(11),
-            CostUsd = r.IsDBNull(12) ? 0m : r.GetDecimal(12),
-            LastSeenTicks = r.GetInt64(13),
-            LatencySum = r.GetDouble(14),
-            LatencyMin = r.GetDouble(15),
-            LatencyMax = r.GetDouble(16),
-            TimeToFirstTokenCount = r.GetInt64(17),
-            TimeToFirstTokenSum = r.IsDBNull(18) ? 0 : r.GetDouble(18),
-            TimeToFirstTokenMin = r.IsDBNull(19) ? double.NaN : r.GetDouble(19),
-            TimeToFirstTokenMax = r.IsDBNull(20) ? double.NaN : r.GetDouble(20),
-        }, cancellationToken).ConfigureAwait(false))
+        var rows = query.Step == TimeSpan.FromHours(1)
+            ? StreamWithRollupAsync(query, static (q, sql) => TotalsSql(q, sql, withSlot: false), static slots => $"SELECT {TotalsColumns} FROM rollup_totals WHERE {slots}", ReadBucketRow, cancellationToken)
+            : StreamRawAsync(query, static (q, sql) => TotalsSql(q, sql, withSlot: false), ReadBucketRow, cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
         {
             yield return row;
         }
     }
 
+    private static StoredBucketRow ReadBucketRow(DbDataReader r) => new()
+    {
+        Group = (StoredSeriesGroup)r.GetInt32(0),
+        Value = r.GetString(1),
+        Value2 = r.IsDBNull(2) ? null : r.GetString(2),
+        Epoch = r.GetInt64(3),
+        Requests = r.GetInt64(4),
+        Errors = r.GetInt64(5),
+        InputTokens = r.GetInt64(6),
+        OutputTokens = r.GetInt64(7),
+        CachedInputTokens = r.GetInt64(8),
+        CacheCreationInputTokens = r.GetInt64(9),
+        ReasoningTokens = r.GetInt64(10),
+        UnpricedRequests = r.GetInt64(11),
+        CostUsd = r.IsDBNull(12) ? 0m : r.GetDecimal(12),
+        LastSeenTicks = r.GetInt64(13),
+        LatencySum = r.GetDouble(14),
+        LatencyMin = r.GetDouble(15),
+        LatencyMax = r.GetDouble(16),
+        TimeToFirstTokenCount = r.GetInt64(17),
+        TimeToFirstTokenSum = r.IsDBNull(18) ? 0 : r.GetDouble(18),
+        TimeToFirstTokenMin = r.IsDBNull(19) ? double.NaN : r.GetDouble(19),
+        TimeToFirstTokenMax = r.IsDBNull(20) ? double.NaN : r.GetDouble(20),
+    };
+
     /// <inheritdoc />
     public async IAsyncEnumerable<StoredSketchRow> ReadRestoreSketchAsync(RestoreBucketQuery query, bool timeToFirstToken, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        var sql = new OperationSql();
-        var scale = sql.Add(query.SketchScale);
-        var value = timeToFirstToken ? "tt" : "lat";
-        var text = $"""
-            SELECT * FROM (
-                SELECT {GroupColumns}, idx, count(*)
-                FROM (
-                    SELECT *, CASE WHEN {value} < {LatencyFloor} THEN NULL ELSE CAST(ceil(ln({value}) * {scale}) AS INTEGER) END AS idx
-                    FROM ({Base(query, sql, "")})
-                    {(timeToFirstToken ? "WHERE tt IS NOT NULL" : "")})
-                GROUP BY GROUPING SETS {GroupingSets("idx")}
-            ) WHERE v1 IS NOT NULL
-            """;
-        await foreach (var row in StreamRestoreAsync(text, sql, query.ExcludedOperationIds, static r => new StoredSketchRow(
-            (StoredSeriesGroup)r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetInt64(5)), cancellationToken).ConfigureAwait(false))
+        var flag = timeToFirstToken ? "true" : "false";
+        var rows = query.Step == TimeSpan.FromHours(1)
+            ? StreamWithRollupAsync(query, (q, sql) => SketchSql(q, sql, timeToFirstToken, withSlot: false), slots => $"SELECT g, v1, v2, ep, idx, n FROM rollup_sketch WHERE tt = {flag} AND ({slots})", ReadSketchRow, cancellationToken)
+            : StreamRawAsync(query, (q, sql) => SketchSql(q, sql, timeToFirstToken, withSlot: false), ReadSketchRow, cancellationToken);
+        await foreach (var row in rows.ConfigureAwait(false))
         {
             yield return row;
         }
+    }
+
+    private static StoredSketchRow ReadSketchRow(DbDataReader r) =>
+        new((StoredSeriesGroup)r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetInt64(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetInt64(5));
+
+    /// <summary>A restore read over raw rows only.</summary>
+    private IAsyncEnumerable<T> StreamRawAsync<T>(RestoreBucketQuery query, Func<RestoreBucketQuery, OperationSql, string> text, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var sql = new OperationSql();
+        return StreamRestoreAsync(text(query, sql), sql, query.ExcludedOperationIds, read, cancellationToken);
     }
 
     /// <inheritdoc />

@@ -290,8 +290,16 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
         {
             var wake = ResetWake();
             var waitToRead = reader.WaitToReadAsync(CancellationToken.None).AsTask();
-            await Task.WhenAny(waitToRead, wake.Task).ConfigureAwait(false);
+
+            // With rollup hours still to build and nothing to write, build some each commit interval.
+            var idle = _rollupBacklog && !stop.IsCancellationRequested ? Task.Delay(_options.CommitInterval, _time, stop) : null;
+            await Task.WhenAny(waitToRead, wake.Task, idle ?? waitToRead).ConfigureAwait(false);
             CompleteFlushWaiters(degraded: false);
+            if (idle is { IsCompletedSuccessfully: true } && !reader.TryPeek(out _))
+            {
+                await SealPassAsync().ConfigureAwait(false);
+            }
+
             if (waitToRead.IsCompleted && !waitToRead.Result)
             {
                 return false;
@@ -360,10 +368,13 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                     if (item.Operation is { } op)
                     {
                         AppendOperation(appender, op, _scratchKeys, _scratchValues);
+                        NoteAppended(op.EndTime);
                         operations++;
                     }
                 }
             }
+
+            UnsealNoted(connection);
 
             if (operations < _batch.Count)
             {
@@ -379,9 +390,11 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
             }
 
             transaction.Commit();
+            UnsealCommitted();
         }
         finally
         {
+            _unseal.Clear();
             _writeLock.Release();
         }
 
@@ -397,6 +410,34 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
         }
 
         CompleteFlushWaiters(degraded: false);
+        await SealPassAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Between batches: a few missing hours of the rollup (a failure leaves them raw and is logged, never retried as a write).</summary>
+    private async Task SealPassAsync()
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_connection is { } connection)
+            {
+                SealBetweenBatches(connection);
+            }
+        }
+#pragma warning disable CA1031 // The rollup is an index of the raw rows: without it reads scan raw rows; the writer goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogRollupFailed(_logger, e.Message, e);
+            if (_connection is { } open)
+            {
+                TryReloadSealed(open);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     private void DropBatch(string reason)
@@ -462,6 +503,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 System.Globalization.CultureInfo.InvariantCulture,
                 $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; SET preserve_insertion_order = false; {Schema} SELECT current_database();");
             _databaseName = Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            OpenRollup(connection);
         }
         catch
         {
@@ -571,4 +613,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Warning, Message = "Operation store dropped items ({Reason}); {Dropped} dropped so far")]
     private static partial void LogDropped(ILogger logger, string reason, long dropped);
+
+    [LoggerMessage(EventId = 1403, Level = LogLevel.Warning, Message = "Operation store: building the hourly rollup failed ({Reason}); restores read those hours from raw rows")]
+    private static partial void LogRollupFailed(ILogger logger, string reason, Exception exception);
 }

@@ -52,6 +52,12 @@ public sealed record RestoreBucketQuery
 
     /// <summary>Operation ids to leave out.</summary>
     public IReadOnlyCollection<string> ExcludedOperationIds { get; init; } = [];
+
+    /// <summary>
+    /// The earliest completion time of the excluded operations (a store that pre-aggregates reads every hour from this
+    /// one's on from raw rows, where it can leave them out); null with excluded ids means "any time".
+    /// </summary>
+    public DateTimeOffset? ExcludedEarliestEnd { get; init; }
 }
 
 /// <summary>The series groups a bulk restore read returns (the cache's dimensions; Total and Provider are sums of these).</summary>

@@ -32,10 +32,10 @@ internal sealed class TempOperationStore : IAsyncDisposable
 
     public DuckDbOperationStore Store { get; }
 
-    /// <summary>Waits (without a clock) until the store reaches <paramref name="state"/>; fails after 30 s of real time.</summary>
+    /// <summary>Waits (without a clock) until the store reaches <paramref name="state"/>; fails after 120 s of real time (a loaded machine).</summary>
     public async Task WaitForStateAsync(OperationStoreState state)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         while (Store.Status.State != state)
         {
             timeout.Token.ThrowIfCancellationRequested();
