@@ -27,6 +27,7 @@ public static class AlertValueText
             AlertMetric.Cost or AlertMetric.UserCost => Usd((decimal)Math.Clamp(value, -1e12, 1e12)),
             AlertMetric.ExperimentSrm => PValue(value),
             AlertMetric.AppMetric => value.ToString("0.####", Invariant),
+            AlertMetric.ComplianceRetentionOverdue => value.ToString("0.#", Invariant) + " h",
             _ => Count((long)Math.Round(value)),
         };
     }

@@ -84,7 +84,7 @@ public sealed class AlertValueTextTests
     {
         // Arrange: an installation from before, whose stored built-ins still carry the raw summaries; one was edited.
         using var host = new AlertTestHost();
-        foreach (var rule in host.Service.Rules().Where(r => r.BuiltIn))
+        foreach (var rule in host.Service.Rules().Where(r => r.BuiltIn && BuiltInRules.FormerSummaries.ContainsKey(r.Id)))
         {
             var summary = rule.Id == BuiltInRules.CostBurn.Id ? "Budget gone: {{ $value }}" : BuiltInRules.FormerSummaries[rule.Id];
             var annotations = new Dictionary<string, string>(rule.Annotations, StringComparer.Ordinal) { ["summary"] = summary };
