@@ -27,8 +27,8 @@ public sealed partial class DemoSeedService(IServiceProvider services, IOptions<
     /// <summary>Id of the seeded silence.</summary>
     public const string SilenceId = "demo-nightly-maintenance";
 
-    /// <summary>Daily budget set on the built-in cost burn rule (USD); the demo spends about $40-80 an hour.</summary>
-    public const decimal DailyBudgetUsd = 500m;
+    /// <summary>Daily budget set on the built-in cost burn rule (USD): the demo spends roughly $15-60 an hour, so the budget fills visibly and its alert fires within the first hours.</summary>
+    public const decimal DailyBudgetUsd = 25m;
 
     /// <summary>LiteDB collection of the markers.</summary>
     public const string MarkerCollection = "demo_seed";
