@@ -21,6 +21,12 @@ public sealed record TraceQuery
     /// <summary>Only traces lasting at least this long (milliseconds).</summary>
     public double? MinDurationMs { get; init; }
 
+    /// <summary>Only traces that started at or after this instant (the time range's start).</summary>
+    public DateTimeOffset? StartedFrom { get; init; }
+
+    /// <summary>Only traces that started before this instant (the time range's end).</summary>
+    public DateTimeOffset? StartedBefore { get; init; }
+
     /// <summary>Only traces with an AI call that passes this filter (the read API's filters; empty keeps all).</summary>
     public Operations.OperationFilter Filter { get; init; } = Operations.OperationFilter.Empty;
 

@@ -86,6 +86,11 @@ public sealed partial class TraceStore
             return false;
         }
 
+        if ((query.StartedFrom is { } from && entry.Start < from) || (query.StartedBefore is { } before && entry.Start >= before))
+        {
+            return false;
+        }
+
         if (query.HasError is { } hasError && hasError != entry.ErrorSpans > 0)
         {
             return false;

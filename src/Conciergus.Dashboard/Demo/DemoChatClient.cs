@@ -47,18 +47,19 @@ public sealed class DemoChatClient : IChatClient
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var plan = Plan(streaming: false);
+        var profile = ProfileFor(options);
+        var plan = Plan(streaming: false, profile);
         if (plan.Failure != DemoFailure.None)
         {
             await Task.Delay(plan.FailAfter, _timeProvider, cancellationToken).ConfigureAwait(false);
-            throw DemoSimulation.CreateException(plan.Failure, _profile);
+            throw DemoSimulation.CreateException(plan.Failure, profile);
         }
 
         await Task.Delay(plan.Duration, _timeProvider, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, string.Join(' ', Enumerable.Range(0, plan.Chunks).Select(ChunkText))))
         {
             ResponseId = plan.ResponseId,
-            ModelId = _profile.ResponseModel,
+            ModelId = profile.ResponseModel,
             CreatedAt = _timeProvider.GetUtcNow(),
             FinishReason = plan.FinishReason,
             Usage = plan.Usage(),
@@ -71,11 +72,12 @@ public sealed class DemoChatClient : IChatClient
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var plan = Plan(streaming: true);
+        var profile = ProfileFor(options);
+        var plan = Plan(streaming: true, profile);
         if (plan.Failure != DemoFailure.None && plan.FailAfterChunks == 0)
         {
             await Task.Delay(plan.FailAfter, _timeProvider, cancellationToken).ConfigureAwait(false);
-            throw DemoSimulation.CreateException(plan.Failure, _profile);
+            throw DemoSimulation.CreateException(plan.Failure, profile);
         }
 
         await Task.Delay(plan.TimeToFirstToken, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -89,18 +91,18 @@ public sealed class DemoChatClient : IChatClient
 
             if (plan.Failure != DemoFailure.None && i == plan.FailAfterChunks)
             {
-                throw DemoSimulation.CreateException(plan.Failure, _profile);
+                throw DemoSimulation.CreateException(plan.Failure, profile);
             }
 
             yield return new ChatResponseUpdate(ChatRole.Assistant, (i == 0 ? string.Empty : " ") + ChunkText(i))
             {
                 ResponseId = plan.ResponseId,
                 MessageId = plan.ResponseId,
-                ModelId = _profile.ResponseModel,
+                ModelId = profile.ResponseModel,
             };
         }
 
-        yield return new ChatResponseUpdate { ResponseId = plan.ResponseId, ModelId = _profile.ResponseModel, FinishReason = plan.FinishReason };
+        yield return new ChatResponseUpdate { ResponseId = plan.ResponseId, ModelId = profile.ResponseModel, FinishReason = plan.FinishReason };
         yield return new ChatResponseUpdate { ResponseId = plan.ResponseId, Contents = [new UsageContent(plan.Usage())] };
     }
 
@@ -121,9 +123,21 @@ public sealed class DemoChatClient : IChatClient
 
     private static string ChunkText(int index) => Words[index % Words.Length];
 
+    /// <summary>
+    /// The model the request asks for, when it is another demo model of this provider (an experiment's model override,
+    /// as a real provider answers with the model named in the request); this client's own model otherwise.
+    /// </summary>
+    internal DemoModelProfile ProfileFor(ChatOptions? options) =>
+        options?.ModelId is { Length: > 0 } requested
+        && !string.Equals(requested, _profile.Model, StringComparison.Ordinal)
+        && DemoModelProfile.Catalog.FirstOrDefault(p => p.Provider == _profile.Provider && p.Model == requested) is { } other
+            ? other
+            : _profile;
+
     /// <summary>Draws everything random about one call at once, under the lock (Random is not thread-safe).</summary>
-    internal DemoCallPlan Plan(bool streaming)
+    internal DemoCallPlan Plan(bool streaming, DemoModelProfile? requested = null)
     {
+        var profile = requested ?? _profile;
         lock (_gate)
         {
             // Drawn on every call, so the sequence of draws (and a seeded run) does not depend on timing.
@@ -134,21 +148,21 @@ public sealed class DemoChatClient : IChatClient
                 _incident = incidentDraw < IncidentChancePerCall ? StartIncident(now) : DemoIncident.Quiet;
             }
 
-            var rates = _incident.Apply(_profile.Failures);
+            var rates = _incident.Apply(profile.Failures);
             var failure = _random.PickFailure(rates);
 
-            var ttftMs = _random.LogNormal(_profile.MedianTimeToFirstTokenMs, _profile.TimeToFirstTokenSigma) * _incident.LatencyFactor;
-            var visible = (long)Math.Clamp(_random.LogNormal(_profile.MedianOutputTokens, 0.7), 1, 8_000);
-            var reasoning = _profile.MedianReasoningTokens > 0
-                ? (long)Math.Clamp(_random.LogNormal(_profile.MedianReasoningTokens, 0.7), 1, 30_000)
+            var ttftMs = _random.LogNormal(profile.MedianTimeToFirstTokenMs, profile.TimeToFirstTokenSigma) * _incident.LatencyFactor;
+            var visible = (long)Math.Clamp(_random.LogNormal(profile.MedianOutputTokens, 0.7), 1, 8_000);
+            var reasoning = profile.MedianReasoningTokens > 0
+                ? (long)Math.Clamp(_random.LogNormal(profile.MedianReasoningTokens, 0.7), 1, 30_000)
                 : 0;
-            var tokensPerSecond = _random.LogNormal(_profile.TokensPerSecond, 0.25) / _incident.LatencyFactor;
+            var tokensPerSecond = _random.LogNormal(profile.TokensPerSecond, 0.25) / _incident.LatencyFactor;
             var generationMs = visible / tokensPerSecond * 1000;
 
-            var input = (long)Math.Clamp(_random.LogNormal(_profile.MedianInputTokens, 0.8), 20, 120_000);
-            var cached = _random.NextDouble() < _profile.CacheHitRate ? (long)(input * (0.4 + (0.5 * _random.NextDouble()))) : 0;
-            var written = _random.NextDouble() < _profile.CacheWriteRate ? (long)((input - cached) * (0.3 + (0.5 * _random.NextDouble()))) : 0;
-            var finish = _random.NextDouble() < _profile.LengthFinishRate ? ChatFinishReason.Length : ChatFinishReason.Stop;
+            var input = (long)Math.Clamp(_random.LogNormal(profile.MedianInputTokens, 0.8), 20, 120_000);
+            var cached = _random.NextDouble() < profile.CacheHitRate ? (long)(input * (0.4 + (0.5 * _random.NextDouble()))) : 0;
+            var written = _random.NextDouble() < profile.CacheWriteRate ? (long)((input - cached) * (0.3 + (0.5 * _random.NextDouble()))) : 0;
+            var finish = _random.NextDouble() < profile.LengthFinishRate ? ChatFinishReason.Length : ChatFinishReason.Stop;
             var chunks = (int)Math.Clamp(visible / 8, 3, 40);
 
             // Provider errors sometimes arrive mid-stream, after the model has started answering.
@@ -160,7 +174,7 @@ public sealed class DemoChatClient : IChatClient
 
             return new DemoCallPlan
             {
-                ResponseId = $"demo-{_profile.Model}-{Interlocked.Increment(ref _responses)}",
+                ResponseId = $"demo-{profile.Model}-{Interlocked.Increment(ref _responses)}",
                 Failure = failure,
                 FailAfter = failure == DemoFailure.None ? TimeSpan.Zero : _random.FailureDelay(failure),
                 FailAfterChunks = failAfterChunks,

@@ -20,6 +20,12 @@ public sealed class DemoOptions
     /// <summary>Seed for a reproducible run; null seeds from the clock.</summary>
     public int? Seed { get; set; }
 
+    /// <summary>
+    /// Seeds one of each feature at work once per data folder (a running experiment, a receiver into the in-app demo
+    /// inbox, a budget, a scheduled silence; see <see cref="DemoSeedService"/>). Only with <see cref="Enabled"/>.
+    /// </summary>
+    public bool SeedExamples { get; set; } = true;
+
     /// <summary>A model that fails in cycles (circuits and fallbacks in action; needs AddConciergusResilience).</summary>
     public DemoFailingProviderOptions FailingProvider { get; set; } = new();
 }

@@ -19,15 +19,26 @@ public static class TraceEndpoints
     }
 
     /// <summary>Parameters of the list besides the filters.</summary>
-    internal static readonly string[] ListParameters = ["minDurationMs", "limit", "offset"];
+    internal static readonly string[] ListParameters = ["minDurationMs", "limit", "offset", "window"];
 
-    private static IResult ListTraces(HttpRequest request, TraceStore store)
+    private static IResult ListTraces(HttpRequest request, TraceStore store, TimeProvider timeProvider)
     {
         var q = request.Query;
         if (!ReadApiEndpoints.TryParseFilter(request, "/traces", ListParameters, out var filter, out var problem)
             || !TryParseQuery(null, null, null, null, q["minDurationMs"], q["limit"], q["offset"], out var query, out problem))
         {
             return problem!;
+        }
+
+        // Without ?window= the list keeps every trace held (as before); with it, traces that started within the window.
+        if (q["window"].FirstOrDefault() is { Length: > 0 } window)
+        {
+            if (!Conciergus.Core.Analytics.TimeWindow.TryParseWindow(window, out var span, out var error))
+            {
+                return Problem400("window", error ?? $"'{window}' is not a window such as 15m, 1h or 24h");
+            }
+
+            query = query! with { StartedFrom = timeProvider.GetUtcNow() - span };
         }
 
         var page = store.List(WithFilter(query!, filter));

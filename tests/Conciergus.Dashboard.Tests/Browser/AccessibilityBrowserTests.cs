@@ -22,6 +22,7 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
         "/", "/usage", "/cost", "/models", "/models/openai/gpt-4o", "/errors", "/health", "/traces", "/traces/" + SeededTraceId,
         "/alerts", "/alerts/rules", "/alerts/rules/new", "/alerts/silences", "/alerts/receivers", "/applications",
         "/experiments", "/experiments/new", "/audit", "/compliance", "/privacy", "/admin",
+        "/demo/inbox",
     ];
 
     /// <summary>axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.</summary>

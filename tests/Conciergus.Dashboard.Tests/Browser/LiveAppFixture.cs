@@ -49,6 +49,8 @@ public sealed class LiveAppFixture : IAsyncLifetime
                 environment = "prod",
                 userId = $"u-{i % 7}",
                 traceId = failed ? $"{i:x32}" : null,
+                spanId = failed ? $"{i + 1:x16}" : null, // an operation is placed in a trace only with its span id
+
             });
         }
 

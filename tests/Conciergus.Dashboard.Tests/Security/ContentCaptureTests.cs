@@ -180,4 +180,48 @@ public sealed class ContentRevealPageTests : DashboardTestContext
         Assert.Equal("[redacted: 16 chars]", cut.Find("[data-key='gen_ai.input.messages'] td").TextContent);
         Assert.Empty(_audit.Events);
     }
+
+    [Fact]
+    public void TracesList_OperatorTurnsPreviewsOn_AuditedThenShownAsText()
+    {
+        Authorization.SetAuthorized("olga");
+        Authorization.SetRoles(nameof(ConciergusRole.Operator));
+        Services.AddSingleton(new Conciergus.Core.Errors.RecentErrors());
+        Services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TraceTestData.Start.AddMinutes(1)));
+        var t = TraceTestData.TraceId(2);
+        _store.Add(TraceTestData.Span(t, TraceTestData.SpanId(1), name: "chat gpt-4o", operation: TraceTestData.Operation(t, TraceTestData.SpanId(1)),
+            attributes: new()
+            {
+                ["gen_ai.input.messages"] = """[{"role":"system","parts":[{"type":"text","content":"be brief"}]},{"role":"user","parts":[{"type":"text","content":"<b>where</b> is my order?"}]}]""",
+                ["gen_ai.output.messages"] = """[{"role":"assistant","parts":[{"type":"text","content":"It ships <script>x()</script> today."}]}]""",
+            }));
+        var cut = Render<Conciergus.Dashboard.Components.Pages.Traces>();
+        Assert.Empty(cut.FindAll("[data-testid=trace-preview]"));
+
+        var toggle = cut.Find("[data-testid=traces-show-previews]");
+        (toggle.TagName == "INPUT" ? toggle : toggle.QuerySelector("input")!).Change(true);
+
+        // Trace 1 (from the constructor) has a plain-text prompt, trace 2 JSON messages; both start together, so by id.
+        cut.WaitForAssertion(() => Assert.Equal(
+            ["tell me a secret", "<b>where</b> is my order?"],
+            cut.FindAll("[data-testid=trace-preview-input]").Select(e => e.TextContent)));
+        Assert.Equal("→ It ships <script>x()</script> today.", Assert.Single(cut.FindAll("[data-testid=trace-preview-output]")).TextContent);
+        Assert.Empty(cut.FindAll("[data-testid=trace-preview] b, [data-testid=trace-preview] script")); // text, never markup
+        var entry = Assert.Single(_audit.Events);
+        Assert.Equal((PrivacyOptions.RevealAction, "olga", "traces-list"), (entry.Action, entry.Actor, entry.Target));
+    }
+
+    [Fact]
+    public void TracesList_Viewer_NoPreviewSwitch()
+    {
+        Authorization.SetRoles(nameof(ConciergusRole.Viewer));
+        Services.AddSingleton(new Conciergus.Core.Errors.RecentErrors());
+        Services.AddSingleton<TimeProvider>(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(TraceTestData.Start.AddMinutes(1)));
+
+        var cut = Render<Conciergus.Dashboard.Components.Pages.Traces>();
+
+        Assert.Single(cut.FindAll("[data-testid=trace-link]"));
+        Assert.Empty(cut.FindAll("[data-testid=traces-show-previews]"));
+        Assert.Empty(cut.FindAll("[data-testid=trace-preview]"));
+    }
 }

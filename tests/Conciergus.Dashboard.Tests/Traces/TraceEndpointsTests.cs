@@ -51,6 +51,22 @@ public sealed class TraceEndpointsTests : IDisposable
     }
 
     [Fact]
+    public async Task List_Window_KeepsTracesStartedWithinIt_AndABadWindowIs400()
+    {
+        var client = await PostAsync(); // both traces started about 30 s ago
+        _factory.Time.Advance(TimeSpan.FromMinutes(10));
+
+        var recent = await client.GetFromJsonAsync<JsonElement>("/api/v1/traces?window=5m");
+        var hour = await client.GetFromJsonAsync<JsonElement>("/api/v1/traces?window=1h");
+        var bad = await client.GetAsync(new Uri("/api/v1/traces?window=soon", UriKind.Relative));
+
+        Assert.Equal(0, recent.GetProperty("total").GetInt32());
+        Assert.Equal(2, hour.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("window", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_PostedOperations_ReturnsTracesNewestFirstInCamelCase()
     {
         var client = await PostAsync();

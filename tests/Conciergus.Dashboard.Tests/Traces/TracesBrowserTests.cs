@@ -62,4 +62,60 @@ public sealed class TracesBrowserTests(ChromiumFixture chromium) : IAsyncLifetim
         await Assertions.Expect(page.GetByTestId("span-details-name")).ToHaveTextAsync("chat gpt-4o-mini", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("span-output-tokens")).ToContainTextAsync("20");
     }
+
+    [Fact]
+    public async Task Traces_ClickAnywhereOnARowOrEnterOnIt_OpensTheTrace_AndTheRangeIsInTheUrl()
+    {
+        // Arrange: two traces
+        using var client = new HttpClient { BaseAddress = _baseAddress };
+        client.DefaultRequestHeaders.Add("x-otlp-api-key", ConciergusAppFactory.IngestionKey);
+        var response = await client.PostAsJsonAsync("/api/v1/operations", new object[]
+        {
+            new { model = "gpt-4o", provider = "openai", durationMs = 400, inputTokens = 100, traceId = Trace, spanId = "1000000000000001", application = "shop" },
+            new { model = "claude-sonnet-4", provider = "anthropic", durationMs = 900, inputTokens = 50, traceId = "7bf92f3577b34da6a3ce929d0e0e4736", spanId = "2000000000000001", application = "shop" },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var page = await chromium.Browser.NewPageAsync();
+        await Conciergus.Dashboard.Tests.Browser.BrowserSignIn.SignInAsync(page, _baseAddress, _factory, Conciergus.Dashboard.Security.ConciergusRole.Viewer);
+        await page.GotoAsync(new Uri(_baseAddress, "traces").ToString());
+        await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 60_000 });
+        var row = page.Locator("tr.trace-row").Filter(new() { Has = page.Locator($"a[href='traces/{Trace}']") });
+        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+
+        // Act 1: a click on the row's Cost cell, far from the trace's name
+        // (a mouse click at the cell's centre, as a person clicks: the row's link covers the cell, so Playwright's own
+        // element click would refuse a cell whose point another element receives)
+        await BrowserActions.UntilUrlAsync(
+            page,
+            async () =>
+            {
+                var box = await row.Locator("td[data-label=Cost]").BoundingBoxAsync() ?? throw new InvalidOperationException("no Cost cell");
+                await page.Mouse.ClickAsync(box.X + (box.Width / 2), box.Y + (box.Height / 2));
+            },
+            url => url.EndsWith($"/traces/{Trace}", StringComparison.Ordinal));
+
+        // Assert 1: the trace opened
+        await Assertions.Expect(page.GetByTestId("waterfall-row")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+
+        // Act 2: back on the list, the keyboard: the row's link takes focus (the focused row is outlined) and Enter opens it
+        await page.GotoAsync(new Uri(_baseAddress, "traces").ToString());
+        await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 60_000 });
+        await BrowserActions.UntilUrlAsync(
+            page,
+            async () =>
+            {
+                await row.Locator("a.trace-link").FocusAsync();
+                await page.Keyboard.PressAsync("Enter");
+            },
+            url => url.EndsWith($"/traces/{Trace}", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByTestId("waterfall-row")).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+
+        // Act 3: the range picker of every page: 6h goes into the URL, and the traces of the last 6 hours stay listed
+        await page.GotoAsync(new Uri(_baseAddress, "traces").ToString());
+        await Assertions.Expect(page.GetByTestId("traces-header")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 60_000 });
+        await BrowserActions.ClickUntilUrlAsync(page, page.Locator("[data-testid=window-picker] [data-window='6h']"), url => url.Contains("window=6h", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByTestId("window-selected")).ToHaveTextAsync("Last 6 hours", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.GetByTestId("trace-link")).ToHaveCountAsync(2, new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=window-picker] [data-window='6h']")).ToHaveAttributeAsync("aria-pressed", "true");
+    }
 }

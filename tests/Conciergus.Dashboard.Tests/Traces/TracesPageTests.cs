@@ -88,6 +88,67 @@ public sealed class TracesPageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Traces_WindowInQueryString_ListsTracesStartedWithinIt()
+    {
+        // Arrange: one trace at Start, one 30 minutes later; the page's clock 1 minute after that
+        _store.Accept(Operation(TraceId(1), SpanId(1)));
+        _store.Accept(Operation(TraceId(2), SpanId(1), offsetMs: 30 * 60_000));
+        _time.Advance(TimeSpan.FromMinutes(30));
+        var navigation = Services.GetRequiredService<NavigationManager>();
+
+        // Act: the default range (1 hour), then the last 5 minutes
+        var all = Render<TracesPage>();
+        var allLinks = all.FindAll("[data-testid=trace-link]").Count;
+        navigation.NavigateTo("/traces?window=5m");
+        var recent = Render<TracesPage>();
+
+        // Assert
+        Assert.Equal(2, allLinks);
+        var link = Assert.Single(recent.FindAll("[data-testid=trace-link]"));
+        Assert.Equal($"traces/{TraceId(2)}", link.GetAttribute("href"));
+        Assert.Equal("Last 5 minutes", recent.Find("[data-testid=window-selected]").TextContent);
+        Assert.Empty(recent.FindAll("[data-testid=query-warning]"));
+    }
+
+    [Fact]
+    public void Traces_NothingInTheWindow_SaysToChooseALongerRange()
+    {
+        _store.Accept(Operation(TraceId(1), SpanId(1)));
+        _time.Advance(TimeSpan.FromHours(2));
+
+        var cut = Render<TracesPage>();
+
+        Assert.Contains("choose a longer range", cut.Find("[data-testid=traces-empty-window]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Traces_Rows_AreLinksWithRowClassAndLabelledStartedColumn()
+    {
+        _store.Accept(Operation(TraceId(1), SpanId(1)));
+
+        var cut = Render<TracesPage>();
+
+        var row = cut.Find("tr.trace-row");
+        Assert.Single(row.QuerySelectorAll("a.trace-link[href]")); // the row's one real link, stretched over the row by CSS
+        Assert.Contains("Started (UTC)", cut.Find("[data-testid=traces-table] thead").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Traces_CaptureOff_NoPreviewsAndNoSwitch()
+    {
+        var t = TraceId(1);
+        _store.Add(Span(t, SpanId(1), name: "chat gpt-4o", operation: Operation(t, SpanId(1)),
+            attributes: new() { ["gen_ai.input.messages"] = "tell me a secret" }));
+
+        var cut = Render<TracesPage>();
+
+        Assert.Single(cut.FindAll("[data-testid=trace-link]"));
+        Assert.Empty(cut.FindAll("[data-testid=trace-preview]"));
+        Assert.Empty(cut.FindAll("[data-testid=traces-show-previews]"));
+        Assert.DoesNotContain("secret", cut.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Traces_FilterMatchesNothing_SaysSo()
     {
         _store.Accept(Operation(TraceId(1), SpanId(1)));

@@ -1,15 +1,23 @@
 using System.Globalization;
+using Conciergus.Core.Analytics;
+using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
+using Conciergus.Dashboard.Components.Panels;
+using Conciergus.Dashboard.Endpoints;
 using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
 /// <summary>
-/// Recent traces with filters. The filters live in the URL's query string (bookmarkable, shareable, the back
-/// button works); each change navigates and the page re-reads the trace store.
+/// Recent traces with filters and a time range. The filters and the range (<c>?window=</c>, the picker of every page)
+/// live in the URL's query string (bookmarkable, shareable, the back button works); each change navigates and the page
+/// re-reads the trace store. Message previews follow the trace page's reveal rule: only with content capture on, for
+/// the reveal role, after a switch whose use is audited.
 /// </summary>
 public sealed partial class Traces : IDisposable
 {
@@ -34,6 +42,11 @@ public sealed partial class Traces : IDisposable
     private bool _filtersOpen;
     private OperationFilter _filter = OperationFilter.Empty;
     private string? _filterWarning;
+    private PanelQuery _range = new(RangeLinks.DefaultWindow, TimeWindow.Format(RangeLinks.DefaultWindow), OperationFilter.Empty, null);
+    private Dictionary<string, (string? Input, string? Output)> _previews = new(StringComparer.Ordinal);
+    private bool _showPreviews;
+    private string? _previewNote = "";
+    private string? _previewError;
 
     [Inject]
     public required TraceStore Store { get; init; }
@@ -49,6 +62,16 @@ public sealed partial class Traces : IDisposable
 
     [Inject]
     public required BrowserTime BrowserTime { get; init; }
+
+    [Inject]
+    public required IOptions<PrivacyOptions> Privacy { get; init; }
+
+    [Inject]
+    public required IServiceProvider Services { get; init; }
+
+    /// <summary>Time range (query string <c>window</c>, as on every page): traces that started within it.</summary>
+    [SupplyParameterFromQuery(Name = "window")]
+    public string? Window { get; set; }
 
     /// <summary>Model filter (query string <c>model</c>).</summary>
     [SupplyParameterFromQuery(Name = "model")]
@@ -88,7 +111,51 @@ public sealed partial class Traces : IDisposable
 
     protected override void OnParametersSet() => Reload();
 
-    protected override void OnInitialized() => Navigation.LocationChanged += OnLocationChanged;
+    protected override async Task OnInitializedAsync()
+    {
+        Navigation.LocationChanged += OnLocationChanged;
+
+        // Previews need what revealing a trace's content needs: capture on, and the reveal role.
+        _previewNote = !Privacy.Value.CaptureContent
+            ? "not captured"
+            : ContentReveal.MayReveal(await UserAsync(), Privacy.Value) ? null : "role";
+    }
+
+    private async Task<System.Security.Claims.ClaimsPrincipal?> UserAsync() =>
+        Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
+            ? (await auth.GetAuthenticationStateAsync()).User
+            : null;
+
+    // Turning previews on is a reveal of message content: audited first (no entry, no content), once per switch-on.
+    private async Task SetShowPreviewsAsync(bool on)
+    {
+        _previewError = null;
+        if (!on || _previewNote is not null)
+        {
+            _showPreviews = false;
+            Reload();
+            return;
+        }
+
+        try
+        {
+            var user = await UserAsync();
+            if (Services.GetService(typeof(AuditRecorder)) is AuditRecorder recorder)
+            {
+                await ContentReveal.AuditAsync(recorder, user, "traces-list", Privacy.Value.CaptureContent, sourceIp: null, purpose: "traces list previews");
+            }
+
+            _showPreviews = true;
+        }
+#pragma warning disable CA1031 // A failed audit keeps the content hidden and says why, without tearing down the circuit.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _previewError = "The previews could not be recorded in the audit trail, so they stay hidden: " + e.Message;
+        }
+
+        Reload();
+    }
 
     // Filters other than the fields above (environment=, metadata.tier=, ...) change no [SupplyParameterFromQuery] value.
     private void OnLocationChanged(object? sender, Microsoft.AspNetCore.Components.Routing.LocationChangedEventArgs e) =>
@@ -103,7 +170,7 @@ public sealed partial class Traces : IDisposable
     {
         var uri = Navigation.ToAbsoluteUri(Navigation.Uri);
         var pairs = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query)
-            .Where(p => !Endpoints.TraceEndpoints.ListParameters.Contains(p.Key, StringComparer.OrdinalIgnoreCase))
+            .Where(p => !TraceEndpoints.ListParameters.Contains(p.Key, StringComparer.OrdinalIgnoreCase))
             .Select(p => new KeyValuePair<string, IReadOnlyList<string?>>(p.Key, p.Value.ToArray()))
             .ToList();
         var kept = pairs.Where(p => OperationFilter.TryParse([p], new HashSet<string>(), out _, out _)).ToList();
@@ -127,7 +194,9 @@ public sealed partial class Traces : IDisposable
         try
         {
             _filter = ReadFilter();
-            _page = Store.List(Endpoints.TraceEndpoints.WithFilter(
+            _range = ReadRange();
+            var now = TimeProvider.GetUtcNow();
+            _page = Store.List(TraceEndpoints.WithFilter(
                 new TraceQuery
                 {
                     Model = Model,
@@ -135,12 +204,13 @@ public sealed partial class Traces : IDisposable
                     UserId = User,
                     HasError = Status switch { "error" => true, "ok" => false, _ => null },
                     MinDurationMs = MinDurationValue,
+                    StartedFrom = now - _range.Window,
                     Limit = PageSize,
                     Offset = Math.Max(0, Offset ?? 0),
                 },
                 _filter));
             _stats = Store.Stats;
-            var now = TimeProvider.GetUtcNow();
+            _previews = _showPreviews ? Previews(_page) : new(StringComparer.Ordinal);
             _recentErrors = [.. RecentErrors.Between(now.AddHours(-1), now.AddSeconds(1)).Take(RecentErrorCount)];
             _error = null;
         }
@@ -150,6 +220,33 @@ public sealed partial class Traces : IDisposable
         {
             _error = e.Message;
         }
+    }
+
+    private PanelQuery ReadRange()
+    {
+        if (string.IsNullOrWhiteSpace(Window))
+        {
+            return new PanelQuery(RangeLinks.DefaultWindow, TimeWindow.Format(RangeLinks.DefaultWindow), OperationFilter.Empty, null);
+        }
+
+        return TimeWindow.TryParseWindow(Window, out var window, out var error)
+            ? new PanelQuery(window, Window.Trim(), OperationFilter.Empty, null)
+            : new PanelQuery(RangeLinks.DefaultWindow, TimeWindow.Format(RangeLinks.DefaultWindow), OperationFilter.Empty, $"window ignored: {error}");
+    }
+
+    // One page's previews: O(spans of 50 traces), read only while the switch is on.
+    private Dictionary<string, (string? Input, string? Output)> Previews(TracePage page)
+    {
+        var previews = new Dictionary<string, (string? Input, string? Output)>(StringComparer.Ordinal);
+        foreach (var trace in page.Traces)
+        {
+            if (Store.Get(trace.TraceId) is { } detail && TraceContentPreview.Of(detail.Spans) is var preview && (preview.Input ?? preview.Output) is not null)
+            {
+                previews[trace.TraceId] = preview;
+            }
+        }
+
+        return previews;
     }
 
     // Off by default: a list that moves under the cursor is hard to click. On, the timer re-reads the store
@@ -188,6 +285,7 @@ public sealed partial class Traces : IDisposable
             ["minDurationMs"] = null,
             ["offset"] = null,
         };
+        // The range stays: it is not a filter.
         foreach (var clause in _filter.Clauses)
         {
             parameters[clause.Field] = null;

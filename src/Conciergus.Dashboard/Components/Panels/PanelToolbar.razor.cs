@@ -25,6 +25,10 @@ public sealed partial class PanelToolbar
     [Parameter]
     public bool Live { get; set; }
 
+    /// <summary>Shows the live indicator (pages that are not pushed live, such as Traces, hide it).</summary>
+    [Parameter]
+    public bool ShowLive { get; set; } = true;
+
     /// <summary>Shows the time-range picker.</summary>
     [Parameter]
     public bool ShowWindow { get; set; } = true;
