@@ -59,6 +59,8 @@ public sealed class ExperimentBrowserTests(ChromiumFixture chromium) : IAsyncLif
         // Results fill in without a reload.
         await Assertions.Expect(page.GetByTestId("kpi-users")).ToHaveTextAsync("60", wait);
         await Assertions.Expect(page.GetByTestId("chart-cumulative").Locator(".apexcharts-canvas")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        Directory.CreateDirectory(Conciergus.Dashboard.Tests.Browser.PagesBrowserTests.ScreenshotDirectory);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Conciergus.Dashboard.Tests.Browser.PagesBrowserTests.ScreenshotDirectory, "experiment-running.png"), FullPage = true });
 
         // Stop with a winner.
         await page.GetByTestId("action-stop").ClickAsync();
