@@ -1,4 +1,5 @@
 using System.Globalization;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Core.Alerts;
 
@@ -64,6 +65,7 @@ public sealed partial class AlertService
         }
 
         Bump([.. changed.Select(s => s.Instance)]);
+        await AuditPurgeArchivesAsync(cancellationToken).ConfigureAwait(false);
         await DispatchAsync(now, cancellationToken).ConfigureAwait(false);
         var status = Status;
         try
@@ -339,21 +341,83 @@ public sealed partial class AlertService
     private void PruneResolved(DateTimeOffset now)
     {
         // Expired silences are kept for the same retention as resolved alerts (history), then deleted.
-        foreach (var silence in _silences.Values.Where(s => s.EndsAt < now - _options.ResolvedRetention).ToList())
+        var silences = _silences.Values.Where(s => s.EndsAt < now - _options.ResolvedRetention).ToList();
+        var resolved = _instances.Values.Where(s => !s.IsOpen).OrderBy(s => s.Instance.EndsAt).ToList();
+        var excess = resolved.Count - _options.MaxResolvedInstances;
+        var instances = resolved.Where(state => excess-- > 0 || state.Instance.EndsAt < now - _options.ResolvedRetention).ToList();
+        if ((silences.Count > 0 || instances.Count > 0) && !ArchiveBeforePurge(instances, silences, now))
+        {
+            return;
+        }
+
+        foreach (var silence in silences)
         {
             _silences.Remove(silence.Id);
             _store.DeleteSilence(silence.Id);
         }
 
-        var resolved = _instances.Values.Where(s => !s.IsOpen).OrderBy(s => s.Instance.EndsAt).ToList();
-        var excess = resolved.Count - _options.MaxResolvedInstances;
-        foreach (var state in resolved)
+        foreach (var state in instances)
         {
-            if (excess-- > 0 || state.Instance.EndsAt < now - _options.ResolvedRetention)
+            _instances.Remove(state.Instance.Id);
+            _store.DeleteInstance(state.Instance.Id);
+        }
+    }
+
+    /// <summary>
+    /// With <c>Conciergus:Compliance:ArchiveDirectory</c> set, what the purge removes is first written to hash-listed
+    /// archives (data classes "alert-instances" and "alert-silences", as stored); their digests go into the audit trail
+    /// after the evaluation (<see cref="AuditPurgeArchivesAsync"/>). False when writing failed: then nothing is purged.
+    /// </summary>
+    private bool ArchiveBeforePurge(List<InstanceState> instances, List<Silence> silences, DateTimeOffset now)
+    {
+        if (_archive is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            var written = new List<ArchiveResult>(2);
+            if (_archive.Write("alert-instances", _store.InstanceDocuments(instances.Select(s => s.Instance.Id)), now) is { } i)
             {
-                _instances.Remove(state.Instance.Id);
-                _store.DeleteInstance(state.Instance.Id);
+                written.Add(i);
             }
+
+            if (_archive.Write("alert-silences", _store.SilenceDocuments(silences.Select(s => s.Id)), now) is { } s)
+            {
+                written.Add(s);
+            }
+
+            _purgeArchives.AddRange(written);
+            return true;
+        }
+#pragma warning disable CA1031 // A failed archive stops the purge (nothing is lost); the evaluation itself goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            LogArchiveFailed(_logger, e);
+            return false;
+        }
+    }
+
+    // Outside the lock: each archive's digest is chained into the audit trail as alerts.retention_purge.
+    private async Task AuditPurgeArchivesAsync(CancellationToken cancellationToken)
+    {
+        List<ArchiveResult> archives;
+        lock (_sync)
+        {
+            archives = [.. _purgeArchives];
+            _purgeArchives.Clear();
+        }
+
+        foreach (var archive in archives)
+        {
+            await AuditAsync("alerts.retention_purge", Path.GetFileName(archive.Path), AlertActor.System, new Dictionary<string, string>
+            {
+                ["archive"] = archive.Path,
+                ["archiveSha256"] = archive.Sha256,
+                ["count"] = archive.Count.ToString(CultureInfo.InvariantCulture),
+            }, cancellationToken).ConfigureAwait(false);
         }
     }
 

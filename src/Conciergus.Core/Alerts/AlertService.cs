@@ -36,6 +36,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly IReadOnlyList<AlertReceiver> _configReceivers;
     private readonly Func<long> _readerDrops;
     private readonly ReceiverNetworkGuard _guard;
+    private readonly RetentionArchive? _archive;
+    private readonly List<ArchiveResult> _purgeArchives = [];
 
     // All below guarded by _sync.
     private readonly Dictionary<string, AlertRule> _rules;
@@ -64,7 +66,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
         IEnumerable<IAuditLog> auditLogs,
         ILogger<AlertService>? logger = null,
         IAlertDataReadiness? readiness = null,
-        ReceiverNetworkGuard? networkGuard = null)
+        ReceiverNetworkGuard? networkGuard = null,
+        RetentionArchive? archive = null)
     {
         ArgumentNullException.ThrowIfNull(database);
         ArgumentNullException.ThrowIfNull(sources);
@@ -75,6 +78,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         _options = options.Value;
         Readiness = readiness;
         _audit = auditLogs.LastOrDefault();
+        _archive = archive is { Enabled: true } ? archive : null;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _store = new AlertStore(database);
         _reader = new AlertMetricReader(sources, () => _options.DailyBudgetUsd);
@@ -272,6 +276,9 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string NewId() => Guid.NewGuid().ToString("N")[..16];
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alert history could not be archived before its retention purge; nothing was purged and the next evaluation tries again")]
+    private static partial void LogArchiveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An alert change handler threw")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);

@@ -109,6 +109,12 @@ internal sealed class AlertStore
         _instances.Upsert(doc);
     }
 
+    /// <summary>The stored documents of these instances (for the archive before a purge), exactly as stored.</summary>
+    public List<BsonDocument> InstanceDocuments(IEnumerable<string> ids) => [.. ids.Select(id => _instances.FindById(id)).Where(d => d is not null)];
+
+    /// <summary>The stored documents of these silences, exactly as stored.</summary>
+    public List<BsonDocument> SilenceDocuments(IEnumerable<string> ids) => [.. ids.Select(id => _silences.FindById(id)).Where(d => d is not null)];
+
     public void DeleteInstance(string id)
     {
         _database.ThrowIfUnavailable();

@@ -1,3 +1,4 @@
+using Conciergus.Core.Audit;
 using System.Collections.Concurrent;
 using Conciergus.Core.Alerts;
 using Conciergus.Core.Storage;
@@ -41,12 +42,14 @@ internal sealed class AlertTestHost : IDisposable
     private readonly Action<AlertsOptions>? _configure;
     private readonly IReadOnlyList<IAlertChannel> _extraChannels;
     private readonly Func<AlertMetric, TimeSpan, DateTimeOffset, double?>? _compliance;
+    private readonly RetentionArchive? _archive;
     private ConciergusDatabase _database;
 
     public AlertTestHost(Action<AlertsOptions>? configure = null, string? directory = null, FakeTimeProvider? time = null, IReadOnlyList<IAlertChannel>? extraChannels = null,
-        Func<AlertMetric, TimeSpan, DateTimeOffset, double?>? compliance = null)
+        Func<AlertMetric, TimeSpan, DateTimeOffset, double?>? compliance = null, RetentionArchive? archive = null)
     {
         _compliance = compliance;
+        _archive = archive;
         _configure = configure;
         _extraChannels = extraChannels ?? [];
         _directory = directory ?? Path.Combine(Path.GetTempPath(), "conciergus-tests", "alerts-" + Guid.NewGuid().ToString("N"));
@@ -194,6 +197,6 @@ internal sealed class AlertTestHost : IDisposable
             ExperimentSrm = () => SourceError is { } error ? throw new InvalidOperationException(error) : [.. Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => (v.Key, v.Value))],
             Compliance = _compliance ?? (static (_, _, _) => null),
         };
-        return new AlertService(_database, sources, Time, Options.Create(options), [Channel, .. _extraChannels], [Audit], readiness: Readiness);
+        return new AlertService(_database, sources, Time, Options.Create(options), [Channel, .. _extraChannels], [Audit], readiness: Readiness, archive: _archive);
     }
 }
