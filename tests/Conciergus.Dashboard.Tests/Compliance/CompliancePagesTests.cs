@@ -65,6 +65,14 @@ public sealed class CompliancePagesTests : DashboardTestContext
         var evidence = cut.FindAll("[data-testid=control-evidence]").Select(e => e.TextContent).ToList();
         Assert.Contains(evidence, e => e.Contains("On. 3 records verified at 2026-11-27 12:00:00 UTC", StringComparison.Ordinal));
         Assert.Contains(evidence, e => e.Contains("GDPR policy: operations 30 days, decisions 180 days", StringComparison.Ordinal));
+
+        // Each framework's obligations with the control that meets them, as in the report (issue 19).
+        var obligations = cut.FindAll("[data-testid=compliance-obligation]").Select(r => r.TextContent).ToList();
+        Assert.NotEmpty(obligations);
+        foreach (var framework in new[] { "GDPR", "CCPA", "EU AI Act" })
+        {
+            Assert.Contains(obligations, o => o.Contains(framework, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
