@@ -213,6 +213,30 @@ public sealed partial class ConciergusAppFactory : WebApplicationFactory<Program
     /// folder then read a half-closed file ("Page type must be data page", lost last writes). So: stop the application
     /// (one stop path, the entry point's), wait until the file is closed, then let the factory dispose what remains.
     /// </summary>
+    /// <summary>
+    /// <c>await using</c> takes this path: the base class's DisposeAsync stops its host and then calls
+    /// <see cref="Dispose(bool)"/>, which would find the host gone and skip the wait for the database file. So the same
+    /// stop-and-wait as <see cref="Dispose(bool)"/> runs first (on a pool thread: the wait blocks).
+    /// </summary>
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _host, null) is { } host)
+        {
+            await Task.Run(() => StopAndWaitForDatabase(host));
+        }
+
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The entry point already stopped and disposed the host (above).
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing && Interlocked.Exchange(ref _host, null) is { } host)
