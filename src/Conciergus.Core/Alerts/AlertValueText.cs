@@ -130,7 +130,8 @@ public static class AlertValueText
         return Significant(value);
     }
 
-    private static string Significant(double value)
+    /// <summary>Three significant digits, trailing zeros dropped: 1.23, 12.3, 123, 0.05 (the tiles use it too).</summary>
+    public static string Significant(double value)
     {
         if (value == 0)
         {
@@ -143,7 +144,8 @@ public static class AlertValueText
         return rounded.ToString("0." + new string('#', decimals), Invariant);
     }
 
-    private static double RoundSignificant(double value)
+    /// <summary><paramref name="value"/> rounded to three significant digits (away from zero at the midpoint).</summary>
+    public static double RoundSignificant(double value)
     {
         if (value == 0)
         {

@@ -208,32 +208,8 @@ public static class Formatting
     public static string LocalTime(DateTimeOffset time, TimeZoneInfo zone, bool withDate = false) =>
         TimeZoneInfo.ConvertTime(time, zone).ToString(withDate ? "yyyy-MM-dd HH:mm:ss" : "HH:mm:ss", Invariant);
 
-    /// <summary>Three significant digits, trailing zeros dropped: 1.23, 12.3, 123, 0.05.</summary>
-    private static string Significant(double value)
-    {
-        var abs = Math.Abs(value);
-        if (abs == 0)
-        {
-            return "0";
-        }
+    // One rounding for tiles, charts' captions and alert texts (Core's AlertValueText).
+    private static string Significant(double value) => Conciergus.Core.Alerts.AlertValueText.Significant(value);
 
-        var rounded = RoundSignificant(value);
-        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(rounded)));
-        var decimals = Math.Clamp(2 - magnitude, 0, 6);
-        return rounded.ToString("0." + new string('#', decimals), Invariant);
-    }
-
-    private static double RoundSignificant(double value)
-    {
-        if (value == 0)
-        {
-            return 0;
-        }
-
-        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
-        var decimals = 2 - magnitude;
-        return decimals >= 0
-            ? Math.Round(value, Math.Min(decimals, 15), MidpointRounding.AwayFromZero)
-            : Math.Round(value / Math.Pow(10, -decimals), MidpointRounding.AwayFromZero) * Math.Pow(10, -decimals);
-    }
+    private static double RoundSignificant(double value) => Conciergus.Core.Alerts.AlertValueText.RoundSignificant(value);
 }
