@@ -1,3 +1,4 @@
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
 
 /// <summary>State of an alert instance as the API shows it (inactive instances are not listed).</summary>

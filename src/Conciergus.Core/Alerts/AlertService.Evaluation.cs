@@ -412,7 +412,7 @@ public sealed partial class AlertService
 
         foreach (var archive in archives)
         {
-            await AuditAsync("alerts.retention_purge", Path.GetFileName(archive.Path), AlertActor.System, new Dictionary<string, string>
+            await AuditAsync("alerts.retention_purge", Path.GetFileName(archive.Path), Actor.System, new Dictionary<string, string>
             {
                 ["archive"] = archive.Path,
                 ["archiveSha256"] = archive.Sha256,

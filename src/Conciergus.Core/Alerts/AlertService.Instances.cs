@@ -1,3 +1,5 @@
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -42,21 +44,21 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertInstance> AcknowledgeAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default)
+    public async Task<AlertInstance> AcknowledgeAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         AlertInstance result;
         lock (_sync)
         {
-            var state = _instances.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No alert '{id}'.");
+            var state = _instances.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No alert '{id}'.");
             if (!state.IsOpen)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Alert '{id}' is resolved; only pending or firing alerts can be acknowledged.");
+                throw new RefusalException(RefusalKind.Conflict, $"Alert '{id}' is resolved; only pending or firing alerts can be acknowledged.");
             }
 
             if (state.Instance.Acknowledged)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Alert '{id}' was already acknowledged by {state.Instance.AcknowledgedBy}.");
+                throw new RefusalException(RefusalKind.Conflict, $"Alert '{id}' was already acknowledged by {state.Instance.AcknowledgedBy}.");
             }
 
             var now = _time.GetUtcNow();
@@ -73,16 +75,16 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertInstance> ResolveAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default)
+    public async Task<AlertInstance> ResolveAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         AlertInstance result;
         lock (_sync)
         {
-            var state = _instances.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No alert '{id}'.");
+            var state = _instances.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No alert '{id}'.");
             if (!state.IsOpen)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Alert '{id}' is already resolved.");
+                throw new RefusalException(RefusalKind.Conflict, $"Alert '{id}' is already resolved.");
             }
 
             var now = _time.GetUtcNow();

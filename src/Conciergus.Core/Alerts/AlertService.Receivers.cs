@@ -1,4 +1,6 @@
 using System.Globalization;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Core.Alerts;
 
@@ -28,7 +30,7 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(receiver);
         ArgumentNullException.ThrowIfNull(actor);
@@ -41,14 +43,14 @@ public sealed partial class AlertService
 
         if (problems.Count > 0)
         {
-            throw new AlertException(AlertErrorKind.Validation, "The receiver is not valid: " + string.Join(" ", problems), new Dictionary<string, string[]> { ["receiver"] = [.. problems] });
+            throw new RefusalException(RefusalKind.Invalid, "The receiver is not valid: " + string.Join(" ", problems), new Dictionary<string, string[]> { ["receiver"] = [.. problems] });
         }
 
         lock (_sync)
         {
             if (_configReceivers.Any(r => r.Name == saved.Name))
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{saved.Name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be changed here.");
+                throw new RefusalException(RefusalKind.Conflict, $"Receiver '{saved.Name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be changed here.");
             }
 
             if (_apiReceivers.TryGetValue(saved.Name, out var existing))
@@ -72,25 +74,25 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task DeleteReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task DeleteReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         lock (_sync)
         {
             if (_configReceivers.Any(r => r.Name == name))
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be deleted here.");
+                throw new RefusalException(RefusalKind.Conflict, $"Receiver '{name}' comes from configuration (Conciergus:Alerts:Receivers) and cannot be deleted here.");
             }
 
             if (!_apiReceivers.ContainsKey(name))
             {
-                throw new AlertException(AlertErrorKind.NotFound, $"No receiver '{name}'.");
+                throw new RefusalException(RefusalKind.NotFound, $"No receiver '{name}'.");
             }
 
             var users = _rules.Values.Where(r => r.Receivers.Contains(name)).Select(r => r.Name).ToList();
             if (users.Count > 0)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Receiver '{name}' is used by {string.Join(", ", users.Select(u => $"'{u}'"))}; remove it from those rules first.");
+                throw new RefusalException(RefusalKind.Conflict, $"Receiver '{name}' is used by {string.Join(", ", users.Select(u => $"'{u}'"))}; remove it from those rules first.");
             }
         }
 
@@ -104,10 +106,10 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertChannelResult> TestReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<AlertChannelResult> TestReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
-        var receiver = ReceiverByName(name) ?? throw new AlertException(AlertErrorKind.NotFound, $"No receiver '{name}'.");
+        var receiver = ReceiverByName(name) ?? throw new RefusalException(RefusalKind.NotFound, $"No receiver '{name}'.");
         var now = _time.GetUtcNow();
         var labels = new Dictionary<string, string> { ["alertname"] = "ConciergusTest", ["severity"] = "low", ["test"] = "true" };
         var annotations = new Dictionary<string, string> { ["summary"] = $"Test notification from Conciergus, sent by {actor.Name}" };

@@ -1,3 +1,5 @@
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -155,7 +157,7 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertRule> CreateRuleAsync(AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<AlertRule> CreateRuleAsync(AlertRule rule, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(actor);
@@ -165,7 +167,7 @@ public sealed partial class AlertService
         {
             if (_rules.ContainsKey(created.Id))
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"A rule with id '{created.Id}' exists already.");
+                throw new RefusalException(RefusalKind.Conflict, $"A rule with id '{created.Id}' exists already.");
             }
         }
 
@@ -181,14 +183,14 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(actor);
         AlertRule updated;
         lock (_sync)
         {
-            var current = _rules.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No alert rule '{id}'.");
+            var current = _rules.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No alert rule '{id}'.");
             updated = rule with { Id = id, BuiltIn = current.BuiltIn };
         }
 
@@ -197,7 +199,7 @@ public sealed partial class AlertService
         {
             if (!_rules.ContainsKey(id))
             {
-                throw new AlertException(AlertErrorKind.NotFound, $"No alert rule '{id}'.");
+                throw new RefusalException(RefusalKind.NotFound, $"No alert rule '{id}'.");
             }
         }
 
@@ -212,16 +214,16 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task DeleteRuleAsync(string id, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task DeleteRuleAsync(string id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         List<AlertInstance> changed = [];
         lock (_sync)
         {
-            var rule = _rules.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No alert rule '{id}'.");
+            var rule = _rules.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No alert rule '{id}'.");
             if (rule.BuiltIn)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"'{rule.Name}' is a built-in rule: disable it instead of deleting it.");
+                throw new RefusalException(RefusalKind.Conflict, $"'{rule.Name}' is a built-in rule: disable it instead of deleting it.");
             }
 
             var now = _time.GetUtcNow();
@@ -245,13 +247,13 @@ public sealed partial class AlertService
         ArgumentNullException.ThrowIfNull(rule);
         if (range <= TimeSpan.Zero || range > TimeSpan.FromDays(2))
         {
-            throw new AlertException(AlertErrorKind.Validation, "The preview range must be between 1s and 2d.", new Dictionary<string, string[]> { ["range"] = ["The preview range must be between 1s and 2d."] });
+            throw new RefusalException(RefusalKind.Invalid, "The preview range must be between 1s and 2d.", new Dictionary<string, string[]> { ["range"] = ["The preview range must be between 1s and 2d."] });
         }
 
         var errors = Validate(rule).Where(e => e.Key is not ("receivers" or "name")).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
         if (errors.Count > 0)
         {
-            throw new AlertException(AlertErrorKind.Validation, "The rule cannot be previewed: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
+            throw new RefusalException(RefusalKind.Invalid, "The rule cannot be previewed: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
         }
 
         var now = _time.GetUtcNow();
@@ -289,13 +291,13 @@ public sealed partial class AlertService
         AlertRule rule;
         lock (_sync)
         {
-            instance = _instances.GetValueOrDefault(instanceId)?.Instance ?? throw new AlertException(AlertErrorKind.NotFound, $"No alert '{instanceId}'.");
-            rule = _rules.GetValueOrDefault(instance.RuleId) ?? throw new AlertException(AlertErrorKind.NotFound, $"The rule of alert '{instanceId}' no longer exists.");
+            instance = _instances.GetValueOrDefault(instanceId)?.Instance ?? throw new RefusalException(RefusalKind.NotFound, $"No alert '{instanceId}'.");
+            rule = _rules.GetValueOrDefault(instance.RuleId) ?? throw new RefusalException(RefusalKind.NotFound, $"The rule of alert '{instanceId}' no longer exists.");
         }
 
         if (range <= TimeSpan.Zero || range > TimeSpan.FromDays(2))
         {
-            throw new AlertException(AlertErrorKind.Validation, "The range must be between 1s and 2d.");
+            throw new RefusalException(RefusalKind.Invalid, "The range must be between 1s and 2d.");
         }
 
         var now = _time.GetUtcNow();
@@ -347,7 +349,7 @@ public sealed partial class AlertService
         var errors = Validate(rule);
         if (errors.Count > 0)
         {
-            throw new AlertException(AlertErrorKind.Validation, "The rule is not valid: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
+            throw new RefusalException(RefusalKind.Invalid, "The rule is not valid: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
         }
     }
 

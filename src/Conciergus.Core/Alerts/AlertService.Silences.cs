@@ -1,3 +1,5 @@
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -103,7 +105,7 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<Silence> CreateSilenceAsync(Silence silence, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<Silence> CreateSilenceAsync(Silence silence, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(silence);
         ArgumentNullException.ThrowIfNull(actor);
@@ -114,7 +116,7 @@ public sealed partial class AlertService
         {
             if (_silences.ContainsKey(created.Id))
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"A silence with id '{created.Id}' exists already.");
+                throw new RefusalException(RefusalKind.Conflict, $"A silence with id '{created.Id}' exists already.");
             }
         }
 
@@ -131,7 +133,7 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task<Silence> UpdateSilenceAsync(string id, Silence silence, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task<Silence> UpdateSilenceAsync(string id, Silence silence, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(silence);
         ArgumentNullException.ThrowIfNull(actor);
@@ -140,10 +142,10 @@ public sealed partial class AlertService
         List<AlertInstance> changed;
         lock (_sync)
         {
-            var current = _silences.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No silence '{id}'.");
+            var current = _silences.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No silence '{id}'.");
             if (StateAt(current, _time.GetUtcNow()) == SilenceState.Expired)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Silence '{id}' has expired; create a new one.");
+                throw new RefusalException(RefusalKind.Conflict, $"Silence '{id}' has expired; create a new one.");
             }
         }
 
@@ -159,18 +161,18 @@ public sealed partial class AlertService
     }
 
     /// <inheritdoc />
-    public async Task ExpireSilenceAsync(string id, AlertActor actor, CancellationToken cancellationToken = default)
+    public async Task ExpireSilenceAsync(string id, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         Silence expired;
         List<AlertInstance> changed;
         lock (_sync)
         {
-            var current = _silences.GetValueOrDefault(id) ?? throw new AlertException(AlertErrorKind.NotFound, $"No silence '{id}'.");
+            var current = _silences.GetValueOrDefault(id) ?? throw new RefusalException(RefusalKind.NotFound, $"No silence '{id}'.");
             var now = _time.GetUtcNow();
             if (StateAt(current, now) == SilenceState.Expired)
             {
-                throw new AlertException(AlertErrorKind.Conflict, $"Silence '{id}' has already expired.");
+                throw new RefusalException(RefusalKind.Conflict, $"Silence '{id}' has already expired.");
             }
 
             // A pending silence ends before it starts: both ends move to now.
@@ -207,7 +209,7 @@ public sealed partial class AlertService
         var errors = ValidateSilence(silence);
         if (errors.Count > 0)
         {
-            throw new AlertException(AlertErrorKind.Validation, "The silence is not valid: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
+            throw new RefusalException(RefusalKind.Invalid, "The silence is not valid: " + string.Join(" ", errors.SelectMany(e => e.Value)), errors);
         }
     }
 

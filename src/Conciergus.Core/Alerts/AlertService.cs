@@ -241,7 +241,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         }
     }
 
-    private async Task AuditAsync(string action, string target, AlertActor actor, Dictionary<string, string>? details, CancellationToken cancellationToken)
+    private async Task AuditAsync(string action, string target, Actor actor, Dictionary<string, string>? details, CancellationToken cancellationToken)
     {
         if (_audit is null)
         {
@@ -259,7 +259,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     /// caller updates its in-memory state only after this returns, so a failed commit leaves memory, disk and trail as
     /// they were. Without an audit log the write runs alone.
     /// </summary>
-    private async Task AuditedWriteAsync(string action, string target, AlertActor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken)
+    private async Task AuditedWriteAsync(string action, string target, Actor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken)
     {
         if (_audit is null)
         {

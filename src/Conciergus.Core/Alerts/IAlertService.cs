@@ -1,55 +1,6 @@
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
-
-/// <summary>Why an alert call failed: NotFound -> 404, Validation -> 400 with field errors, Conflict -> 409.</summary>
-public enum AlertErrorKind
-{
-    /// <summary>No such rule, instance, silence or receiver.</summary>
-    NotFound,
-
-    /// <summary>Bad input; see <see cref="AlertException.Errors"/>.</summary>
-    Validation,
-
-    /// <summary>Not allowed in the current state (ack a resolved instance, delete a built-in rule, ...).</summary>
-    Conflict,
-}
-
-/// <summary>A rejected alert operation with a message an operator can act on.</summary>
-public sealed class AlertException : Exception
-{
-    /// <summary>Creates one.</summary>
-    public AlertException(AlertErrorKind kind, string message, IReadOnlyDictionary<string, string[]>? errors = null)
-        : base(message)
-    {
-        Kind = kind;
-        Errors = errors ?? new Dictionary<string, string[]>();
-    }
-
-    /// <summary>Creates one (for serializers).</summary>
-    public AlertException()
-        : this(AlertErrorKind.Validation, "Invalid alert request.")
-    {
-    }
-
-    /// <summary>Creates one.</summary>
-    public AlertException(string message)
-        : this(AlertErrorKind.Validation, message)
-    {
-    }
-
-    /// <summary>Creates one.</summary>
-    public AlertException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Kind = AlertErrorKind.Validation;
-        Errors = new Dictionary<string, string[]>();
-    }
-
-    /// <summary>Kind.</summary>
-    public AlertErrorKind Kind { get; }
-
-    /// <summary>Field -> messages.</summary>
-    public IReadOnlyDictionary<string, string[]> Errors { get; }
-}
 
 /// <summary>Health of the evaluator, for the Health page and /healthz.</summary>
 /// <param name="LastEvaluation">When the last evaluation finished (null before the first).</param>
@@ -75,12 +26,6 @@ public sealed record AlertMetricSeries(IReadOnlyDictionary<string, string> Label
 /// <param name="Step">Step between points.</param>
 public sealed record AlertRulePreview(IReadOnlyList<AlertMetricSeries> Series, IReadOnlyList<string> Breaches, TimeSpan Step);
 
-/// <summary>Who did an operator action; the service writes the audit entry (alert.acknowledge, alert.resolve, alert_rule.create, silence.create, receiver.save, ...).</summary>
-public sealed record AlertActor(string Name, string Role = "System", string? SourceIp = null)
-{
-    /// <summary>The evaluator and other automatic actions.</summary>
-    public static AlertActor System { get; } = new("system");
-}
 
 /// <summary>Everything the API and the pages need from alerting. Implemented by AlertService.</summary>
 public interface IAlertService
@@ -100,14 +45,14 @@ public interface IAlertService
     /// <summary>Validates without saving: field -> messages (empty when valid).</summary>
     IReadOnlyDictionary<string, string[]> Validate(AlertRule rule);
 
-    /// <summary>Creates a rule (id generated when empty); throws <see cref="AlertException"/>.</summary>
-    Task<AlertRule> CreateRuleAsync(AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default);
+    /// <summary>Creates a rule (id generated when empty); throws <see cref="RefusalException"/>.</summary>
+    Task<AlertRule> CreateRuleAsync(AlertRule rule, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces a rule; open instances are re-evaluated at the next interval.</summary>
-    Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default);
+    Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a custom rule (built-in rules can only be disabled); its open instances resolve.</summary>
-    Task DeleteRuleAsync(string id, AlertActor actor, CancellationToken cancellationToken = default);
+    Task DeleteRuleAsync(string id, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Instances (pending and firing first by severity, then resolved newest first); null state = all.</summary>
     IReadOnlyList<AlertInstance> Instances(AlertState? state = null);
@@ -119,10 +64,10 @@ public interface IAlertService
     int FiringCount { get; }
 
     /// <summary>Acknowledges a firing or pending instance: no more firing notifications for it (its resolution is still sent if it was notified).</summary>
-    Task<AlertInstance> AcknowledgeAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default);
+    Task<AlertInstance> AcknowledgeAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default);
 
     /// <summary>Resolves an open instance by hand (a resolved notification goes out if it had fired).</summary>
-    Task<AlertInstance> ResolveAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default);
+    Task<AlertInstance> ResolveAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default);
 
     /// <summary>The rule's metric for one instance's label set from <paramref name="from"/> to now (alert detail chart).</summary>
     AlertMetricSeries MetricHistory(string instanceId, TimeSpan range);
@@ -137,25 +82,25 @@ public interface IAlertService
     SilenceState StateOf(Silence silence);
 
     /// <summary>Creates a silence (id generated when empty).</summary>
-    Task<Silence> CreateSilenceAsync(Silence silence, AlertActor actor, CancellationToken cancellationToken = default);
+    Task<Silence> CreateSilenceAsync(Silence silence, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Replaces a silence.</summary>
-    Task<Silence> UpdateSilenceAsync(string id, Silence silence, AlertActor actor, CancellationToken cancellationToken = default);
+    Task<Silence> UpdateSilenceAsync(string id, Silence silence, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Expires a silence now (kept for history).</summary>
-    Task ExpireSilenceAsync(string id, AlertActor actor, CancellationToken cancellationToken = default);
+    Task ExpireSilenceAsync(string id, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Receivers from configuration and the API.</summary>
     IReadOnlyList<AlertReceiver> Receivers();
 
     /// <summary>Creates or replaces an API receiver.</summary>
-    Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, AlertActor actor, CancellationToken cancellationToken = default);
+    Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes an API receiver.</summary>
-    Task DeleteReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default);
+    Task DeleteReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Sends a synthetic test notification to one receiver through its channel (logged as a delivery).</summary>
-    Task<AlertChannelResult> TestReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default);
+    Task<AlertChannelResult> TestReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default);
 
     /// <summary>Recent deliveries, newest first.</summary>
     IReadOnlyList<AlertDelivery> Deliveries(int limit = 100);

@@ -1,3 +1,4 @@
+using Conciergus.Core.Audit;
 namespace Conciergus.Core.Experiments;
 
 /// <summary>Lifecycle state of an experiment: draft -> running -> paused -> running -> completed | cancelled.</summary>

@@ -5,68 +5,9 @@ using System.Runtime.CompilerServices;
 using Conciergus.Core.Audit;
 
 using Microsoft.Extensions.Options;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Core.Experiments;
-
-/// <summary>Who performs a lifecycle action (for the experiment's history and the audit log).</summary>
-/// <param name="Name">User name, "api-key:&lt;id&gt;" or "system".</param>
-/// <param name="Role">Viewer, Operator, Admin or System.</param>
-/// <param name="SourceIp">Source IP of the request, when any.</param>
-public sealed record ExperimentActor(string Name, string Role = "System", string? SourceIp = null)
-{
-    /// <summary>The system itself.</summary>
-    public static ExperimentActor System { get; } = new("system");
-}
-
-/// <summary>Why an experiment operation was refused.</summary>
-public enum ExperimentErrorKind
-{
-    /// <summary>No such experiment (404).</summary>
-    NotFound,
-
-    /// <summary>Not allowed in the current state (409).</summary>
-    Conflict,
-
-    /// <summary>Invalid input (400).</summary>
-    Invalid,
-}
-
-/// <summary>A refused experiment operation, with a message that says what is allowed.</summary>
-public sealed class ExperimentException : Exception
-{
-    /// <summary>Creates the exception.</summary>
-    public ExperimentException(ExperimentErrorKind kind, string message, IReadOnlyDictionary<string, string[]>? errors = null)
-        : base(message)
-    {
-        Kind = kind;
-        Errors = errors ?? new Dictionary<string, string[]>();
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ExperimentException()
-        : this(ExperimentErrorKind.Invalid, "Invalid experiment operation.")
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ExperimentException(string message)
-        : this(ExperimentErrorKind.Invalid, message)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ExperimentException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-        Errors = new Dictionary<string, string[]>();
-    }
-
-    /// <summary>Kind of refusal.</summary>
-    public ExperimentErrorKind Kind { get; }
-
-    /// <summary>Problems by field, for validation errors.</summary>
-    public IReadOnlyDictionary<string, string[]> Errors { get; }
-}
 
 /// <summary>
 /// Experiments: definitions and lifecycle (persisted, audited), sticky assignment, events and results.
@@ -142,10 +83,10 @@ public sealed class ExperimentService
     public Experiment? Get(string key) => Volatile.Read(ref _experiments).GetValueOrDefault(key);
 
     /// <summary>Creates a draft.</summary>
-    public Task<Experiment> CreateAsync(ExperimentDefinition definition, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+    public Task<Experiment> CreateAsync(ExperimentDefinition definition, Actor actor, CancellationToken cancellationToken = default) =>
         CreateCoreAsync(definition, version: 1, actor, cancellationToken);
 
-    private async Task<Experiment> CreateCoreAsync(ExperimentDefinition definition, int version, ExperimentActor actor, CancellationToken cancellationToken)
+    private async Task<Experiment> CreateCoreAsync(ExperimentDefinition definition, int version, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(actor);
@@ -156,7 +97,7 @@ public sealed class ExperimentService
         {
             if (_experiments.ContainsKey(definition.Key!))
             {
-                throw new ExperimentException(ExperimentErrorKind.Conflict, $"An experiment with key '{definition.Key}' exists; choose another key or update it.");
+                throw new RefusalException(RefusalKind.Conflict, $"An experiment with key '{definition.Key}' exists; choose another key or update it.");
             }
 
             created = Apply(new Experiment { Key = definition.Key!, Version = version, CreatedAt = now, CreatedBy = actor.Name }, definition) with
@@ -176,13 +117,13 @@ public sealed class ExperimentService
     /// minimum sample size, minimum detectable effect and planned duration (variants, weights, coverage, seed,
     /// hashing, targeting and the primary metric are frozen: create a new version instead); final ones never.
     /// </summary>
-    public async Task<Experiment> UpdateAsync(string key, ExperimentDefinition definition, ExperimentActor actor, CancellationToken cancellationToken = default)
+    public async Task<Experiment> UpdateAsync(string key, ExperimentDefinition definition, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(actor);
         if (definition.Key is { } bodyKey && bodyKey != key)
         {
-            throw new ExperimentException(ExperimentErrorKind.Invalid, "The key cannot change.", new Dictionary<string, string[]> { ["key"] = [$"Key must be '{key}' (or omitted)."] });
+            throw new RefusalException(RefusalKind.Invalid, "The key cannot change.", new Dictionary<string, string[]> { ["key"] = [$"Key must be '{key}' (or omitted)."] });
         }
 
         definition = definition with { Key = key };
@@ -193,13 +134,13 @@ public sealed class ExperimentService
             var current = Require(key);
             if (current.IsFinal)
             {
-                throw new ExperimentException(ExperimentErrorKind.Conflict, $"Experiment '{key}' is {Wire(current.State)}; it cannot change. Create a new version instead.");
+                throw new RefusalException(RefusalKind.Conflict, $"Experiment '{key}' is {Wire(current.State)}; it cannot change. Create a new version instead.");
             }
 
             var candidate = Apply(current, definition);
             if (current.State != ExperimentState.Draft && FrozenPartChanged(current, candidate))
             {
-                throw new ExperimentException(ExperimentErrorKind.Conflict,
+                throw new RefusalException(RefusalKind.Conflict,
                     $"Experiment '{key}' is {Wire(current.State)}: its variants, weights, coverage, seed, hash version, targeting and primary metric cannot change while it has data. Stop it and create a new version instead.");
             }
 
@@ -217,7 +158,7 @@ public sealed class ExperimentService
     }
 
     /// <summary>Creates a draft copy named "key-vN" (N = version + 1) to change what a running or ended experiment froze.</summary>
-    public Task<Experiment> CreateVersionAsync(string key, ExperimentActor actor, CancellationToken cancellationToken = default)
+    public Task<Experiment> CreateVersionAsync(string key, Actor actor, CancellationToken cancellationToken = default)
     {
         var current = Require(key);
         var baseKey = current.Version > 1 && key.EndsWith(Invariant($"-v{current.Version}"), StringComparison.Ordinal)
@@ -229,7 +170,7 @@ public sealed class ExperimentService
     }
 
     /// <summary>Deletes a draft (anything else is cancelled or stopped instead, to keep its history).</summary>
-    public async Task DeleteAsync(string key, ExperimentActor actor, CancellationToken cancellationToken = default)
+    public async Task DeleteAsync(string key, Actor actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(actor);
         Experiment deleted;
@@ -238,7 +179,7 @@ public sealed class ExperimentService
             deleted = Require(key);
             if (deleted.State != ExperimentState.Draft)
             {
-                throw new ExperimentException(ExperimentErrorKind.Conflict, $"Experiment '{key}' is {Wire(deleted.State)}; only drafts can be deleted. Cancel or stop it instead.");
+                throw new RefusalException(RefusalKind.Conflict, $"Experiment '{key}' is {Wire(deleted.State)}; only drafts can be deleted. Cancel or stop it instead.");
             }
 
             _store.Delete(key);
@@ -252,22 +193,22 @@ public sealed class ExperimentService
     }
 
     /// <summary>Starts a draft or resumes a paused experiment.</summary>
-    public Task<Experiment> StartAsync(string key, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+    public Task<Experiment> StartAsync(string key, Actor actor, CancellationToken cancellationToken = default) =>
         TransitionAsync(key, actor, ExperimentState.Running, winner: null, cancellationToken);
 
     /// <summary>Pauses a running experiment: calls go out unchanged until it is started again.</summary>
-    public Task<Experiment> PauseAsync(string key, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+    public Task<Experiment> PauseAsync(string key, Actor actor, CancellationToken cancellationToken = default) =>
         TransitionAsync(key, actor, ExperimentState.Paused, winner: null, cancellationToken);
 
     /// <summary>Completes a running or paused experiment, with a winning variant or none.</summary>
-    public Task<Experiment> StopAsync(string key, string? winner, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+    public Task<Experiment> StopAsync(string key, string? winner, Actor actor, CancellationToken cancellationToken = default) =>
         TransitionAsync(key, actor, ExperimentState.Completed, winner, cancellationToken);
 
     /// <summary>Cancels a draft, running or paused experiment.</summary>
-    public Task<Experiment> CancelAsync(string key, ExperimentActor actor, CancellationToken cancellationToken = default) =>
+    public Task<Experiment> CancelAsync(string key, Actor actor, CancellationToken cancellationToken = default) =>
         TransitionAsync(key, actor, ExperimentState.Cancelled, winner: null, cancellationToken);
 
-    private async Task<Experiment> TransitionAsync(string key, ExperimentActor actor, ExperimentState to, string? winner, CancellationToken cancellationToken)
+    private async Task<Experiment> TransitionAsync(string key, Actor actor, ExperimentState to, string? winner, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         Experiment next;
@@ -282,12 +223,12 @@ public sealed class ExperimentService
                 (ExperimentState.Running, ExperimentState.Paused) => "pause",
                 (ExperimentState.Running or ExperimentState.Paused, ExperimentState.Completed) => "stop",
                 (ExperimentState.Draft or ExperimentState.Running or ExperimentState.Paused, ExperimentState.Cancelled) => "cancel",
-                _ => throw new ExperimentException(ExperimentErrorKind.Conflict, TransitionRefusal(current, to)),
+                _ => throw new RefusalException(RefusalKind.Conflict, TransitionRefusal(current, to)),
             };
 
             if (winner is not null && current.Variants.All(v => v.Key != winner))
             {
-                throw new ExperimentException(ExperimentErrorKind.Invalid, $"Winner '{winner}' is not a variant of '{key}'.",
+                throw new RefusalException(RefusalKind.Invalid, $"Winner '{winner}' is not a variant of '{key}'.",
                     new Dictionary<string, string[]> { ["winner"] = [$"Winner must be one of: {string.Join(", ", current.Variants.Select(v => v.Key))}, or null."] });
             }
 
@@ -327,7 +268,7 @@ public sealed class ExperimentService
     /// </summary>
     public ExperimentAssignment Assign(string key, string? userId)
     {
-        var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
         return Assign(experiment, userId);
     }
 
@@ -337,7 +278,7 @@ public sealed class ExperimentService
     /// </summary>
     public ExperimentAssignment Lookup(string key, string? userId)
     {
-        var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
         return Assign(experiment, userId, persist: false);
     }
 
@@ -397,19 +338,19 @@ public sealed class ExperimentService
         ArgumentException.ThrowIfNullOrEmpty(userId);
         if (!ExperimentValidator.IsValidKey(name))
         {
-            throw new ExperimentException(ExperimentErrorKind.Invalid, "Event name must be lower-case letters, digits, '.', '-' or '_' (at most 64).",
+            throw new RefusalException(RefusalKind.Invalid, "Event name must be lower-case letters, digits, '.', '-' or '_' (at most 64).",
                 new Dictionary<string, string[]> { ["name"] = ["Event name must be lower-case letters, digits, '.', '-' or '_' (at most 64)."] });
         }
 
         if (value is { } v && !double.IsFinite(v))
         {
-            throw new ExperimentException(ExperimentErrorKind.Invalid, "Event value must be a finite number.", new Dictionary<string, string[]> { ["value"] = ["Value must be a finite number or omitted."] });
+            throw new RefusalException(RefusalKind.Invalid, "Event value must be a finite number.", new Dictionary<string, string[]> { ["value"] = ["Value must be a finite number or omitted."] });
         }
 
-        var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
         if (experiment.State != ExperimentState.Running)
         {
-            throw new ExperimentException(ExperimentErrorKind.Conflict, $"Experiment '{key}' is {Wire(experiment.State)}; events are counted only while it runs.");
+            throw new RefusalException(RefusalKind.Conflict, $"Experiment '{key}' is {Wire(experiment.State)}; events are counted only while it runs.");
         }
 
         var assignment = Assign(experiment, userId);
@@ -424,7 +365,7 @@ public sealed class ExperimentService
     /// <summary>Results of an experiment against control.</summary>
     public ExperimentResults GetResults(string key)
     {
-        var experiment = Get(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
         var notApplicable = experiment.Variants.ToDictionary(
             v => v.Key, v => _notApplicable.TryGetValue((key, v.Key), out var box) ? Interlocked.Read(ref box.Value) : 0, StringComparer.Ordinal);
         return ExperimentAnalyzer.Analyze(experiment, _outcomes.Get(key)?.Snapshot(), _time.GetUtcNow(), notApplicable);
@@ -514,7 +455,7 @@ public sealed class ExperimentService
     }
 
     private Experiment Require(string key) =>
-        Volatile.Read(ref _experiments).GetValueOrDefault(key) ?? throw new ExperimentException(ExperimentErrorKind.NotFound, $"No experiment '{key}'.");
+        Volatile.Read(ref _experiments).GetValueOrDefault(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
 
     private void Commit(Experiment experiment)
     {
@@ -539,7 +480,7 @@ public sealed class ExperimentService
         var errors = ExperimentValidator.Validate(definition);
         if (errors.Count > 0)
         {
-            throw new ExperimentException(ExperimentErrorKind.Invalid, "The experiment is not valid: " + string.Join(" ", errors.Values.SelectMany(m => m)), errors);
+            throw new RefusalException(RefusalKind.Invalid, "The experiment is not valid: " + string.Join(" ", errors.Values.SelectMany(m => m)), errors);
         }
     }
 
@@ -590,7 +531,7 @@ public sealed class ExperimentService
     /// <summary>Wire name of a state (lower case).</summary>
     public static string Wire(ExperimentState state) => state.ToString().ToLowerInvariant();
 
-    private async Task AuditAsync(string action, Experiment experiment, ExperimentActor actor, Dictionary<string, string>? details, CancellationToken cancellationToken)
+    private async Task AuditAsync(string action, Experiment experiment, Actor actor, Dictionary<string, string>? details, CancellationToken cancellationToken)
     {
         if (_audit is null)
         {

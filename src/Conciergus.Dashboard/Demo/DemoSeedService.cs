@@ -5,6 +5,7 @@ using Conciergus.Core.Storage;
 using LiteDB;
 
 using Microsoft.Extensions.Options;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Demo;
 
@@ -33,8 +34,8 @@ public sealed partial class DemoSeedService(IServiceProvider services, IOptions<
     /// <summary>LiteDB collection of the markers.</summary>
     public const string MarkerCollection = "demo_seed";
 
-    private static readonly AlertActor AlertSeeder = new("demo", "System");
-    private static readonly ExperimentActor ExperimentSeeder = new("demo", "System");
+    private static readonly Actor AlertSeeder = new("demo", "System");
+    private static readonly Actor ExperimentSeeder = new("demo", "System");
 
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Endpoints;
 

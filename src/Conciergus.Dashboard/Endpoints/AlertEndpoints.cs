@@ -3,6 +3,8 @@ using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -251,10 +253,10 @@ public static class AlertEndpoints
     private static bool ShowsReceiverUrls(HttpContext http) => http.User.HasConciergusRole(ConciergusRole.Admin);
 
     /// <summary>The actor of a request (the signed-in user or API key, its role, the client address).</summary>
-    internal static AlertActor ActorOf(HttpContext http)
+    internal static Actor ActorOf(HttpContext http)
     {
         var actor = ExperimentEndpoints.ActorOf(http);
-        return new AlertActor(actor.Name, actor.Role, actor.SourceIp);
+        return new Actor(actor.Name, actor.Role, actor.SourceIp);
     }
 
     private static async Task<(AlertRule? Rule, IResult? Problem)> ReadRuleAsync(HttpContext http, JsonSerializerOptions options)
@@ -289,14 +291,14 @@ public static class AlertEndpoints
         where T : class =>
         RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes, allowEmpty);
 
-    private static IResult Run(Func<IResult> action) => RequestBody.Run<AlertException>(action, ProblemOf);
+    private static IResult Run(Func<IResult> action) => RequestBody.Run<RefusalException>(action, ProblemOf);
 
-    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<AlertException>(action, ProblemOf);
+    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<RefusalException>(action, ProblemOf);
 
-    private static IResult ProblemOf(AlertException e) => e.Kind switch
+    private static IResult ProblemOf(RefusalException e) => e.Kind switch
     {
-        AlertErrorKind.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: e.Message),
-        AlertErrorKind.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed", detail: e.Message),
+        RefusalKind.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: e.Message),
+        RefusalKind.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed", detail: e.Message),
         _ => e.Errors.Count > 0
             ? Results.ValidationProblem(e.Errors.ToDictionary(x => x.Key, x => x.Value), detail: e.Message, title: "Invalid request")
             : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: e.Message),

@@ -4,6 +4,8 @@ using Conciergus.Core.Experiments;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -142,26 +144,26 @@ public static class ExperimentEndpoints
     }
 
     /// <summary>The actor of a request: the signed-in user's name and role, else "system".</summary>
-    internal static ExperimentActor ActorOf(HttpContext http)
+    internal static Actor ActorOf(HttpContext http)
     {
         var user = http.User;
         var name = user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "system";
         var role = user.FindFirst(ClaimTypes.Role)?.Value ?? (name == "system" ? "System" : "Viewer");
-        return new ExperimentActor(name, role, http.Connection.RemoteIpAddress?.ToString());
+        return new Actor(name, role, http.Connection.RemoteIpAddress?.ToString());
     }
 
     private static Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options, bool allowEmpty = false)
         where T : class =>
         RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes, allowEmpty);
 
-    private static IResult Run(Func<IResult> action) => RequestBody.Run<ExperimentException>(action, ProblemOf);
+    private static IResult Run(Func<IResult> action) => RequestBody.Run<RefusalException>(action, ProblemOf);
 
-    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<ExperimentException>(action, ProblemOf);
+    private static Task<IResult> RunAsync(Func<Task<IResult>> action) => RequestBody.RunAsync<RefusalException>(action, ProblemOf);
 
-    private static IResult ProblemOf(ExperimentException e) => e.Kind switch
+    private static IResult ProblemOf(RefusalException e) => e.Kind switch
     {
-        ExperimentErrorKind.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: e.Message),
-        ExperimentErrorKind.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this state", detail: e.Message),
+        RefusalKind.NotFound => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Experiment not found", detail: e.Message),
+        RefusalKind.Conflict => Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not allowed in this state", detail: e.Message),
         _ => e.Errors.Count > 0
             ? Results.ValidationProblem(e.Errors.ToDictionary(x => x.Key, x => x.Value), detail: e.Message, title: "Invalid experiment")
             : Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", detail: e.Message),

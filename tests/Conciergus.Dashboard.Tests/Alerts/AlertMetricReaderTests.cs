@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -54,7 +55,7 @@ public sealed class AlertMetricReaderTests : IDisposable
         Traffic();
 
         Assert.Equal(21 / 300.0, (await ValuesAsync(Rule(AlertMetric.RequestRate)))[""]!.Value, 9);
-        await _host.Service.DeleteRuleAsync("m", AlertActor.System);
+        await _host.Service.DeleteRuleAsync("m", Actor.System);
         Assert.Equal(3.0, (await ValuesAsync(Rule(AlertMetric.ErrorCount)))[""]);
     }
 

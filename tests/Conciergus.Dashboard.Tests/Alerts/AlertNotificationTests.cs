@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -110,7 +111,7 @@ public sealed class AlertNotificationTests : IDisposable
         await StepUntilAsync(TimeSpan.FromSeconds(40));
         var instance = _host.InstanceOf("a")!;
 
-        var acked = await _host.Service.AcknowledgeAsync(instance.Id, new AlertActor("ann", "Operator", "10.0.0.1"), "looking");
+        var acked = await _host.Service.AcknowledgeAsync(instance.Id, new Actor("ann", "Operator", "10.0.0.1"), "looking");
         for (var i = 0; i < 60; i++)
         {
             await _host.StepAsync(TimeSpan.FromMinutes(5)); // 5 h: past repeat_interval
@@ -124,7 +125,7 @@ public sealed class AlertNotificationTests : IDisposable
         Assert.Equal(("ann", "Operator", "10.0.0.1", instance.Id), (audit.Actor, audit.Role, audit.SourceIp, audit.Target));
         Assert.Equal("looking", audit.Details!["comment"]);
 
-        await _host.Service.ResolveAsync(instance.Id, new AlertActor("ann", "Operator"), "done");
+        await _host.Service.ResolveAsync(instance.Id, new Actor("ann", "Operator"), "done");
         _host.Values.Clear();
         await _host.StepAsync(TimeSpan.FromMinutes(5));
         await _host.StepAsync(TimeSpan.FromMinutes(5));

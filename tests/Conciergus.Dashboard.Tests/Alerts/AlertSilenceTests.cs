@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -91,7 +92,7 @@ public sealed class AlertSilenceTests : IDisposable
         await _host.AddRuleAsync(AlertTestHost.Rule(pending: TimeSpan.FromSeconds(20)));
         var silence = await _host.Service.CreateSilenceAsync(
             Silence([new LabelMatcher("experiment", MatchOperator.Regex, "chk.*")]) with { StartsAt = AlertTestHost.Start, EndsAt = AlertTestHost.Start.AddMinutes(10) },
-            new AlertActor("ann", "Operator"));
+            new Actor("ann", "Operator"));
         _host.Values["chk1"] = 2000;
         _host.Values["other"] = 2000;
 
@@ -107,7 +108,7 @@ public sealed class AlertSilenceTests : IDisposable
         Assert.All(_host.Channel.Sent, n => Assert.DoesNotContain(n.Alerts, a => a.Labels["experiment"] == "chk1"));
         Assert.Contains(_host.Audit.Events, e => e.Action == "silence.create" && e.Target == silence.Id);
 
-        await _host.Service.ExpireSilenceAsync(silence.Id, new AlertActor("ann", "Operator"));
+        await _host.Service.ExpireSilenceAsync(silence.Id, new Actor("ann", "Operator"));
         Assert.False(_host.InstanceOf("chk1")!.Silenced);
         Assert.Equal(SilenceState.Expired, _host.Service.StateOf(_host.Service.Silences().Single()));
         for (var i = 0; i < 30; i++)
@@ -131,7 +132,7 @@ public sealed class AlertSilenceTests : IDisposable
                 EndsAt = AlertTestHost.Start.AddDays(30),
                 QuietHours = new QuietHours([DayOfWeek.Friday], new TimeOnly(12, 0), new TimeOnly(12, 30)),
             },
-            new AlertActor("ann", "Operator"));
+            new Actor("ann", "Operator"));
         _host.Values["a"] = 2000;
 
         await _host.StepAsync(TimeSpan.FromMinutes(1)); // Fri 12:01 UTC: inside

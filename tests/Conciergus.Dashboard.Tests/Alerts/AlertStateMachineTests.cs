@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -191,7 +192,7 @@ public sealed class AlertStateMachineTests : IDisposable
         var first = _host.InstanceOf("exp")!;
         Assert.Equal(AlertState.Firing, first.State);
 
-        var resolved = await _host.Service.ResolveAsync(first.Id, new AlertActor("ann", "Operator"), "fixed the key");
+        var resolved = await _host.Service.ResolveAsync(first.Id, new Actor("ann", "Operator"), "fixed the key");
         await _host.StepAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(AlertState.Resolved, resolved.State);

@@ -110,14 +110,14 @@ internal sealed class AlertTestHost : IDisposable
     {
         foreach (var rule in Service.Rules().Where(r => r.BuiltIn))
         {
-            await Service.UpdateRuleAsync(rule.Id, rule with { Enabled = false }, AlertActor.System);
+            await Service.UpdateRuleAsync(rule.Id, rule with { Enabled = false }, Actor.System);
         }
     }
 
     public async Task<AlertService> AddRuleAsync(AlertRule rule)
     {
         await DisableBuiltInsAsync();
-        await Service.CreateRuleAsync(rule, AlertActor.System);
+        await Service.CreateRuleAsync(rule, Actor.System);
         return Service;
     }
 

@@ -1,5 +1,7 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -111,9 +113,9 @@ public sealed class AlertTrendTests : IDisposable
         Assert.True(AlertWire.TryParseDuration(window, out var span));
         var rule = TrendRule(metric) with { Window = span, GroupBy = metric == AlertMetric.UserCost ? ["user"] : [], BudgetUsd = 10 };
 
-        var e = await Assert.ThrowsAsync<AlertException>(() => _host.Service.CreateRuleAsync(rule, AlertActor.System));
+        var e = await Assert.ThrowsAsync<RefusalException>(() => _host.Service.CreateRuleAsync(rule, Actor.System));
 
-        Assert.Equal(AlertErrorKind.Validation, e.Kind);
+        Assert.Equal(RefusalKind.Invalid, e.Kind);
         Assert.Contains("trend", e.Errors.Keys);
     }
 

@@ -1,5 +1,6 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -88,7 +89,7 @@ public sealed class AlertValueTextTests
         {
             var summary = rule.Id == BuiltInRules.CostBurn.Id ? "Budget gone: {{ $value }}" : BuiltInRules.FormerSummaries[rule.Id];
             var annotations = new Dictionary<string, string>(rule.Annotations, StringComparer.Ordinal) { ["summary"] = summary };
-            await host.Service.UpdateRuleAsync(rule.Id, rule with { Annotations = annotations }, AlertActor.System);
+            await host.Service.UpdateRuleAsync(rule.Id, rule with { Annotations = annotations }, Actor.System);
         }
 
         Assert.Equal(BuiltInRules.FormerSummaries[BuiltInRules.ErrorRate.Id], host.Service.GetRule(BuiltInRules.ErrorRate.Id)!.Annotations["summary"]);

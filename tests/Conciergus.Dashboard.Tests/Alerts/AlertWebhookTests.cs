@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -53,10 +54,10 @@ public sealed class AlertWebhookTests : IAsyncLifetime
         _service = _provider.GetRequiredService<AlertService>();
         foreach (var rule in _service.Rules())
         {
-            await _service.UpdateRuleAsync(rule.Id, rule with { Enabled = false }, AlertActor.System);
+            await _service.UpdateRuleAsync(rule.Id, rule with { Enabled = false }, Actor.System);
         }
 
-        await _service.CreateRuleAsync(AlertTestHost.Rule() with { Labels = new Dictionary<string, string> { ["team"] = "ai" } }, AlertActor.System);
+        await _service.CreateRuleAsync(AlertTestHost.Rule() with { Labels = new Dictionary<string, string> { ["team"] = "ai" } }, Actor.System);
     }
 
     public async Task DisposeAsync()
@@ -197,7 +198,7 @@ public sealed class AlertWebhookTests : IAsyncLifetime
     [Fact]
     public async Task TestReceiver_SendsSyntheticFiringNotificationAndLogsIt()
     {
-        var result = await _service.TestReceiverAsync("hook", new AlertActor("root", "Admin"));
+        var result = await _service.TestReceiverAsync("hook", new Actor("root", "Admin"));
 
         Assert.True(result.Succeeded);
         var hook = await _receiver.NextAsync();

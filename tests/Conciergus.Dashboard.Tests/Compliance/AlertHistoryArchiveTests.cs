@@ -34,7 +34,7 @@ public sealed class AlertHistoryArchiveTests : IDisposable
         Assert.Equal(AlertState.Resolved, resolved.State);
         var silence = await host.Service.CreateSilenceAsync(
             new Silence { Id = "", Matchers = [new LabelMatcher("experiment", MatchOperator.Equal, "exp")], StartsAt = host.Time.GetUtcNow(), EndsAt = host.Time.GetUtcNow().AddMinutes(5), CreatedBy = "olga", Comment = "maintenance" },
-            AlertActor.System);
+            Actor.System);
 
         // Act: a day and a bit later the evaluator purges them.
         await host.StepAsync(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(10));

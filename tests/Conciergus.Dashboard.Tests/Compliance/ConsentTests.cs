@@ -9,7 +9,7 @@ namespace Conciergus.Dashboard.Tests.Compliance;
 
 public sealed class ConsentTests
 {
-    private static readonly ExperimentActor Operator = new("olivia", "Operator");
+    private static readonly Actor Operator = new("olivia", "Operator");
 
     private static ExperimentDefinition Definition() => new()
     {

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using MudBlazor;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Components;
 

@@ -6,6 +6,7 @@ using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Demo;
 
@@ -55,7 +56,7 @@ public sealed class DemoSeedTests : IDisposable
         {
             first.CreateClient().Dispose();
             var alerts = first.Services.GetRequiredService<IAlertService>();
-            await alerts.DeleteReceiverAsync(DemoSeedService.ReceiverName, new AlertActor("olga", "Admin"));
+            await alerts.DeleteReceiverAsync(DemoSeedService.ReceiverName, new Actor("olga", "Admin"));
             Assert.DoesNotContain(alerts.Receivers(), r => r.Name == DemoSeedService.ReceiverName);
         }
 
@@ -86,7 +87,7 @@ public sealed class DemoSeedTests : IDisposable
         var alerts = factory.Services.GetRequiredService<IAlertService>();
 
         // The in-process sink needs no network, so no receiver network guard is involved.
-        var result = await alerts.TestReceiverAsync(DemoSeedService.ReceiverName, new AlertActor("olga", "Admin"));
+        var result = await alerts.TestReceiverAsync(DemoSeedService.ReceiverName, new Actor("olga", "Admin"));
 
         Assert.True(result.Succeeded, result.Error);
         var item = Assert.Single(factory.Services.GetRequiredService<DemoInbox>().Items());

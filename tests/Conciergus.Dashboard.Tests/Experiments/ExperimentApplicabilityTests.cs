@@ -6,6 +6,7 @@ using Conciergus.Dashboard.Tests.Telemetry;
 
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 
@@ -69,8 +70,8 @@ public sealed class ExperimentApplicabilityTests : IDisposable
                 new ExperimentVariantDefinition { Key = "mini", Weight = 0.5, Overrides = new VariantOverrides { ModelId = "gpt-4o-mini" } },
             ],
             Sequential = false,
-        }, ExperimentActor.System);
-        await _host.Service.StartAsync("mini", ExperimentActor.System);
+        }, Actor.System);
+        await _host.Service.StartAsync("mini", Actor.System);
         var time = new FakeTimeProvider(Pipelines.Start);
         var recorder = new CapturingRecorder();
         var services = Pipelines.Services(recorder, time, interceptor: new ExperimentInterceptor(_host.Service, Catalog));

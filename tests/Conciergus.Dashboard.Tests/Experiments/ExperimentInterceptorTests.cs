@@ -2,6 +2,7 @@ using Conciergus.Core.Experiments;
 using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Tests.Telemetry;
 using Microsoft.Extensions.AI;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 
@@ -122,7 +123,7 @@ public sealed class ExperimentInterceptorTests : IDisposable
     public async Task GetResponseAsync_PausedExperiment_SendsRequestUnchanged()
     {
         await StartAsync(ExperimentTestHost.Definition(weights: [0, 1]) with { Variants = [new() { Key = "control", Weight = 0 }, new() { Key = "friendly", Weight = 1, Overrides = new() { ModelId = "gpt-4o-mini" } }] });
-        await _host.Service.PauseAsync("prompt-tone", ExperimentActor.System);
+        await _host.Service.PauseAsync("prompt-tone", Actor.System);
         var inner = new ScriptedChatClient(_host.Time);
         using var client = Pipeline(inner, "support-bot");
 
@@ -177,8 +178,8 @@ public sealed class ExperimentInterceptorTests : IDisposable
 
     private async Task StartAsync(ExperimentDefinition definition)
     {
-        await _host.Service.CreateAsync(definition, ExperimentActor.System);
-        await _host.Service.StartAsync(definition.Key!, ExperimentActor.System);
+        await _host.Service.CreateAsync(definition, Actor.System);
+        await _host.Service.StartAsync(definition.Key!, Actor.System);
     }
 
     private IChatClient Pipeline(ScriptedChatClient inner, string application) =>

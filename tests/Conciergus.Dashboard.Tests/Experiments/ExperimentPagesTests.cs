@@ -9,6 +9,7 @@ using Conciergus.Dashboard.Tests.Live;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using ExperimentsPage = Conciergus.Dashboard.Components.Pages.Experiments;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 
@@ -44,9 +45,9 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task List_RunningAndDraft_GroupsByStateWithSampleCounts()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
-        await Service.CreateAsync(ExperimentTestHost.Definition(key: "model-swap"), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(key: "model-swap"), Actor.System);
         _experiments.Operation("prompt-tone", "control", "u1");
         _experiments.Operation("prompt-tone", "friendly", "u2");
         _experiments.Operation("prompt-tone", "friendly", "u3");
@@ -62,8 +63,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task List_NewOutcomesAndPublisherTick_UpdatesCountsLive()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         await _live.StartAsync();
         var cut = Render<ExperimentsPage>();
         Assert.Equal("control 0 · friendly 0", cut.Find("[data-testid=experiment-samples-prompt-tone]").TextContent.Trim());
@@ -78,8 +79,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_RunningWithWinner_ShowsRecommendationTableAndLift()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 20, guardrails: ["latency"]), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 20, guardrails: ["latency"]), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         for (var i = 0; i < 300; i++)
         {
             var user = $"user-{i}";
@@ -100,8 +101,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_Results_MetricsAsRowsVariantsAsColumnsWithVerdictsInWords()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 20, guardrails: ["latency"]), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 20, guardrails: ["latency"]), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         for (var i = 0; i < 300; i++)
         {
             var user = $"user-{i}";
@@ -145,8 +146,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_StopWithConfirmation_CompletesWithWinnerAndAudits()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var cut = Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone"));
 
         cut.Find("[data-testid=action-stop]").Click();
@@ -162,8 +163,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_PauseThenBack_DoesNothing()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var cut = Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone"));
 
         cut.Find("[data-testid=action-pause]").Click();
@@ -176,7 +177,7 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_ViewerSignedIn_SeesNoLifecycleButtons()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
         Services.AddAuthenticationCore(); // sign-in configured
         var auth = AddAuthorization();
         auth.SetAuthorized("victor");
@@ -190,7 +191,7 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_OperatorSignedIn_StartIsAuditedUnderTheirName()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
         Services.AddAuthenticationCore(); // sign-in configured
         var auth = AddAuthorization();
         auth.SetAuthorized("olivia");
@@ -208,8 +209,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_TaggedOperationsInTheCache_SendsCumulativeSuccessRatePerVariant()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var page = Render<ExperimentDetail>(p => p.Add(x => x.Key, "prompt-tone")).Instance;
         // Second 1: control 2 ok; friendly 1 ok + 1 failed. Second 2: control 1 failed.
         RecordTagged("control", ok: true);
@@ -230,8 +231,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Detail_FirstRender_AppendsCumulativePointsToTheChart()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         RecordTagged("control", ok: true);
         _live.Time.Advance(TimeSpan.FromSeconds(2));
 
@@ -304,8 +305,8 @@ public sealed class ExperimentPagesTests : DashboardTestContext
     [Fact]
     public async Task Edit_RunningExperiment_FreezesVariants()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
 
         var cut = Render<ExperimentEdit>(p => p.Add(x => x.Key, "prompt-tone"));
 

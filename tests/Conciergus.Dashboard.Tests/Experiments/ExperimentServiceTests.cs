@@ -1,5 +1,6 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.Experiments;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 
@@ -38,50 +39,50 @@ public sealed class ExperimentServiceTests : IDisposable
     [InlineData("stop")]
     public async Task Transition_FromDraft_IsRefusedWithConflict(string action)
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
 
-        var e = await Assert.ThrowsAsync<ExperimentException>(() => action == "pause"
-            ? Service.PauseAsync("prompt-tone", ExperimentActor.System)
-            : Service.StopAsync("prompt-tone", null, ExperimentActor.System));
+        var e = await Assert.ThrowsAsync<RefusalException>(() => action == "pause"
+            ? Service.PauseAsync("prompt-tone", Actor.System)
+            : Service.StopAsync("prompt-tone", null, Actor.System));
 
-        Assert.Equal(ExperimentErrorKind.Conflict, e.Kind);
+        Assert.Equal(RefusalKind.Conflict, e.Kind);
         Assert.Equal(ExperimentState.Draft, Service.Get("prompt-tone")!.State);
     }
 
     [Fact]
     public async Task Transition_AfterCompletion_IsRefused()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
-        await Service.StopAsync("prompt-tone", null, ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
+        await Service.StopAsync("prompt-tone", null, Actor.System);
 
-        Assert.Equal(ExperimentErrorKind.Conflict, (await Assert.ThrowsAsync<ExperimentException>(() => Service.StartAsync("prompt-tone", ExperimentActor.System))).Kind);
-        Assert.Equal(ExperimentErrorKind.Conflict, (await Assert.ThrowsAsync<ExperimentException>(() => Service.CancelAsync("prompt-tone", ExperimentActor.System))).Kind);
+        Assert.Equal(RefusalKind.Conflict, (await Assert.ThrowsAsync<RefusalException>(() => Service.StartAsync("prompt-tone", Actor.System))).Kind);
+        Assert.Equal(RefusalKind.Conflict, (await Assert.ThrowsAsync<RefusalException>(() => Service.CancelAsync("prompt-tone", Actor.System))).Kind);
     }
 
     [Fact]
     public async Task Stop_UnknownWinner_IsInvalid()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
 
-        var e = await Assert.ThrowsAsync<ExperimentException>(() => Service.StopAsync("prompt-tone", "nope", ExperimentActor.System));
+        var e = await Assert.ThrowsAsync<RefusalException>(() => Service.StopAsync("prompt-tone", "nope", Actor.System));
 
-        Assert.Equal(ExperimentErrorKind.Invalid, e.Kind);
+        Assert.Equal(RefusalKind.Invalid, e.Kind);
         Assert.Equal(ExperimentState.Running, Service.Get("prompt-tone")!.State);
     }
 
     [Fact]
     public async Task Update_RunningExperimentVariants_IsRefusedButNameMayChange()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var changed = ExperimentTestHost.Definition() with { Variants = [new() { Key = "control", Weight = 0.3 }, new() { Key = "friendly", Weight = 0.7 }] };
 
-        var e = await Assert.ThrowsAsync<ExperimentException>(() => Service.UpdateAsync("prompt-tone", changed, ExperimentActor.System));
-        var renamed = await Service.UpdateAsync("prompt-tone", ExperimentTestHost.Definition() with { Name = "Warmer tone" }, ExperimentActor.System);
+        var e = await Assert.ThrowsAsync<RefusalException>(() => Service.UpdateAsync("prompt-tone", changed, Actor.System));
+        var renamed = await Service.UpdateAsync("prompt-tone", ExperimentTestHost.Definition() with { Name = "Warmer tone" }, Actor.System);
 
-        Assert.Equal(ExperimentErrorKind.Conflict, e.Kind);
+        Assert.Equal(RefusalKind.Conflict, e.Kind);
         Assert.Contains("new version", e.Message, StringComparison.Ordinal);
         Assert.Equal("Warmer tone", renamed.Name);
         Assert.Equal(0.5, renamed.Variants[0].Weight);
@@ -90,9 +91,9 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Update_Draft_ChangesVariants()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
 
-        var updated = await Service.UpdateAsync("prompt-tone", ExperimentTestHost.Definition(weights: [0.3, 0.7]), ExperimentActor.System);
+        var updated = await Service.UpdateAsync("prompt-tone", ExperimentTestHost.Definition(weights: [0.3, 0.7]), Actor.System);
 
         Assert.Equal(0.7, updated.Variants[1].Weight);
     }
@@ -100,10 +101,10 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task CreateVersion_OfRunningExperiment_CreatesEditableDraftV2()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
 
-        var v2 = await Service.CreateVersionAsync("prompt-tone", ExperimentActor.System);
+        var v2 = await Service.CreateVersionAsync("prompt-tone", Actor.System);
 
         Assert.Equal(("prompt-tone-v2", 2, ExperimentState.Draft), (v2.Key, v2.Version, v2.State));
         Assert.Equal("You are warm and concise.", v2.Variants[1].Overrides.SystemPrompt);
@@ -112,10 +113,10 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Stop_LateOperations_DoNotMoveFinalResults()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         _host.Operation("prompt-tone", "control", "u1");
-        await Service.StopAsync("prompt-tone", null, ExperimentActor.System);
+        await Service.StopAsync("prompt-tone", null, Actor.System);
 
         _host.Operation("prompt-tone", "control", "u2"); // an in-flight call that finished after the stop
 
@@ -125,10 +126,10 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task CreateVersion_AuditsCreateWithTheNewVersion()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
 
-        await Service.CreateVersionAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateVersionAsync("prompt-tone", Actor.System);
 
         var audit = _host.Audit.Events[^1];
         Assert.Equal(("experiment.create", "prompt-tone-v2", "2"), (audit.Action, audit.Target, audit.Details!["version"]));
@@ -145,9 +146,9 @@ public sealed class ExperimentServiceTests : IDisposable
             Variants = [new() { Key = "a", Weight = 0.7 }, new() { Key = "a", Weight = 0.7 }],
         };
 
-        var e = await Assert.ThrowsAsync<ExperimentException>(() => Service.CreateAsync(bad, ExperimentActor.System));
+        var e = await Assert.ThrowsAsync<RefusalException>(() => Service.CreateAsync(bad, Actor.System));
 
-        Assert.Equal(ExperimentErrorKind.Invalid, e.Kind);
+        Assert.Equal(RefusalKind.Invalid, e.Kind);
         Assert.Contains("key", e.Errors.Keys);
         Assert.Contains("coverage", e.Errors.Keys);
         Assert.Contains("hashVersion", e.Errors.Keys);
@@ -159,7 +160,7 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Create_AllWeightsZero_StoresEqualWeights()
     {
-        var created = await Service.CreateAsync(ExperimentTestHost.Definition(weights: [0, 0]), ExperimentActor.System);
+        var created = await Service.CreateAsync(ExperimentTestHost.Definition(weights: [0, 0]), Actor.System);
 
         Assert.All(created.Variants, v => Assert.Equal(0.5, v.Weight));
     }
@@ -167,21 +168,21 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Delete_Draft_RemovesIt_ButRunningIsRefused()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.CreateAsync(ExperimentTestHost.Definition(key: "other"), ExperimentActor.System);
-        await Service.StartAsync("other", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(key: "other"), Actor.System);
+        await Service.StartAsync("other", Actor.System);
 
-        await Service.DeleteAsync("prompt-tone", ExperimentActor.System);
+        await Service.DeleteAsync("prompt-tone", Actor.System);
 
         Assert.Null(Service.Get("prompt-tone"));
-        Assert.Equal(ExperimentErrorKind.Conflict, (await Assert.ThrowsAsync<ExperimentException>(() => Service.DeleteAsync("other", ExperimentActor.System))).Kind);
+        Assert.Equal(RefusalKind.Conflict, (await Assert.ThrowsAsync<RefusalException>(() => Service.DeleteAsync("other", Actor.System))).Kind);
     }
 
     [Fact]
     public async Task Assign_RunningExperiment_IsStickyAndMatchesHash()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(coverage: 0.8), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(coverage: 0.8), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var experiment = Service.Get("prompt-tone")!;
 
         for (var i = 0; i < 200; i++)
@@ -196,8 +197,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Assign_StoredAssignment_WinsAfterRestart()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var first = Service.Assign("prompt-tone", "u1");
 
         _host.Restart();
@@ -209,20 +210,20 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Assign_NotRunningOrNoUser_IsNotInExperiment()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
 
         Assert.False(Service.Assign("prompt-tone", "u1").InExperiment);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         Assert.False(Service.Assign("prompt-tone", null).InExperiment);
         Assert.False(Service.Assign("prompt-tone", "").InExperiment);
-        Assert.Equal(ExperimentErrorKind.NotFound, Assert.Throws<ExperimentException>(() => Service.Assign("missing", "u1")).Kind);
+        Assert.Equal(RefusalKind.NotFound, Assert.Throws<RefusalException>(() => Service.Assign("missing", "u1")).Kind);
     }
 
     [Fact]
     public async Task TrackEvent_ScoresAndConversions_BecomeMetrics()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(primary: "score", minimumSampleSize: 2), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(primary: "score", minimumSampleSize: 2), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var users = Enumerable.Range(0, 40).Select(i => $"user-{i}").ToList();
         foreach (var user in users)
         {
@@ -251,18 +252,18 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task TrackEvent_NotRunning_IsConflict()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
 
-        var e = await Assert.ThrowsAsync<ExperimentException>(async () => await Service.TrackEventAsync("prompt-tone", "u1", "score", 1));
+        var e = await Assert.ThrowsAsync<RefusalException>(async () => await Service.TrackEventAsync("prompt-tone", "u1", "score", 1));
 
-        Assert.Equal(ExperimentErrorKind.Conflict, e.Kind);
+        Assert.Equal(RefusalKind.Conflict, e.Kind);
     }
 
     [Fact]
     public async Task Results_ClearWinnerWithoutGuardrailRegression_RecommendsStopWithWinner()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 50, guardrails: ["latency"]), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 50, guardrails: ["latency"]), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         FeedUsers(400, controlSuccess: 0.70, friendlySuccess: 0.90, friendlyLatency: 200);
 
         var results = Service.GetResults("prompt-tone");
@@ -279,8 +280,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Results_WinnerRegressesGuardrail_BlocksWinner()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 50, guardrails: ["latency"]), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 50, guardrails: ["latency"]), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         FeedUsers(400, controlSuccess: 0.70, friendlySuccess: 0.90, friendlyLatency: 400);
 
         var results = Service.GetResults("prompt-tone");
@@ -293,8 +294,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Results_TooFewUsers_RecommendsContinue_AndExtendAfterPlannedDuration()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 1000) with { PlannedDurationDays = 7 }, ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 1000) with { PlannedDurationDays = 7 }, Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         FeedUsers(40, controlSuccess: 0.7, friendlySuccess: 0.7, friendlyLatency: 200);
 
         Assert.Equal(RecommendationActions.Continue, Service.GetResults("prompt-tone").Recommendation.Action);
@@ -305,8 +306,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Results_SampleRatioMismatch_IsFlagged()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 10), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(minimumSampleSize: 10), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         // Tags from outside (an app with its own split): 1000 vs 1200 users, as in the issue.
         for (var i = 0; i < 2200; i++)
         {
@@ -325,10 +326,10 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Results_Sequential_IntervalIsWiderThanFixed()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(key: "fixed", minimumSampleSize: 50), ExperimentActor.System);
-        await Service.CreateAsync(ExperimentTestHost.Definition(key: "seq", minimumSampleSize: 50, sequential: true), ExperimentActor.System);
-        await Service.StartAsync("fixed", ExperimentActor.System);
-        await Service.StartAsync("seq", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(key: "fixed", minimumSampleSize: 50), Actor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(key: "seq", minimumSampleSize: 50, sequential: true), Actor.System);
+        await Service.StartAsync("fixed", Actor.System);
+        await Service.StartAsync("seq", Actor.System);
         for (var i = 0; i < 1000; i++)
         {
             foreach (var key in new[] { "fixed", "seq" })
@@ -348,8 +349,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task SubjectStore_ExportAndErase_ReachAssignmentsAndTallies()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         var a = await Service.TrackEventAsync("prompt-tone", "alice", "score", 5);
         ISubjectDataStore store = new ExperimentSubjectDataStore(Service);
 
@@ -366,8 +367,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Tallies_SurviveRestart()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         FeedUsers(20, 0.5, 0.5, 200);
         var before = Service.GetResults("prompt-tone");
 
@@ -381,8 +382,8 @@ public sealed class ExperimentServiceTests : IDisposable
     [Fact]
     public async Task Tallies_IncrementalWrites_KeepEarlierRowsAcrossRestarts()
     {
-        await Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await Service.StartAsync("prompt-tone", Actor.System);
         _host.Operation("prompt-tone", "control", "u1");
         _host.Restart();
 
@@ -399,8 +400,8 @@ public sealed class ExperimentServiceTests : IDisposable
     public async Task Outcomes_BeyondUserCap_AreDropped()
     {
         using var host = new ExperimentTestHost(maxUsers: 5);
-        await host.Service.CreateAsync(ExperimentTestHost.Definition(), ExperimentActor.System);
-        await host.Service.StartAsync("prompt-tone", ExperimentActor.System);
+        await host.Service.CreateAsync(ExperimentTestHost.Definition(), Actor.System);
+        await host.Service.StartAsync("prompt-tone", Actor.System);
 
         for (var i = 0; i < 10; i++)
         {

@@ -59,7 +59,7 @@ internal sealed class ExperimentTestHost : IDisposable
 
     public ExperimentService Service { get; private set; }
 
-    public static ExperimentActor Operator { get; } = new("olivia", "Operator", "127.0.0.1");
+    public static Actor Operator { get; } = new("olivia", "Operator", "127.0.0.1");
 
     /// <summary>Simulates a restart: writes tallies, reopens the database and builds a new service.</summary>
     public void Restart()

@@ -1,6 +1,7 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Tests.Alerts;
 using Microsoft.Extensions.Logging.Abstractions;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.History;
 
@@ -52,7 +53,7 @@ public sealed class AlertRestartGapTests : IDisposable
     public async Task Evaluate_DataAfterRestartStillBreaches_KeepsFiringAndAFreshBreachStillFires()
     {
         var firing = await FireTrafficRuleAsync();
-        await _host.Service.CreateRuleAsync(TrafficRule("more") with { Threshold = 0.05 }, AlertActor.System);
+        await _host.Service.CreateRuleAsync(TrafficRule("more") with { Threshold = 0.05 }, Actor.System);
         RestartAfterDowntime();
 
         // Live traffic after the restart: the breach is real evidence even on a window with a hole in it.
@@ -74,7 +75,7 @@ public sealed class AlertRestartGapTests : IDisposable
     public async Task Evaluate_BelowRuleAcrossTheGap_DoesNotFireOnTheHoleThenFiresOnRealSilence()
     {
         await _host.DisableBuiltInsAsync();
-        await _host.Service.CreateRuleAsync(TrafficRule("quiet") with { Operator = AlertOperator.LessThan, Threshold = 0.001 }, AlertActor.System);
+        await _host.Service.CreateRuleAsync(TrafficRule("quiet") with { Operator = AlertOperator.LessThan, Threshold = 0.001 }, Actor.System);
         _host.Record();
         await _host.StepAsync(TimeSpan.FromSeconds(10));
         Assert.Empty(_host.Service.Instances());
@@ -133,7 +134,7 @@ public sealed class AlertRestartGapTests : IDisposable
     private async Task<AlertInstance> FireTrafficRuleAsync()
     {
         await _host.DisableBuiltInsAsync();
-        await _host.Service.CreateRuleAsync(TrafficRule("traffic"), AlertActor.System);
+        await _host.Service.CreateRuleAsync(TrafficRule("traffic"), Actor.System);
         _host.Record();
         await _host.StepAsync(TimeSpan.FromSeconds(10));
         var firing = _host.Service.Instances().Single(i => i.RuleId == "traffic");

@@ -76,7 +76,7 @@ public sealed class AuditAtomicityTests : IAsyncLifetime
     {
         var service = Alerts(new FaultBetweenWrites(_log));
 
-        await Assert.ThrowsAsync<IOException>(() => service.CreateSilenceAsync(Silence(), new AlertActor("olga", "Operator")));
+        await Assert.ThrowsAsync<IOException>(() => service.CreateSilenceAsync(Silence(), new Actor("olga", "Operator")));
 
         Assert.Empty(service.Silences());
         await RestartAsync();
@@ -88,7 +88,7 @@ public sealed class AuditAtomicityTests : IAsyncLifetime
     [Fact]
     public async Task CreateSilence_NoFault_SilenceAndEntryBothThere()
     {
-        var created = await Alerts(_log).CreateSilenceAsync(Silence(), new AlertActor("olga", "Operator"));
+        var created = await Alerts(_log).CreateSilenceAsync(Silence(), new Actor("olga", "Operator"));
         await RestartAsync();
 
         Assert.Equal(created.Id, Assert.Single(Alerts(_log).Silences()).Id);
@@ -100,7 +100,7 @@ public sealed class AuditAtomicityTests : IAsyncLifetime
     {
         var service = Alerts(new FaultBetweenWrites(_log));
 
-        await Assert.ThrowsAsync<IOException>(() => service.SaveReceiverAsync(new AlertReceiver { Name = "pager", Url = "https://pager.example.com/hook" }, new AlertActor("ada", "Admin")));
+        await Assert.ThrowsAsync<IOException>(() => service.SaveReceiverAsync(new AlertReceiver { Name = "pager", Url = "https://pager.example.com/hook" }, new Actor("ada", "Admin")));
 
         Assert.DoesNotContain(service.Receivers(), r => r.Name == "pager");
         await RestartAsync();

@@ -4,6 +4,7 @@ using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Security;
 

@@ -17,6 +17,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Security;
 
@@ -112,7 +113,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
         var url = template.Replace("{port}", _receiver.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var service = Build(url, allowed: null);
 
-        var result = await service.TestReceiverAsync("target", AlertActor.System);
+        var result = await service.TestReceiverAsync("target", Actor.System);
 
         Assert.False(result.Succeeded);
         Assert.Equal(AlertService.CouldNotConnect, result.Error);
@@ -124,7 +125,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
     {
         var service = Build(_receiver.Url.ToString(), allowed: "127.0.0.0/8");
 
-        var result = await service.TestReceiverAsync("target", AlertActor.System);
+        var result = await service.TestReceiverAsync("target", Actor.System);
 
         Assert.True(result.Succeeded, result.Error);
         Assert.Single(_receiver.All);
@@ -135,7 +136,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
     {
         var service = Build(_receiver.Url.ToString(), allowed: null, kind: AlertChannelKinds.Slack);
 
-        var result = await service.TestReceiverAsync("target", AlertActor.System);
+        var result = await service.TestReceiverAsync("target", Actor.System);
 
         Assert.Equal(AlertService.CouldNotConnect, result.Error);
         Assert.Empty(_receiver.All);
@@ -158,7 +159,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
         await redirector.StartAsync();
         var service = Build(redirector.Urls.First() + "/hook", allowed: "127.0.0.0/8");
 
-        var result = await service.TestReceiverAsync("target", AlertActor.System);
+        var result = await service.TestReceiverAsync("target", Actor.System);
 
         Assert.Equal("delivery failed (status 307)", result.Error);
         Assert.Empty(_receiver.All);
@@ -181,9 +182,9 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
         var closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
         probe.Stop();
 
-        var open = await Build($"http://127.0.0.1:{openPort}/", allowed: "127.0.0.0/8").TestReceiverAsync("target", AlertActor.System);
-        var closed = await Build($"http://127.0.0.1:{closedPort}/", allowed: "127.0.0.0/8").TestReceiverAsync("target", AlertActor.System);
-        var refused = await Build($"http://127.0.0.1:{openPort}/", allowed: null).TestReceiverAsync("target", AlertActor.System);
+        var open = await Build($"http://127.0.0.1:{openPort}/", allowed: "127.0.0.0/8").TestReceiverAsync("target", Actor.System);
+        var closed = await Build($"http://127.0.0.1:{closedPort}/", allowed: "127.0.0.0/8").TestReceiverAsync("target", Actor.System);
+        var refused = await Build($"http://127.0.0.1:{openPort}/", allowed: null).TestReceiverAsync("target", Actor.System);
         await accept;
 
         Assert.Equal(AlertService.CouldNotConnect, open.Error);

@@ -1,6 +1,7 @@
 using Conciergus.Core.Alerts;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Alerts;
 
@@ -74,7 +75,7 @@ public sealed partial class AlertActions
             _comment = null;
             await OnDone.InvokeAsync(updated);
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
         }

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.JSInterop;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Components.Alerts;
 
@@ -127,7 +128,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     }
 
     /// <summary>The actor of an operator action: the signed-in user's name and highest role.</summary>
-    protected Task<AlertActor> ActorAsync() => AlertPageActor.OfAsync(Services);
+    protected Task<Actor> ActorAsync() => AlertPageActor.OfAsync(Services);
 
     private void OnChanged() => _throttle?.Request();
 
@@ -194,14 +195,14 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
 /// <summary>The actor of a page action: the signed-in user's name and highest role, else "system".</summary>
 internal static class AlertPageActor
 {
-    public static AlertActor Of(ClaimsPrincipal user) =>
+    public static Actor Of(ClaimsPrincipal user) =>
         user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
-            ? new AlertActor(name, (user.GetConciergusRole() ?? ConciergusRole.Viewer).ToString())
-            : AlertActor.System;
+            ? new Actor(name, (user.GetConciergusRole() ?? ConciergusRole.Viewer).ToString())
+            : Actor.System;
 
     /// <summary>The actor from the circuit's authentication state (system when sign-in is not registered).</summary>
-    public static async Task<AlertActor> OfAsync(IServiceProvider services) =>
+    public static async Task<Actor> OfAsync(IServiceProvider services) =>
         services.GetService<AuthenticationStateProvider>() is { } auth
             ? Of((await auth.GetAuthenticationStateAsync()).User)
-            : AlertActor.System;
+            : Actor.System;
 }

@@ -2,6 +2,7 @@ using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
 using Conciergus.Dashboard.Components.Charts;
 using Microsoft.AspNetCore.Components;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -131,7 +132,7 @@ public sealed partial class AlertDetail : AlertComponentBase
                 await _chart.AppendAsync([data.Points]);
             }
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _chartError = e.Message;
         }

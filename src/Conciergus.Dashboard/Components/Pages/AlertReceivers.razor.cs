@@ -1,5 +1,6 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -80,7 +81,7 @@ public sealed partial class AlertReceivers : AlertComponentBase
             _name = _url = null;
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _fieldErrors = e.Errors;
@@ -105,7 +106,7 @@ public sealed partial class AlertReceivers : AlertComponentBase
             _tests[name] = await Service.TestReceiverAsync(name, await ActorAsync());
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _fieldErrors = e.Errors;
@@ -130,7 +131,7 @@ public sealed partial class AlertReceivers : AlertComponentBase
             _tests.Remove(name);
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _fieldErrors = e.Errors;

@@ -2,6 +2,7 @@ using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
 using Conciergus.Dashboard.Components.Charts;
 using Microsoft.AspNetCore.Components;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -173,7 +174,7 @@ public sealed partial class AlertRuleEdit : AlertComponentBase
                 }
             }
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             merged[""] = [e.Message];
         }
@@ -213,7 +214,7 @@ public sealed partial class AlertRuleEdit : AlertComponentBase
             _previewError = null;
             await SendPreviewChartAsync(rule, preview);
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _preview = null;
             _previewError = e.Message;
@@ -294,7 +295,7 @@ public sealed partial class AlertRuleEdit : AlertComponentBase
                 : await Service.UpdateRuleAsync(Id!, rule, actor);
             Navigation.NavigateTo("/alerts/rules");
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _errors = e.Errors;
             _error = e.Message;

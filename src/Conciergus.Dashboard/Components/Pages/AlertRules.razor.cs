@@ -1,5 +1,6 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -42,7 +43,7 @@ public sealed partial class AlertRules : AlertComponentBase
             await Service.UpdateRuleAsync(rule.Id, rule with { Enabled = enabled }, await ActorAsync());
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
         }
@@ -62,7 +63,7 @@ public sealed partial class AlertRules : AlertComponentBase
             _confirmDelete = null;
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _confirmDelete = null;

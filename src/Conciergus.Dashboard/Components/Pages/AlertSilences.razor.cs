@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Alerts;
 using Microsoft.AspNetCore.Components;
+using Conciergus.Core.Refusals;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -269,7 +270,7 @@ public sealed partial class AlertSilences : AlertComponentBase
             CloseForm();
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _fieldErrors = e.Errors;
@@ -294,7 +295,7 @@ public sealed partial class AlertSilences : AlertComponentBase
             await Service.ExpireSilenceAsync(silence.Id, await ActorAsync());
             Reload();
         }
-        catch (AlertException e)
+        catch (RefusalException e)
         {
             _error = e.Message;
             _fieldErrors = e.Errors;

@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -294,7 +296,7 @@ public sealed partial class ExperimentDetail : IDisposable
             _pending = null;
             Load();
         }
-        catch (ExperimentException e)
+        catch (RefusalException e)
         {
             _actionError = e.Message;
         }
@@ -307,16 +309,16 @@ public sealed partial class ExperimentDetail : IDisposable
             var created = await Service.CreateVersionAsync(Key, await ActorAsync());
             Navigation.NavigateTo($"/experiments/{created.Key}/edit");
         }
-        catch (ExperimentException e)
+        catch (RefusalException e)
         {
             _actionError = e.Message;
         }
     }
 
-    private async Task<ExperimentActor> ActorAsync() =>
+    private async Task<Actor> ActorAsync() =>
         Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
             ? ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User)
-            : ExperimentActor.System;
+            : Actor.System;
 
     private bool IsSignificant(MetricResult? m) => m?.PValue is { } p && p < (_results?.SignificanceLevel ?? 0.05);
 

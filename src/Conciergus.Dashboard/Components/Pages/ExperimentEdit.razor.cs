@@ -1,6 +1,8 @@
 using Conciergus.Core.Experiments;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Components.Pages;
 
@@ -85,7 +87,7 @@ public sealed partial class ExperimentEdit
                 : await Service.UpdateAsync(Key!, definition, actor);
             Navigation.NavigateTo($"/experiments/{saved.Key}");
         }
-        catch (ExperimentException e)
+        catch (RefusalException e)
         {
             _errors = e.Errors;
             _error = e.Message;
@@ -96,14 +98,14 @@ public sealed partial class ExperimentEdit
         }
     }
 
-    private async Task<ExperimentActor> ActorAsync()
+    private async Task<Actor> ActorAsync()
     {
         if (Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth)
         {
             return ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User);
         }
 
-        return ExperimentActor.System;
+        return Actor.System;
     }
 }
 

@@ -2,6 +2,7 @@ using Bunit;
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Pages;
 using Conciergus.Dashboard.Security;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 

@@ -2,6 +2,8 @@ using Bunit;
 using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Pages;
 using Conciergus.Dashboard.Security;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
@@ -70,7 +72,7 @@ public sealed class AlertListTests : AlertPageTestContext
 
         var call = Assert.Single(Alerts.Calls);
         Assert.Equal(("alert.acknowledge", "firing-high", "looking into it"), (call.Action, call.Target, call.Comment));
-        Assert.Equal(new AlertActor("olivia", "Operator"), call.Actor);
+        Assert.Equal(new Actor("olivia", "Operator"), call.Actor);
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=alert-row-firing-high]").ParentElement!.QuerySelector("[data-testid=chip-acknowledged]")));
         Assert.Empty(cut.FindAll("[data-testid=alert-ack-firing-high]")); // acknowledged once
     }
@@ -107,7 +109,7 @@ public sealed class AlertListTests : AlertPageTestContext
     public void Acknowledge_ServiceRefuses_ShowsItsMessage()
     {
         Seed();
-        Alerts.FailNext = new AlertException(AlertErrorKind.Conflict, "The alert resolved meanwhile.");
+        Alerts.FailNext = new RefusalException(RefusalKind.Conflict, "The alert resolved meanwhile.");
         var cut = Render<AlertList>();
 
         cut.Find("[data-testid=alert-ack-firing-high]").Click();

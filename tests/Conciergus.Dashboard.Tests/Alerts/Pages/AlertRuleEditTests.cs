@@ -3,6 +3,8 @@ using Conciergus.Core.Alerts;
 using Conciergus.Dashboard.Components.Pages;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
@@ -94,7 +96,7 @@ public sealed class AlertRuleEditTests : AlertPageTestContext
     [Fact]
     public void Save_ServiceRejects_ShowsItsFieldErrors()
     {
-        Alerts.FailNext = new AlertException(AlertErrorKind.Validation, "The rule is invalid.", new Dictionary<string, string[]> { ["receivers"] = ["Unknown receiver 'ops'."] });
+        Alerts.FailNext = new RefusalException(RefusalKind.Invalid, "The rule is invalid.", new Dictionary<string, string[]> { ["receivers"] = ["Unknown receiver 'ops'."] });
         var cut = Render<AlertRuleEdit>();
 
         Set(cut, "field-name", "Errors");

@@ -4,6 +4,7 @@ using Conciergus.Dashboard.Components.Pages;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
@@ -57,7 +58,7 @@ public sealed class AlertSilencesTests : AlertPageTestContext
         Assert.Equal(("olivia", "provider maintenance"), (silence.CreatedBy, silence.Comment));
         Assert.Equal(Start, silence.StartsAt);
         Assert.Equal(Start.AddHours(8), silence.EndsAt);
-        Assert.Equal(new AlertActor("olivia", "Operator"), Alerts.Calls.Single().Actor);
+        Assert.Equal(new Actor("olivia", "Operator"), Alerts.Calls.Single().Actor);
         cut.WaitForAssertion(() => Assert.Empty(cut.FindAll("[data-testid=silence-form]")));
         Assert.Equal("active", cut.Find("[data-testid^=silence-row-]").GetAttribute("data-state"));
     }

@@ -1,4 +1,6 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Refusals;
+using Conciergus.Core.Audit;
 
 namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
@@ -29,7 +31,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         Routes.TryGetValue(rule.Id, out var routes) ? routes : [.. rule.Receivers.Select(n => new ReceiverRoute(n, "webhook", false, null))];
 
     /// <summary>Every operator call: ("acknowledge", id, actor, comment), ...</summary>
-    public List<(string Action, string Target, AlertActor Actor, string? Comment)> Calls { get; } = [];
+    public List<(string Action, string Target, Actor Actor, string? Comment)> Calls { get; } = [];
 
     /// <summary>Rules passed to <see cref="Validate"/>, newest last.</summary>
     public List<AlertRule> Validated { get; } = [];
@@ -47,7 +49,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
     public AlertMetricSeries? History { get; set; }
 
     /// <summary>Makes the next operator call throw this.</summary>
-    public AlertException? FailNext { get; set; }
+    public RefusalException? FailNext { get; set; }
 
     public AlertEvaluatorStatus StatusValue { get; set; } = new(null, TimeSpan.Zero, TimeSpan.FromSeconds(10), 0, new Dictionary<string, string>(), 0);
 
@@ -93,7 +95,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Validator(rule);
     }
 
-    public Task<AlertRule> CreateRuleAsync(AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<AlertRule> CreateRuleAsync(AlertRule rule, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         var created = rule with { Id = string.IsNullOrEmpty(rule.Id) ? $"rule-{++_nextId}" : rule.Id };
@@ -102,13 +104,13 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(created);
     }
 
-    public Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<AlertRule> UpdateRuleAsync(string id, AlertRule rule, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         var index = RuleList.FindIndex(r => r.Id == id);
         if (index < 0)
         {
-            throw new AlertException(AlertErrorKind.NotFound, $"No rule '{id}'.");
+            throw new RefusalException(RefusalKind.NotFound, $"No rule '{id}'.");
         }
 
         RuleList[index] = rule with { Id = id };
@@ -116,7 +118,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(RuleList[index]);
     }
 
-    public Task DeleteRuleAsync(string id, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task DeleteRuleAsync(string id, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         RuleList.RemoveAll(r => r.Id == id);
@@ -130,7 +132,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
 
     public int FiringCount => InstanceList.Count(i => i.State == AlertState.Firing && !i.Acknowledged && !i.Silenced);
 
-    public Task<AlertInstance> AcknowledgeAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default)
+    public Task<AlertInstance> AcknowledgeAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default)
     {
         Fail();
         var updated = Replace(id, i => i with
@@ -144,7 +146,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(updated);
     }
 
-    public Task<AlertInstance> ResolveAsync(string id, AlertActor actor, string? comment, CancellationToken cancellationToken = default)
+    public Task<AlertInstance> ResolveAsync(string id, Actor actor, string? comment, CancellationToken cancellationToken = default)
     {
         Fail();
         var updated = Replace(id, i => i with
@@ -183,7 +185,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return now < silence.StartsAt ? SilenceState.Pending : now < silence.EndsAt ? SilenceState.Active : SilenceState.Expired;
     }
 
-    public Task<Silence> CreateSilenceAsync(Silence silence, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<Silence> CreateSilenceAsync(Silence silence, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         var created = silence with { Id = string.IsNullOrEmpty(silence.Id) ? $"silence-{++_nextId}" : silence.Id };
@@ -192,7 +194,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(created);
     }
 
-    public Task<Silence> UpdateSilenceAsync(string id, Silence silence, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<Silence> UpdateSilenceAsync(string id, Silence silence, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         var index = SilenceList.FindIndex(s => s.Id == id);
@@ -201,7 +203,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(SilenceList[index]);
     }
 
-    public Task ExpireSilenceAsync(string id, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task ExpireSilenceAsync(string id, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         var index = SilenceList.FindIndex(s => s.Id == id);
@@ -212,7 +214,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
 
     public IReadOnlyList<AlertReceiver> Receivers() => [.. ReceiverList];
 
-    public Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<AlertReceiver> SaveReceiverAsync(AlertReceiver receiver, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         ReceiverList.RemoveAll(r => r.Name == receiver.Name);
@@ -221,7 +223,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.FromResult(receiver);
     }
 
-    public Task DeleteReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task DeleteReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         ReceiverList.RemoveAll(r => r.Name == name);
@@ -229,7 +231,7 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         return Task.CompletedTask;
     }
 
-    public Task<AlertChannelResult> TestReceiverAsync(string name, AlertActor actor, CancellationToken cancellationToken = default)
+    public Task<AlertChannelResult> TestReceiverAsync(string name, Actor actor, CancellationToken cancellationToken = default)
     {
         Fail();
         Record("receiver.test", name, actor, null);
@@ -254,14 +256,14 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
         var index = InstanceList.FindIndex(i => i.Id == id);
         if (index < 0)
         {
-            throw new AlertException(AlertErrorKind.NotFound, $"No alert '{id}'.");
+            throw new RefusalException(RefusalKind.NotFound, $"No alert '{id}'.");
         }
 
         InstanceList[index] = change(InstanceList[index]);
         return InstanceList[index];
     }
 
-    private void Record(string action, string target, AlertActor actor, string? comment)
+    private void Record(string action, string target, Actor actor, string? comment)
     {
         lock (_gate)
         {
