@@ -1,8 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Benchmarks;

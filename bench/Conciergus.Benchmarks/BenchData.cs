@@ -1,4 +1,4 @@
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Benchmarks;
@@ -48,7 +48,7 @@ public static class BenchData
             CostUsd = 0.0042m,
             Pricing = PricingStatus.Priced,
             Status = failed ? AiOperationStatus.Error : AiOperationStatus.Ok,
-            ErrorCategory = failed ? Core.Errors.ErrorCategory.RateLimit : Core.Errors.ErrorCategory.None,
+            ErrorCategory = failed ? Core.Model.ErrorCategory.RateLimit : Core.Model.ErrorCategory.None,
         };
     }
 
@@ -81,10 +81,10 @@ public static class BenchData
 
     private static readonly string[] Environments = ["production", "staging"];
 
-    private static readonly Core.Errors.ErrorCategory[] FailureCategories =
+    private static readonly Core.Model.ErrorCategory[] FailureCategories =
     [
-        Core.Errors.ErrorCategory.RateLimit, Core.Errors.ErrorCategory.Timeout, Core.Errors.ErrorCategory.ServerError,
-        Core.Errors.ErrorCategory.ContentFilter,
+        Core.Model.ErrorCategory.RateLimit, Core.Model.ErrorCategory.Timeout, Core.Model.ErrorCategory.ServerError,
+        Core.Model.ErrorCategory.ContentFilter,
     ];
 
     /// <summary>
@@ -120,7 +120,7 @@ public static class BenchData
             CostUsd = 0.0001m * (1 + random.Next(100)),
             Pricing = PricingStatus.Priced,
             Status = failed ? AiOperationStatus.Error : AiOperationStatus.Ok,
-            ErrorCategory = failed ? FailureCategories[random.Next(FailureCategories.Length)] : Core.Errors.ErrorCategory.None,
+            ErrorCategory = failed ? FailureCategories[random.Next(FailureCategories.Length)] : Core.Model.ErrorCategory.None,
         };
     }
 

@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Benchmarks;

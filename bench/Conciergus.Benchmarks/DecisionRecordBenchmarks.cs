@@ -1,10 +1,11 @@
 using BenchmarkDotNet.Attributes;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Compliance;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.Options;
 

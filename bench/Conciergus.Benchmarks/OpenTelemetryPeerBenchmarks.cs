@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 using BenchmarkDotNet.Attributes;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.AI;
 using OpenTelemetry;

@@ -3,9 +3,8 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Benchmarks;

@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Attributes;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
 using Conciergus.Core.Ingestion.Otlp.Proto.Trace;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;

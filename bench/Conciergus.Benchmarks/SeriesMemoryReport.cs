@@ -1,5 +1,5 @@
 using System.Globalization;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Benchmarks;

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Benchmarks;

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.Options;
 
 // Operation store measurements (issue 14), driven by bench/storebench.sh:

@@ -1,6 +1,6 @@
+using Conciergus.Core.Collector;
 using Conciergus.Core.Experiments;
 using Conciergus.Core.Ingestion.Otlp;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
 using Microsoft.Extensions.Configuration;

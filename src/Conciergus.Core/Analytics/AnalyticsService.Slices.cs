@@ -1,5 +1,5 @@
 using System.Globalization;
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 
@@ -808,7 +808,7 @@ public sealed partial class AnalyticsService
         a.UnpricedRequests += r.UnpricedRequests;
     }
 
-    private static string CategoryOf(Telemetry.AiOperation op) =>
+    private static string CategoryOf(Model.AiOperation op) =>
         (op.ErrorCategory == ErrorCategory.None ? ErrorCategory.Unknown : op.ErrorCategory).ToWireName();
 
     private static string DayKey(DateTimeOffset day) => day.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

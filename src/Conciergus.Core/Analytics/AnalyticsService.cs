@@ -1,4 +1,5 @@
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 
@@ -303,7 +304,7 @@ public sealed partial class AnalyticsService
         _ => null,
     };
 
-    private static ErrorSample ToSample(Telemetry.AiOperation op) => new(
+    private static ErrorSample ToSample(Model.AiOperation op) => new(
         op.OperationId,
         op.TraceId,
         op.EndTime,

@@ -31,7 +31,7 @@ public static class AppMetricsServiceCollectionExtensions
             sp.GetRequiredService<OtelMetricStore>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Resilience.CircuitRegistry>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Telemetry.IAiOperationSink, RecoverySeries>(sp => sp.GetRequiredService<RecoverySeries>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Collector.IAiOperationSink, RecoverySeries>(sp => sp.GetRequiredService<RecoverySeries>()));
         return services;
     }
 

@@ -1,5 +1,6 @@
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Resilience;
-using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Core.AppMetrics;
 

@@ -1,4 +1,4 @@
-using Conciergus.Core.Analytics;
+using Conciergus.Core.Model;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Core.Audit;

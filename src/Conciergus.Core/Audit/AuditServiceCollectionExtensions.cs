@@ -32,8 +32,6 @@ public static class AuditServiceCollectionExtensions
         services.TryAddSingleton<AuditRecorder>();
         services.TryAddSingleton<SubjectPseudonymizer>();
         services.TryAddSingleton<SubjectRequests>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, UserCostSubjectStore>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, RecentErrorsSubjectStore>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, AuditSubjectStore>());
         services.TryAddSingleton<AuditHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditHostedService>());

@@ -1,4 +1,4 @@
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Audit;
 

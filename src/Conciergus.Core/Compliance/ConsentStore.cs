@@ -263,10 +263,10 @@ public sealed class ConsentStore : IConsentLookup, ISubjectDataStore
 /// user and session ids are removed (the call is still counted in aggregates); without experimentation consent the
 /// experiment tags are removed (not counted in any experiment). Same instance when nothing changes.
 /// </summary>
-public sealed class ConsentOperationPreprocessor(IConsentLookup consent) : Telemetry.IAiOperationPreprocessor
+public sealed class ConsentOperationPreprocessor(IConsentLookup consent) : Collector.IAiOperationPreprocessor
 {
     /// <inheritdoc />
-    public Telemetry.AiOperation Process(Telemetry.AiOperation operation)
+    public Model.AiOperation Process(Model.AiOperation operation)
     {
         if (operation.UserId is not { Length: > 0 } userId)
         {

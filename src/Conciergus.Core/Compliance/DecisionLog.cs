@@ -1,7 +1,8 @@
 using System.Threading.Channels;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using LiteDB;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Conciergus.Core.Audit;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Compliance;
 
@@ -115,7 +115,7 @@ public static class DecisionCanonical
             OutputDigest = content ? output!.ToLowerInvariant() : AuditCanonical.Sha256Hex(OutputEnvelope(op)),
             DigestSource = content ? "content" : "envelope",
             Outcome = op.Status == AiOperationStatus.Ok ? "ok" : "error",
-            ErrorCategory = op.Status == AiOperationStatus.Ok ? null : Errors.ErrorCategoryNames.ToWireName(op.ErrorCategory),
+            ErrorCategory = op.Status == AiOperationStatus.Ok ? null : Model.ErrorCategoryNames.ToWireName(op.ErrorCategory),
             PreviousHash = previousHash,
             Hash = "",
         };

@@ -3,7 +3,7 @@ using System.Net;
 using System.Reflection;
 using System.Text.RegularExpressions;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Errors;
 

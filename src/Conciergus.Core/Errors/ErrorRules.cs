@@ -1,6 +1,8 @@
-using static Conciergus.Core.Errors.ErrorCategory;
+using static Conciergus.Core.Model.ErrorCategory;
 using static Conciergus.Core.Errors.ErrorEvidence;
 using static Conciergus.Core.Errors.RuleCondition;
+
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Errors;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Telemetry;
 

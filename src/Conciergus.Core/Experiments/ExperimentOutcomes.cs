@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Core.Experiments;

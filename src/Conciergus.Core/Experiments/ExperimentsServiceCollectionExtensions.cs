@@ -1,4 +1,5 @@
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Telemetry;
 
 using Microsoft.Extensions.Configuration;

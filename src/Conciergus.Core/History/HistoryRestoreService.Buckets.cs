@@ -1,6 +1,5 @@
 using Conciergus.Core.Errors;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 
 namespace Conciergus.Core.History;

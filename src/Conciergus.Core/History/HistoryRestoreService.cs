@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Core.Traces;
 

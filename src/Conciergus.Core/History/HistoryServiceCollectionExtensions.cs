@@ -1,5 +1,5 @@
 using Conciergus.Core.Alerts;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
 
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Logs;
 

@@ -1,6 +1,7 @@
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Core.Logs;

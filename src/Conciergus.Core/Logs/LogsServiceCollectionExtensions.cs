@@ -1,5 +1,5 @@
 using Conciergus.Core.Audit;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using DuckDB.NET.Data;
 
 namespace Conciergus.Core.Operations;

@@ -2,8 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using DuckDB.NET.Data;
 
 namespace Conciergus.Core.Operations;

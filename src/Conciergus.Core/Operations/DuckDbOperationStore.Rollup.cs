@@ -1,8 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 using DuckDB.NET.Data;
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 using DuckDB.NET.Data;
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging;

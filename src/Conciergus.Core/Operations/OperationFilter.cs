@@ -1,6 +1,5 @@
 using System.Globalization;
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Operations;
 

@@ -1,5 +1,5 @@
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Core.Operations;
 

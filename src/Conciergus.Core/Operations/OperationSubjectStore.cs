@@ -1,5 +1,5 @@
 using Conciergus.Core.Audit;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Operations;
 

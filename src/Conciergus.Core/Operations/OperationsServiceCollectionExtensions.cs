@@ -1,7 +1,7 @@
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 using Microsoft.Extensions.Options;
 

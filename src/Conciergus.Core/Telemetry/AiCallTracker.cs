@@ -1,6 +1,8 @@
 using System.Diagnostics;
 
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 using Microsoft.Extensions.AI;
 
@@ -157,9 +159,9 @@ internal sealed class AiCallTracker
             activity.SetTag(GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
             if (call.OriginalModel is not null)
             {
-                activity.SetTag(Resilience.ResilienceAttempt.RetryCountKey, call.RetryCount);
-                activity.SetTag(Resilience.ResilienceAttempt.FallbackUsedKey, call.FallbackUsed);
-                activity.SetTag(Resilience.ResilienceAttempt.OriginalModelKey, call.OriginalModel);
+                activity.SetTag(ConciergusPropertyNames.RetryCount, call.RetryCount);
+                activity.SetTag(ConciergusPropertyNames.FallbackUsed, call.FallbackUsed);
+                activity.SetTag(ConciergusPropertyNames.OriginalModel, call.OriginalModel);
             }
         }
 

@@ -3,6 +3,8 @@ using System.Reflection;
 
 using Microsoft.Extensions.AI;
 
+using Conciergus.Core.Model;
+
 namespace Conciergus.Core.Telemetry;
 
 /// <summary>The dimensions of one call after every source has been consulted.</summary>

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 using Microsoft.Extensions.AI;
 
@@ -151,7 +153,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
             request = await InterceptAsync(request, provider, ModelOf(options, metadata), dimensions, cancellationToken).ConfigureAwait(false);
         }
 
-        var (retryCount, fallbackUsed, originalModel) = Resilience.ResilienceAttempt.Read(request.Options?.AdditionalProperties);
+        var (retryCount, fallbackUsed, originalModel) = ConciergusPropertyNames.ReadAttempt(request.Options?.AdditionalProperties);
         var call = new CallDescription
         {
             Operation = AiOperationKinds.Chat,

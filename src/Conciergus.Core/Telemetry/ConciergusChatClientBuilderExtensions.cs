@@ -1,4 +1,6 @@
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
 
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.Telemetry;
 

@@ -155,7 +155,7 @@ public sealed partial class TimeSeriesCache
         }
     }
 
-    /// <summary>The series a restored row belongs to, through the same lookup (cap, budget, overflow) as <see cref="Record(Telemetry.AiOperation)"/>.</summary>
+    /// <summary>The series a restored row belongs to, through the same lookup (cap, budget, overflow) as <see cref="Record(Model.AiOperation)"/>.</summary>
     private TimeSeriesSlot ResolveForRestore(RestoreSeriesKey key) => key.Dimension switch
     {
         SeriesDimension.Total => _total,

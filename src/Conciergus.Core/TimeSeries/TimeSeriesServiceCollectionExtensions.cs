@@ -1,3 +1,5 @@
+using Conciergus.Core.Audit;
+
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +14,7 @@ public static class TimeSeriesServiceCollectionExtensions
     public const string SectionName = "Conciergus:TimeSeries";
 
     /// <summary>
-    /// Adds <see cref="TimeSeriesCache"/> and <see cref="UserCostLedger"/> (singletons), binds and validates
+    /// Adds <see cref="TimeSeriesCache"/> and <see cref="UserCostLedger"/> (singletons) with the ledger's data-subject adapter, binds and validates
     /// <see cref="TimeSeriesOptions"/> from <c>Conciergus:TimeSeries</c> at start, and adds <see cref="TimeProvider.System"/>
     /// unless a time provider is already registered.
     /// </summary>
@@ -42,6 +44,7 @@ public static class TimeSeriesServiceCollectionExtensions
         services.TryAddSingleton(sp => new UserCostLedger(
             sp.GetRequiredService<IOptions<TimeSeriesOptions>>().Value,
             sp.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISubjectDataStore, UserCostSubjectStore>());
         return services;
     }
 }

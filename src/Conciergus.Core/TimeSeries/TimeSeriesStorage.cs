@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Core.TimeSeries;
 

@@ -48,7 +48,7 @@ public sealed class UserCostLedger
     /// Safe alongside live recording (same per-day lock).
     /// </summary>
     /// <returns>How many operations named a user.</returns>
-    public int Restore(IReadOnlyList<Telemetry.AiOperation> operations)
+    public int Restore(IReadOnlyList<Model.AiOperation> operations)
     {
         ArgumentNullException.ThrowIfNull(operations);
         var booked = 0;

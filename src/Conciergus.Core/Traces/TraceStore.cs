@@ -1,5 +1,6 @@
 using Conciergus.Core.Audit;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Microsoft.Extensions.Options;
 
 namespace Conciergus.Core.Traces;

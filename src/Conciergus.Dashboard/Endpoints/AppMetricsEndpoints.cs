@@ -1,5 +1,5 @@
-using Conciergus.Core.Analytics;
 using Conciergus.Core.AppMetrics;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 
 namespace Conciergus.Dashboard.Endpoints;

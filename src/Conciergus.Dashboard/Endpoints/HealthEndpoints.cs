@@ -1,5 +1,5 @@
+using Conciergus.Core.Collector;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Dashboard.Endpoints;
 

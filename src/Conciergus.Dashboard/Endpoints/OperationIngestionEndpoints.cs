@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Ingestion;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.Options;
 

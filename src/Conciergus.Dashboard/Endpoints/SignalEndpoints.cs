@@ -1,4 +1,4 @@
-using Conciergus.Core.Analytics;
+using Conciergus.Core.Model;
 using Conciergus.Core.Resilience;
 using Conciergus.Dashboard.Security;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Conciergus.Core.History;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 
 namespace Conciergus.Dashboard.Endpoints;
@@ -33,7 +33,7 @@ public static class TraceEndpoints
         // Without ?window= the list keeps every trace held (as before); with it, traces that started within the window.
         if (q["window"].FirstOrDefault() is { Length: > 0 } window)
         {
-            if (!Conciergus.Core.Analytics.TimeWindow.TryParseWindow(window, out var span, out var error))
+            if (!Conciergus.Core.Model.TimeWindow.TryParseWindow(window, out var span, out var error))
             {
                 return Problem400("window", error ?? $"'{window}' is not a window such as 15m, 1h or 24h");
             }

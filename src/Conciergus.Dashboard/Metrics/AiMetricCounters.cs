@@ -1,5 +1,5 @@
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Ingestion.Otlp;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Live;

@@ -2,9 +2,9 @@ using Conciergus.Core.Audit;
 using System.Collections.Concurrent;
 using Conciergus.Core.Alerts;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Tests.Experiments;
+using Conciergus.Core.Model;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,6 +1,6 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Tests.TimeSeries;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Conciergus.Core.AppMetrics;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 using static Conciergus.Dashboard.Tests.AppMetrics.OtelMetricFactory;

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

@@ -1,7 +1,7 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.Compliance;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Tests.Operations;
 using Microsoft.Extensions.Logging.Abstractions;
 using MsOptions = Microsoft.Extensions.Options.Options;

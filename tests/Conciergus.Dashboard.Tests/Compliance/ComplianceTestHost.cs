@@ -1,9 +1,10 @@
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Compliance;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using LiteDB;
 using Microsoft.Extensions.Compliance.Classification;

@@ -1,6 +1,6 @@
 using System.Net;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Tests.Telemetry;
 

@@ -1,4 +1,4 @@
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Tests.Telemetry;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 
 using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,12 +1,12 @@
 using Conciergus.Core.Experiments;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Demo;
 using Conciergus.Dashboard.Tests.Telemetry;
 
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 

@@ -1,4 +1,5 @@
 using Conciergus.Core.Experiments;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Tests.Browser;
 using Conciergus.Dashboard.Tests.Endpoints;

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Experiments;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;

@@ -3,6 +3,7 @@ using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Tests.Telemetry;
 using Microsoft.Extensions.AI;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Dashboard.Tests.Experiments;
 

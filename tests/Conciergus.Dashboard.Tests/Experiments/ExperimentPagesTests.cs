@@ -1,7 +1,6 @@
 using AngleSharp.Dom;
 using Bunit;
 using Conciergus.Core.Experiments;
-using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Pages;
 using Conciergus.Dashboard.Tests.Components;
@@ -241,16 +240,16 @@ public sealed class ExperimentPagesTests : DashboardTestContext
         Assert.NotEmpty(_charts.Invocations["appendPoints"]);
     }
 
-    private void RecordTagged(string variant, bool ok) => _live.Collector.Record(new Conciergus.Core.Telemetry.AiOperation
+    private void RecordTagged(string variant, bool ok) => _live.Collector.Record(new Conciergus.Core.Model.AiOperation
     {
         OperationId = Guid.NewGuid().ToString("N"),
         StartTime = _live.Time.GetUtcNow().AddMilliseconds(-100),
         DurationMs = 100,
         RequestModel = "gpt-4o",
         CostUsd = 0.01m,
-        Pricing = Conciergus.Core.Telemetry.PricingStatus.Provided,
-        Status = ok ? Conciergus.Core.Telemetry.AiOperationStatus.Ok : Conciergus.Core.Telemetry.AiOperationStatus.Error,
-        ErrorCategory = ok ? Conciergus.Core.Errors.ErrorCategory.None : Conciergus.Core.Errors.ErrorCategory.RateLimit,
+        Pricing = Conciergus.Core.Model.PricingStatus.Provided,
+        Status = ok ? Conciergus.Core.Model.AiOperationStatus.Ok : Conciergus.Core.Model.AiOperationStatus.Error,
+        ErrorCategory = ok ? Conciergus.Core.Model.ErrorCategory.None : Conciergus.Core.Model.ErrorCategory.RateLimit,
         UserId = "u-" + variant,
         Application = "support-bot",
         ExperimentKey = "prompt-tone",

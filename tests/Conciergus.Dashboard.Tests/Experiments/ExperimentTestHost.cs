@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Experiments;
+using Conciergus.Core.Model;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conciergus.Dashboard.Tests.Experiments;

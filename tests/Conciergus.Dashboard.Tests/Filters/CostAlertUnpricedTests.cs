@@ -1,5 +1,5 @@
 using Conciergus.Core.Alerts;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Tests.Alerts;
 
 namespace Conciergus.Dashboard.Tests.Filters;

@@ -1,4 +1,3 @@
-using Conciergus.Core.Analytics;
 using Conciergus.Core.Operations;
 using Conciergus.Dashboard.Tests.Operations;
 
@@ -74,7 +73,7 @@ public sealed class FilteredAnalyticsDuckDbTests(FilteredAnalyticsDuckDbTests.Fi
             var mine = matching.Where(o => Key(o, groupBy) == group.Key).ToList();
             Assert.Equal(mine.Count, group.Requests);
             Assert.Equal(BruteForceOperationStore.Row(mine).CostUsd, group.CostUsd);
-            Assert.Equal(mine.Count(o => o.Pricing == Core.Telemetry.PricingStatus.Unpriced), group.UnpricedRequests);
+            Assert.Equal(mine.Count(o => o.Pricing == Core.Model.PricingStatus.Unpriced), group.UnpricedRequests);
         }
     }
 
@@ -92,7 +91,7 @@ public sealed class FilteredAnalyticsDuckDbTests(FilteredAnalyticsDuckDbTests.Fi
         }
     }
 
-    private static string? Key(Core.Telemetry.AiOperation o, string groupBy) => groupBy switch
+    private static string? Key(Core.Model.AiOperation o, string groupBy) => groupBy switch
     {
         "model" => $"{o.Provider}/{o.Model}",
         "experiment" => o.ExperimentKey is null ? null : $"{o.ExperimentKey}/{o.ExperimentVariant ?? ""}",

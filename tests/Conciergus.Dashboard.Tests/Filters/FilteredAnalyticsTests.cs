@@ -1,8 +1,7 @@
 using System.Globalization;
 using Conciergus.Core.Analytics;
-using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Dashboard.Tests.Filters;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,7 @@
 using Conciergus.Core.Errors;
 using Conciergus.Core.History;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Tests.Operations;

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 
 namespace Conciergus.Dashboard.Tests.History;

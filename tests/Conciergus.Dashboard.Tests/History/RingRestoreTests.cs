@@ -130,7 +130,7 @@ public sealed class RingRestoreTests
     }
 
     /// <summary>Each operation recorded when it arrives (end + delay), on a clock that only moves forward, as the collector does.</summary>
-    private static (TimeSeriesCache Cache, UserCostLedger Ledger) RecordLive(List<(Core.Telemetry.AiOperation Operation, TimeSpan Delay)> operations)
+    private static (TimeSeriesCache Cache, UserCostLedger Ledger) RecordLive(List<(Core.Model.AiOperation Operation, TimeSpan Delay)> operations)
     {
         var first = operations.Min(o => o.Operation.EndTime);
         var clock = new FakeTimeProvider(first);
@@ -155,7 +155,7 @@ public sealed class RingRestoreTests
         return (cache, ledger);
     }
 
-    private static (TimeSeriesCache Cache, UserCostLedger Ledger, int Placed) Restore(List<(Core.Telemetry.AiOperation Operation, TimeSpan Delay)> operations)
+    private static (TimeSeriesCache Cache, UserCostLedger Ledger, int Placed) Restore(List<(Core.Model.AiOperation Operation, TimeSpan Delay)> operations)
     {
         var clock = new FakeTimeProvider(HistoryTestData.Now);
         var cache = new TimeSeriesCache(Options, clock);
@@ -171,7 +171,7 @@ public sealed class RingRestoreTests
     }
 
     // An operation reaches the collector after it completed (at least a millisecond: the response has to travel).
-    private static DateTimeOffset Arrival(Core.Telemetry.AiOperation operation, TimeSpan delay) => operation.EndTime + delay + TimeSpan.FromMilliseconds(1);
+    private static DateTimeOffset Arrival(Core.Model.AiOperation operation, TimeSpan delay) => operation.EndTime + delay + TimeSpan.FromMilliseconds(1);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 

@@ -1,5 +1,5 @@
 using Conciergus.Core.Ingestion.Otlp;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using static Conciergus.Dashboard.Tests.Ingestion.SpanFactory;
 
 namespace Conciergus.Dashboard.Tests.Ingestion;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;

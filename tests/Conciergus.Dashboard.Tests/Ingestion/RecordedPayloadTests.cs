@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using static Conciergus.Dashboard.Tests.Ingestion.OtlpRequests;
 
 namespace Conciergus.Dashboard.Tests.Ingestion;

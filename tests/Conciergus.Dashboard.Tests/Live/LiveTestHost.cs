@@ -1,7 +1,8 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Live;
 using Microsoft.Extensions.Logging.Abstractions;

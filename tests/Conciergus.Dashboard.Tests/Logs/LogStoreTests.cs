@@ -1,7 +1,7 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Logs;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

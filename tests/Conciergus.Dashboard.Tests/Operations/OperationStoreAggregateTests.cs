@@ -1,5 +1,5 @@
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 
 namespace Conciergus.Dashboard.Tests.Operations;
 

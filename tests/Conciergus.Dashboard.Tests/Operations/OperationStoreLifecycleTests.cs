@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using DuckDB.NET.Data;
 

@@ -1,5 +1,5 @@
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
-using Conciergus.Core.Telemetry;
 
 using static Conciergus.Dashboard.Tests.Pricing.PricingTestData;
 

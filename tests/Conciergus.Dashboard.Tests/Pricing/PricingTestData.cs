@@ -1,6 +1,6 @@
 using System.Globalization;
 
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 
 namespace Conciergus.Dashboard.Tests.Pricing;
 

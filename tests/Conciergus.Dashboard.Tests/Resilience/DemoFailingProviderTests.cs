@@ -1,6 +1,8 @@
 using System.Net;
 
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Demo;

@@ -3,8 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json;
 
 using Conciergus.Core.Audit;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Resilience;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Conciergus.Dashboard.Tests.Experiments;

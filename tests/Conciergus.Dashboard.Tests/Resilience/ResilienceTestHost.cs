@@ -2,7 +2,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Runtime.CompilerServices;
 
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Telemetry;

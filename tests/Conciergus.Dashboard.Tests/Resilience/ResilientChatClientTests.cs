@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 
+using Conciergus.Core.Model;
 using Conciergus.Core.Resilience;
 using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
@@ -50,7 +51,7 @@ public sealed class ResilientChatClientTests
         var attempts = spans.Where(s => s.TraceId == parent.TraceId).ToList();
         Assert.Equal(3, attempts.Count);
         Assert.All(attempts, s => Assert.Equal(parent.SpanId, s.ParentSpanId));
-        Assert.Equal([0, 1, 2], attempts.Select(s => (int)s.GetTagItem(ResilienceAttempt.RetryCountKey)!));
+        Assert.Equal([0, 1, 2], attempts.Select(s => (int)s.GetTagItem(ConciergusPropertyNames.RetryCount)!));
     }
 
     [Theory]
@@ -340,7 +341,7 @@ public sealed class ResilientChatClientTests
         Assert.Equal(["conciergus.user_id"], callerOptions.AdditionalProperties.Keys); // the caller's options are not stamped
         Assert.Equal("u-1", seen!.AdditionalProperties!["conciergus.user_id"]);
         Assert.Null(seen.ModelId);
-        Assert.Equal((0, false, "gpt-4o"), ResilienceAttempt.Read(seen.AdditionalProperties));
+        Assert.Equal((0, false, "gpt-4o"), ConciergusPropertyNames.ReadAttempt(seen.AdditionalProperties));
     }
 
     private sealed class CapturingClient(Action<ChatOptions?> capture) : IChatClient

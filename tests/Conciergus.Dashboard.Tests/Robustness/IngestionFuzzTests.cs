@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Collector;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Conciergus.Dashboard.Tests.Ingestion;
 using Google.Protobuf;

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Security;
 using Conciergus.Dashboard.Tests.Endpoints;

@@ -1,3 +1,4 @@
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 
 using Microsoft.Extensions.AI;

@@ -1,6 +1,7 @@
 using System.Net;
 
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 
 using Microsoft.Extensions.AI;

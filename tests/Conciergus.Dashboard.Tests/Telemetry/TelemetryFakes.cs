@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 
+using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 
 using Microsoft.Extensions.AI;

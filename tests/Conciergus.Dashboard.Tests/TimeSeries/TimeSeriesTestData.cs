@@ -1,5 +1,4 @@
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.TimeSeries;
 
 using Microsoft.Extensions.Time.Testing;

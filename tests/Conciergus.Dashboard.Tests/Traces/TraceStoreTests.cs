@@ -1,4 +1,4 @@
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 using Microsoft.Extensions.Time.Testing;
 using static Conciergus.Dashboard.Tests.Traces.TraceTestData;

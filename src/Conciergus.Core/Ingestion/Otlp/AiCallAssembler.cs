@@ -1,4 +1,4 @@
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 
 namespace Conciergus.Core.Ingestion.Otlp;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Conciergus.Core.Errors;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 
 namespace Conciergus.Core.Ingestion.Otlp;

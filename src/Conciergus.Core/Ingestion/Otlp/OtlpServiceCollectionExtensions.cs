@@ -10,7 +10,7 @@ public static class OtlpServiceCollectionExtensions
 {
     /// <summary>
     /// Binds "Conciergus:Ingestion:Otlp" (validated at start) and adds <see cref="OtlpIngestionStats"/> and
-    /// <see cref="OtlpTraceIngestor"/> behind <see cref="OtlpReceiver"/> (the one path of OTLP/HTTP and OTLP/gRPC). Needs the collector (<see cref="Telemetry.IAiOperationRecorder"/>); trace
+    /// <see cref="OtlpTraceIngestor"/> behind <see cref="OtlpReceiver"/> (the one path of OTLP/HTTP and OTLP/gRPC). Needs the collector (<see cref="Collector.IAiOperationRecorder"/>); trace
     /// sinks (<see cref="Traces.ITraceSink"/>) are used when registered.
     /// </summary>
     public static IServiceCollection AddConciergusOtlp(this IServiceCollection services, IConfiguration configuration)

@@ -1,9 +1,8 @@
-using Conciergus.Core.Errors;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Logs;
 using Conciergus.Core.Ingestion.Otlp.Proto.Common;
 using Conciergus.Core.Ingestion.Otlp.Proto.Logs;
 using Conciergus.Core.Logs;
-using Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
 using Conciergus.Core.Traces;
 using Google.Protobuf;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Alerts;
-using Conciergus.Core.Analytics;
+using Conciergus.Core.Model;
 using MudBlazor;
 
 namespace Conciergus.Dashboard.Components.Alerts;

@@ -1,7 +1,7 @@
 using System.Globalization;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Ingestion;
 using Conciergus.Core.Ingestion.Otlp;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Live;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;

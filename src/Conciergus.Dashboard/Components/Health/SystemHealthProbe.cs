@@ -1,11 +1,11 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.AppMetrics;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Health;
 using Conciergus.Core.Ingestion.Otlp;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Live;
 
 namespace Conciergus.Dashboard.Components.Health;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Collector;
 using Conciergus.Core.Health;
 using Conciergus.Core.Storage;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Components.Panels;

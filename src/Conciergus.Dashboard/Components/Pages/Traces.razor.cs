@@ -1,9 +1,8 @@
 using System.Globalization;
-using Conciergus.Core.Analytics;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
-using Conciergus.Core.Telemetry;
 using Conciergus.Core.Traces;
 using Conciergus.Dashboard.Components.Panels;
 using Conciergus.Dashboard.Endpoints;

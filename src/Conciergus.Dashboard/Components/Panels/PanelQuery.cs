@@ -1,4 +1,5 @@
 using Conciergus.Core.Analytics;
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 

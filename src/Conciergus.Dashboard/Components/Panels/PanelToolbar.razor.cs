@@ -1,4 +1,4 @@
-using Conciergus.Core.Analytics;
+using Conciergus.Core.Model;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Web;
 

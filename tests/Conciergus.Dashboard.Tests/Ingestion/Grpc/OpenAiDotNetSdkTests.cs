@@ -3,6 +3,8 @@ extern alias clientmodel;
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conciergus.Core.Collector;
+using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
 using Conciergus.Dashboard.Tests.Endpoints;
 using Microsoft.Extensions.AI;

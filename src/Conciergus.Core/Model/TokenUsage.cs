@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace Conciergus.Core.Telemetry;
+namespace Conciergus.Core.Model;
 
 /// <summary>Token counts of one call, normalised to the AiOperation rules (totals include their parts).</summary>
 internal readonly record struct TokenUsage(long Input, long Output, long CachedInput, long CacheCreation, long Reasoning)

@@ -1,4 +1,4 @@
-namespace Conciergus.Core.Errors;
+namespace Conciergus.Core.Model;
 
 /// <summary>One category per failed operation (DESIGN.md section 6).</summary>
 public enum ErrorCategory

@@ -1,4 +1,6 @@
-namespace Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
+
+namespace Conciergus.Core.Collector;
 
 /// <summary>
 /// A read model fed by the collector (trace store, experiments, ...). Register with

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Conciergus.Core.Analytics;
+namespace Conciergus.Core.Model;
 
 /// <summary>Parses and formats windows and steps like "90s", "5m", "1h", "24h", "7d".</summary>
 public static class TimeWindow

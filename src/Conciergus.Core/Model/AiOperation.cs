@@ -1,4 +1,4 @@
-namespace Conciergus.Core.Telemetry;
+namespace Conciergus.Core.Model;
 
 /// <summary>One AI call: the record every feature shares (DESIGN.md section 3).</summary>
 /// <remarks>
@@ -68,11 +68,11 @@ public sealed record AiOperation
     /// <summary>Ok or error.</summary>
     public AiOperationStatus Status { get; init; } = AiOperationStatus.Ok;
 
-    /// <summary>Error category; <see cref="Errors.ErrorCategory.None"/> for successful calls.</summary>
-    public Errors.ErrorCategory ErrorCategory { get; init; } = Errors.ErrorCategory.None;
+    /// <summary>Error category; <see cref="ErrorCategory.None"/> for successful calls.</summary>
+    public ErrorCategory ErrorCategory { get; init; } = ErrorCategory.None;
 
     /// <summary>Error details as reported (type, HTTP status, provider code, message), for failed calls.</summary>
-    public Errors.ErrorDetails? Error { get; init; }
+    public ErrorDetails? Error { get; init; }
 
     /// <summary>Application (OpenTelemetry service.name).</summary>
     public string Application { get; init; } = "unknown";

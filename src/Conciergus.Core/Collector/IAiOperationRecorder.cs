@@ -1,4 +1,6 @@
-namespace Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
+
+namespace Conciergus.Core.Collector;
 
 /// <summary>Where producers (middleware, OTLP, JSON API, demo) hand operations in. Implemented by <see cref="AiOperationCollector"/>.</summary>
 public interface IAiOperationRecorder

@@ -1,4 +1,6 @@
-namespace Conciergus.Core.Telemetry;
+using Conciergus.Core.Model;
+
+namespace Conciergus.Core.Collector;
 
 /// <summary>
 /// Changes an operation after pricing and before it reaches the time-series cache, the per-user ledger, recent

@@ -1,8 +1,9 @@
 using Conciergus.Core.Errors;
+using Conciergus.Core.Model;
 using Conciergus.Core.Pricing;
 using Conciergus.Core.TimeSeries;
 
-namespace Conciergus.Core.Telemetry;
+namespace Conciergus.Core.Collector;
 
 /// <summary>
 /// The single entry point of every AI operation (middleware, OTLP, JSON API). <see cref="Record"/> never

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Conciergus.Core.Telemetry;
+namespace Conciergus.Core.Collector;
 
 /// <summary>Registers the collector.</summary>
 public static class CollectorServiceCollectionExtensions

@@ -1,8 +1,13 @@
-namespace Conciergus.Core.Telemetry;
+using System.Globalization;
+
+using Microsoft.Extensions.AI;
+
+namespace Conciergus.Core.Model;
 
 /// <summary>
-/// Keys the middleware reads from <c>ChatOptions.AdditionalProperties</c> (and
-/// <c>EmbeddingGenerationOptions.AdditionalProperties</c>) to tag an operation with its dimensions.
+/// The property-name contract: keys the middleware reads from <c>ChatOptions.AdditionalProperties</c> (and
+/// <c>EmbeddingGenerationOptions.AdditionalProperties</c>) to tag an operation with its dimensions, and the attempt
+/// keys the resilience middleware stamps on each attempt's own copy of the options for <c>UseConciergus()</c> inside it.
 /// </summary>
 /// <remarks>
 /// The <c>conciergus.*</c> keys win over the short aliases, which exist because apps already pass
@@ -36,14 +41,26 @@ public static class ConciergusPropertyNames
 
     /// <summary>Accepted aliases for <see cref="ConversationId"/>, in lookup order after it.</summary>
     public static readonly IReadOnlyList<string> ConversationIdAliases = ["conversationId", "conversation_id"];
-}
 
-/// <summary>Names the middleware publishes for diagnostics.</summary>
-public static class ConciergusDiagnostics
-{
-    /// <summary>
-    /// The <see cref="System.Diagnostics.ActivitySource"/> name of the middleware's spans; add it to an
-    /// OpenTelemetry tracer (<c>AddSource("Conciergus.AI")</c>) to export them.
-    /// </summary>
-    public const string ActivitySourceName = "Conciergus.AI";
+    /// <summary>Attempts made before this one in the same logical call (retries and fallbacks); stamped by the resilience middleware.</summary>
+    public const string RetryCount = "conciergus.retry_count";
+
+    /// <summary>"true" when this attempt goes to a fallback model; stamped by the resilience middleware.</summary>
+    public const string FallbackUsed = "conciergus.fallback_used";
+
+    /// <summary>The model the caller first asked for; stamped by the resilience middleware.</summary>
+    public const string OriginalModel = "conciergus.original_model";
+
+    /// <summary>Reads the attempt markers (0, false, null when absent).</summary>
+    public static (int RetryCount, bool FallbackUsed, string? OriginalModel) ReadAttempt(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is null || properties.Count == 0 || !properties.TryGetValue(OriginalModel, out var original))
+        {
+            return (0, false, null);
+        }
+
+        var retries = properties.TryGetValue(RetryCount, out var r) ? Convert.ToInt32(r, CultureInfo.InvariantCulture) : 0;
+        var fallback = properties.TryGetValue(FallbackUsed, out var f) && f is true or "true";
+        return (retries, fallback, original as string);
+    }
 }
