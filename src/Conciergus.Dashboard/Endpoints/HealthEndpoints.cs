@@ -5,7 +5,8 @@ namespace Conciergus.Dashboard.Endpoints;
 
 /// <summary>
 /// GET /healthz: liveness with the collector's counters. Anonymous callers (load balancers, probes) see states and
-/// counters only; where the database lives on disk, and why it failed to open, is shown to signed-in callers.
+/// counters only; where the database lives on disk, why it failed to open and why the collector last dropped
+/// something are shown to signed-in callers.
 /// </summary>
 public static class HealthEndpoints
 {
@@ -22,7 +23,7 @@ public static class HealthEndpoints
                         ? new { status = db.Health.Status, reason = db.Health.Reason, file = (string?)db.FilePath }
                         : new { status = db.Health.Status, reason = db.Health.IsHealthy ? null : (string?)"see /health when signed in", file = (string?)null }
                     : null,
-                collector = collector.Stats,
+                collector = SignedIn(http) ? collector.Stats : collector.Stats with { LastDrop = null },
                 ingestion = OtlpIngestionHealth.From(services),
                 alerts = services.GetService<Conciergus.Core.Alerts.IAlertService>() is { } a ? AlertStatusJson.From(a.Status, a.FiringCount) : null,
                 operationStore = services.GetService<Conciergus.Core.Operations.IOperationStore>() is { } store ? OperationStoreHealth.From(store.Status, SignedIn(http)) : null,

@@ -77,6 +77,10 @@ public sealed partial class IngestionStatsPanel : ComponentBase, IDisposable
         _collector = Services.GetService<AiOperationCollector>()?.Stats;
     }
 
+    /// <summary>"2026-12-02 19:04:05 UTC · sink TraceStore · InvalidOperationException: message" (the message may quote telemetry: rendered as text).</summary>
+    internal static string LastDropText(CollectorDropReason drop) =>
+        string.Create(CultureInfo.InvariantCulture, $"{drop.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC · {drop.Stage} · {drop.ExceptionType}: {drop.Message}");
+
     private static string Bytes(long bytes) => bytes switch
     {
         < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024.0:0.#} KiB"),
