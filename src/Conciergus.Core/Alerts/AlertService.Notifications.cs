@@ -1,5 +1,3 @@
-using Polly;
-
 namespace Conciergus.Core.Alerts;
 
 public sealed partial class AlertService
@@ -16,7 +14,7 @@ public sealed partial class AlertService
         {
             foreach (var plan in PlanFlushes(now))
             {
-                var (result, _) = await SendAsync(plan.Receiver, plan.Notification, now, cancellationToken).ConfigureAwait(false);
+                var (result, _) = await _notifier.SendAsync(plan.Receiver, plan.Notification, now, cancellationToken).ConfigureAwait(false);
                 if (result.Succeeded)
                 {
                     lock (_sync)
@@ -49,7 +47,7 @@ public sealed partial class AlertService
         var plans = new List<FlushPlan>();
         lock (_sync)
         {
-            var receivers = _configReceivers.Concat(_apiReceivers.Values).ToDictionary(r => r.Name, StringComparer.Ordinal);
+            var receivers = _receivers.All();
             var firingByRule = _open.Values
                 .Where(s => s.Instance is { State: AlertState.Firing, Acknowledged: false, Silenced: false })
                 .GroupBy(s => s.Instance.RuleId, StringComparer.Ordinal)
@@ -130,35 +128,13 @@ public sealed partial class AlertService
         return plans;
     }
 
-    /// <summary>
-    /// Where a rule's notifications go (decision in README "Rules without receivers"): the receivers it names, or, when
-    /// it names none, every notification receiver (webhook, Slack, Teams, e-mail, log: Alertmanager's root route), never
-    /// an action (open_circuit), which acts only for rules that name it. A receiver whose kind cannot act on the rule's
-    /// labels is listed with the reason and skipped.
-    /// </summary>
-    public IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule)
-    {
-        ArgumentNullException.ThrowIfNull(rule);
-        lock (_sync)
-        {
-            var receivers = _configReceivers.Concat(_apiReceivers.Values).ToDictionary(r => r.Name, StringComparer.Ordinal);
-            return RoutesOf(rule, receivers);
-        }
-    }
-
-    private List<ReceiverRoute> RoutesOf(AlertRule rule, Dictionary<string, AlertReceiver> receivers)
-    {
-        var named = rule.Receivers.Count > 0;
-        var candidates = named
-            ? rule.Receivers.Where(receivers.ContainsKey).Select(n => receivers[n])
-            : receivers.Values.Where(r => !(_channels.GetValueOrDefault(r.Kind)?.IsAction ?? false)).OrderBy(r => r.Name, StringComparer.Ordinal);
-        return [.. candidates.Select(r => new ReceiverRoute(r.Name, r.Kind, !named, _channels.GetValueOrDefault(r.Kind)?.CannotServe(rule)))];
-    }
+    /// <inheritdoc cref="AlertReceiverService.RoutesOf(AlertRule)" />
+    public IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule) => _receivers.RoutesOf(rule);
 
     // Under _sync. The receivers a rule's notifications go to; a skipped one is explained once (log + delivery log entry).
     private IEnumerable<string> ReceiversOf(AlertRule rule, Dictionary<string, AlertReceiver> receivers, DateTimeOffset? explainAt = null)
     {
-        foreach (var route in RoutesOf(rule, receivers))
+        foreach (var route in _receivers.RoutesOf(rule, receivers))
         {
             if (route.SkipReason is null)
             {
@@ -166,20 +142,7 @@ public sealed partial class AlertService
             }
             else if (explainAt is { } at && _skipExplained.Add((rule.Id, route.Receiver)))
             {
-                LogReceiverSkipped(_logger, route.Receiver, route.Kind, rule.Id, route.SkipReason);
-                _store.AddDelivery(
-                    new AlertDelivery
-                    {
-                        Id = Guid.NewGuid().ToString("N"),
-                        Receiver = route.Receiver,
-                        GroupKey = "{}/{rule=\"" + Escape(rule.Id) + "\"}:{alertname=\"" + Escape(rule.Name) + "\"}",
-                        Status = "skipped",
-                        Fingerprints = [],
-                        At = at,
-                        Skipped = true,
-                        Error = "skipped for this rule: " + route.SkipReason,
-                    },
-                    _options.MaxDeliveries);
+                _notifier.RecordSkipped(route.Receiver, route.Kind, rule, route.SkipReason, at);
             }
         }
     }
@@ -199,7 +162,7 @@ public sealed partial class AlertService
             i.Fingerprint)).ToList();
         return new AlertNotification
         {
-            GroupKey = GroupKeyOf(group, alertName),
+            GroupKey = AlertNotifier.GroupKeyOf(group, alertName),
             Status = firing.Count > 0 ? "firing" : "resolved",
             Receiver = group.Receiver,
             GroupLabels = new Dictionary<string, string> { ["alertname"] = alertName },
@@ -210,17 +173,6 @@ public sealed partial class AlertService
             Severity = all.Count == 0 ? AlertSeverity.Low : all.Min(i => i.Severity),
         };
     }
-
-    // Everything that means "the receiver was not reached": refused address, DNS, refused or reset connection, timeout.
-    private static bool IsConnectFailure(Exception e) =>
-        e is HttpRequestException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException or Polly.Timeout.TimeoutRejectedException
-        || e.InnerException is { } inner && IsConnectFailure(inner);
-
-    /// <summary>Alertmanager-style group key: route, then the group labels ({}/{rule="id"}:{alertname="..."}).</summary>
-    internal static string GroupKeyOf(NotifyGroup group, string alertName) =>
-        "{}/{rule=\"" + Escape(group.RuleId) + "\"}:{alertname=\"" + Escape(alertName) + "\"}";
-
-    private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
     private static Dictionary<string, string> Common(IEnumerable<IReadOnlyDictionary<string, string>> sets)
     {
@@ -243,69 +195,5 @@ public sealed partial class AlertService
         }
 
         return common ?? [];
-    }
-
-    // One delivery: the channel of the receiver's kind, retried with exponential backoff on the service's clock.
-    private async Task<(AlertChannelResult Result, int Attempts)> SendAsync(AlertReceiver receiver, AlertNotification notification, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var attempts = 0;
-        AlertChannelResult result;
-        if (!_channels.TryGetValue(receiver.Kind, out var channel))
-        {
-            result = new AlertChannelResult(false, Error: $"No channel handles kind '{receiver.Kind}'.");
-        }
-        else
-        {
-            try
-            {
-                result = await _retry.ExecuteAsync(
-                    async ct =>
-                    {
-                        Interlocked.Increment(ref attempts);
-                        return await channel.SendAsync(receiver, notification, ct).ConfigureAwait(false);
-                    },
-                    cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-#pragma warning disable CA1031 // A channel failure is a failed delivery (logged, counted), never an evaluator crash.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                result = new AlertChannelResult(false, Error: IsHttpUrl(receiver.Url) && IsConnectFailure(e) ? CouldNotConnect : e.Message);
-            }
-        }
-
-        // Receiver URLs are secrets (the credential is in the path or query) and error texts reach Viewers, the log
-        // and the health page: an HTTP receiver's failure says only its status or "could not connect", anything else
-        // has every URL cut to scheme and host.
-        if (!result.Succeeded)
-        {
-            result = result with
-            {
-                Error = IsHttpUrl(receiver.Url) && result.HttpStatus is { } status ? DeliveryFailed(status) : ReceiverUrls.Scrub(result.Error, receiver.Url),
-            };
-            Interlocked.Increment(ref _failedDeliveries);
-            LogDeliveryFailed(_logger, receiver.Name, ReceiverUrls.SchemeAndHost(receiver.Url), attempts, result.Error);
-        }
-
-        _store.AddDelivery(
-            new AlertDelivery
-            {
-                Id = Guid.NewGuid().ToString("N"),
-                Receiver = receiver.Name,
-                GroupKey = notification.GroupKey,
-                Status = notification.Status,
-                Fingerprints = [.. notification.Alerts.Select(a => a.Fingerprint)],
-                At = at,
-                Attempts = attempts,
-                Succeeded = result.Succeeded,
-                HttpStatus = result.HttpStatus,
-                Error = result.Error,
-            },
-            _options.MaxDeliveries);
-        return (result, attempts);
     }
 }

@@ -145,7 +145,7 @@ public sealed partial class AlertService
             }
         }
 
-        var receivers = ReceiverNames();
+        var receivers = _receivers.Names();
         foreach (var receiver in rule.Receivers.Where(r => !receivers.Contains(r)))
         {
             Add("receivers", receivers.Count == 0

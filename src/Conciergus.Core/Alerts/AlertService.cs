@@ -7,15 +7,13 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-using Polly;
-using Polly.Retry;
-
 namespace Conciergus.Core.Alerts;
 
 /// <summary>
 /// Alerting (DESIGN section 7): rules over the time-series cache, the Prometheus state machine, silences, the operator
-/// workflow, Alertmanager-style grouped notifications and LiteDB persistence. Split by concern: rules, evaluation,
-/// instances, silences, receivers, notifications. Thread-safe: state changes happen under one short lock (never across
+/// workflow, Alertmanager-style grouping and LiteDB persistence. Split by concern: rules, evaluation, instances,
+/// silences, notification grouping (partial files); receivers are <see cref="AlertReceiverService"/>'s and delivery (channels,
+/// retries, the delivery log) is <see cref="AlertNotifier"/>'s. Thread-safe: state changes happen under one short lock (never across
 /// an await); notifications are planned under it and sent outside it, one dispatch at a time.
 /// </summary>
 public sealed partial class AlertService : IAlertService, IDisposable
@@ -31,11 +29,9 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly AlertsOptions _options;
     private readonly IAuditLog? _audit;
     private readonly ILogger _logger;
-    private readonly Dictionary<string, IAlertChannel> _channels;
-    private readonly ResiliencePipeline<AlertChannelResult> _retry;
-    private readonly IReadOnlyList<AlertReceiver> _configReceivers;
+    private readonly AlertNotifier _notifier;
+    private readonly AlertReceiverService _receivers;
     private readonly Func<long> _readerDrops;
-    private readonly ReceiverNetworkGuard _guard;
     private readonly RetentionArchive? _archive;
     private readonly List<ArchiveResult> _purgeArchives = [];
 
@@ -44,7 +40,6 @@ public sealed partial class AlertService : IAlertService, IDisposable
     private readonly Dictionary<string, InstanceState> _instances;
     private readonly Dictionary<(string RuleId, string Fingerprint), InstanceState> _open = [];
     private readonly Dictionary<string, Silence> _silences;
-    private readonly Dictionary<string, AlertReceiver> _apiReceivers;
     private readonly Dictionary<string, NotifyGroup> _groups;
     private readonly Dictionary<string, string> _ruleErrors = new(StringComparer.Ordinal);
     private readonly HashSet<(string RuleId, string Receiver)> _skipExplained = [];
@@ -54,7 +49,6 @@ public sealed partial class AlertService : IAlertService, IDisposable
 
     private long _version;
     private long _evaluations;
-    private long _failedDeliveries;
 
     /// <summary>Creates the service and loads rules, instances, silences, receivers and notification state.</summary>
     public AlertService(
@@ -83,15 +77,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         _store = new AlertStore(database);
         _reader = new AlertMetricReader(sources, () => _options.DailyBudgetUsd);
         _readerDrops = sources.IngestionDropCount;
-        _channels = new Dictionary<string, IAlertChannel>(StringComparer.Ordinal);
-        foreach (var channel in channels)
-        {
-            _channels[channel.Kind] = channel;
-        }
-
-        _configReceivers = [.. _options.Receivers.Select(r => r.ToReceiver())];
-        _guard = networkGuard ?? new ReceiverNetworkGuard(_options.AllowedReceiverNetworks);
-        _retry = BuildRetry();
+        _notifier = new AlertNotifier(_store, _time, _options, channels, _logger);
 
         _rules = _store.LoadRules().ToDictionary(r => r.Id, StringComparer.Ordinal);
         foreach (var builtIn in BuiltInRules.All)
@@ -127,7 +113,8 @@ public sealed partial class AlertService : IAlertService, IDisposable
         }
 
         _silences = _store.LoadSilences().ToDictionary(s => s.Id, StringComparer.Ordinal);
-        _apiReceivers = _store.LoadReceivers().ToDictionary(r => r.Name, StringComparer.Ordinal);
+        _receivers = new AlertReceiverService(
+            _store, _notifier, _time, _options, _audit, networkGuard ?? new ReceiverNetworkGuard(_options.AllowedReceiverNetworks), RulesUsing, () => Bump());
         _groups = _store.LoadGroups().ToDictionary(g => g.Id, StringComparer.Ordinal);
 
         // Drop counters start with the process: the first reading is zero at start.
@@ -153,7 +140,13 @@ public sealed partial class AlertService : IAlertService, IDisposable
     public AlertsOptions Options => _options;
 
     /// <summary>Channel kinds available for receivers.</summary>
-    public IReadOnlyCollection<string> ChannelKinds => _channels.Keys;
+    public IReadOnlyCollection<string> ChannelKinds => _notifier.ChannelKinds;
+
+    /// <summary>Notification receivers (configuration and API): <see cref="IAlertReceivers"/>.</summary>
+    public AlertReceiverService ReceiverRegistry => _receivers;
+
+    /// <summary>Notification delivery: channels, retries, the delivery log.</summary>
+    public AlertNotifier Notifier => _notifier;
 
     /// <inheritdoc />
     public AlertEvaluatorStatus Status
@@ -168,59 +161,13 @@ public sealed partial class AlertService : IAlertService, IDisposable
                     _options.EvaluationInterval,
                     Interlocked.Read(ref _evaluations),
                     new Dictionary<string, string>(_ruleErrors, StringComparer.Ordinal),
-                    Interlocked.Read(ref _failedDeliveries));
+                    _notifier.FailedDeliveries);
             }
         }
-    }
-
-    /// <summary>Checks a receiver: problems in words (empty when fine). <paramref name="kinds"/> null skips the channel check.</summary>
-    public static IReadOnlyList<string> CheckReceiver(AlertReceiver receiver, IReadOnlyCollection<string>? kinds)
-    {
-        ArgumentNullException.ThrowIfNull(receiver);
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(receiver.Name) || receiver.Name.Length > 100 || !receiver.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            errors.Add($"Receiver name '{receiver.Name}' must be 1 to 100 letters, digits, '-', '_' or '.'.");
-        }
-
-        if (kinds is not null && !kinds.Contains(receiver.Kind))
-        {
-            errors.Add($"No channel handles kind '{receiver.Kind}'; available: {string.Join(", ", kinds.Order(StringComparer.Ordinal))}.");
-        }
-
-        if (receiver.Kind is WebhookKind or "slack" or "teams")
-        {
-            if (!Uri.TryCreate(receiver.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
-            {
-                errors.Add($"Receiver '{receiver.Name}' needs an absolute http(s) URL (got {ReceiverUrls.SchemeAndHost(receiver.Url)}).");
-            }
-        }
-
-        return errors;
     }
 
     /// <inheritdoc />
     public void Dispose() => _dispatchGate.Dispose();
-
-    private ResiliencePipeline<AlertChannelResult> BuildRetry()
-    {
-        var builder = new ResiliencePipelineBuilder<AlertChannelResult> { TimeProvider = _time };
-        if (_options.DeliveryRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<AlertChannelResult>
-            {
-                MaxRetryAttempts = _options.DeliveryRetries,
-                Delay = _options.RetryDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = false,
-                ShouldHandle = new PredicateBuilder<AlertChannelResult>()
-                    .Handle<Exception>(e => e is not OperationCanceledException)
-                    .HandleResult(r => !r.Succeeded && r.HttpStatus is null or >= 500 or 408 or 429),
-            });
-        }
-
-        return builder.Build();
-    }
 
     private void Bump(IReadOnlyList<AlertInstance>? changedInstances = null)
     {
@@ -241,36 +188,20 @@ public sealed partial class AlertService : IAlertService, IDisposable
         }
     }
 
-    private async Task AuditAsync(string action, string target, Actor actor, Dictionary<string, string>? details, CancellationToken cancellationToken)
+    private Task AuditAsync(string action, string target, Actor actor, Dictionary<string, string>? details, CancellationToken cancellationToken) =>
+        AlertAudit.AppendAsync(_audit, action, target, actor, details, cancellationToken);
+
+    /// <summary>Writes a change and its audit entry so that both commit or neither (see <see cref="AlertAudit.WriteAsync"/>).</summary>
+    private Task AuditedWriteAsync(string action, string target, Actor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken) =>
+        AlertAudit.WriteAsync(_audit, action, target, actor, details, write, cancellationToken);
+
+    // The rules that name a receiver (a receiver in use cannot be deleted).
+    private IReadOnlyList<string> RulesUsing(string receiver)
     {
-        if (_audit is null)
+        lock (_sync)
         {
-            return;
+            return [.. _rules.Values.Where(r => r.Receivers.Contains(receiver)).Select(r => r.Name)];
         }
-
-        await _audit.AppendAsync(
-            new AuditEvent { Actor = actor.Name, Role = actor.Role, Action = action, Target = target, Details = details ?? [], SourceIp = actor.SourceIp },
-            cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// Writes a change and its audit entry so that both commit or neither (issue 15 item 11): through
-    /// <see cref="IAuditLog.AppendWithAsync"/>, which puts the store write and the entry in one LiteDB transaction. The
-    /// caller updates its in-memory state only after this returns, so a failed commit leaves memory, disk and trail as
-    /// they were. Without an audit log the write runs alone.
-    /// </summary>
-    private async Task AuditedWriteAsync(string action, string target, Actor actor, Dictionary<string, string>? details, Action write, CancellationToken cancellationToken)
-    {
-        if (_audit is null)
-        {
-            write();
-            return;
-        }
-
-        await _audit.AppendWithAsync(
-            new AuditEvent { Actor = actor.Name, Role = actor.Role, Action = action, Target = target, Details = details ?? [], SourceIp = actor.SourceIp },
-            write,
-            cancellationToken).ConfigureAwait(false);
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
@@ -285,10 +216,4 @@ public sealed partial class AlertService : IAlertService, IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alert rule {RuleId} failed to evaluate: {Error}")]
     private static partial void LogRuleFailed(ILogger logger, string ruleId, string error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notification to receiver {Receiver} ({Target}) failed after {Attempts} attempts: {Error}")]
-    private static partial void LogDeliveryFailed(ILogger logger, string receiver, string target, int attempts, string? error);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Receiver {Receiver} ({Kind}) is skipped for rule {RuleId}: {Reason}")]
-    private static partial void LogReceiverSkipped(ILogger logger, string receiver, string kind, string ruleId, string reason);
 }

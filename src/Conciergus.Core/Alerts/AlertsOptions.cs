@@ -146,7 +146,7 @@ public sealed class AlertsOptionsValidator : IValidateOptions<AlertsOptions>
         for (var i = 0; i < options.Receivers.Count; i++)
         {
             var r = options.Receivers[i];
-            foreach (var problem in AlertService.CheckReceiver(r.ToReceiver(), kinds: null))
+            foreach (var problem in AlertReceiverService.CheckReceiver(r.ToReceiver(), kinds: null))
             {
                 errors.Add($"{s}:Receivers:{i}: {problem}");
             }

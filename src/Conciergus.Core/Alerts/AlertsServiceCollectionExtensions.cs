@@ -18,7 +18,9 @@ namespace Conciergus.Core.Alerts;
 public static class AlertsServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="AlertService"/> (also as <see cref="IAlertService"/>), the <see cref="AlertEvaluator"/> hosted
+    /// Adds <see cref="AlertService"/> (also as <see cref="IAlertService"/> and the narrow <see cref="IAlertRules"/>,
+    /// <see cref="IAlertInstances"/>, <see cref="IAlertSilences"/>), its <see cref="AlertReceiverService"/> (also as
+    /// <see cref="IAlertReceivers"/>) and <see cref="AlertNotifier"/>, the <see cref="AlertEvaluator"/> hosted
     /// service, the built-in "webhook" <see cref="IAlertChannel"/> with its <see cref="IHttpClientFactory"/> client, and
     /// binds <see cref="AlertsOptions"/> from <c>Conciergus:Alerts</c> (validated at start). Needs storage and the
     /// time-series cache; the collector, OTLP stats, experiments and the audit log are used when registered.
@@ -76,6 +78,12 @@ public static class AlertsServiceCollectionExtensions
         });
         services.TryAddSingleton<AlertService>();
         services.TryAddSingleton<IAlertService>(sp => sp.GetRequiredService<AlertService>());
+        services.TryAddSingleton<IAlertRules>(sp => sp.GetRequiredService<AlertService>());
+        services.TryAddSingleton<IAlertInstances>(sp => sp.GetRequiredService<AlertService>());
+        services.TryAddSingleton<IAlertSilences>(sp => sp.GetRequiredService<AlertService>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<AlertService>().ReceiverRegistry);
+        services.TryAddSingleton<IAlertReceivers>(sp => sp.GetRequiredService<AlertReceiverService>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<AlertService>().Notifier);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AlertEvaluator>());
         return services;
     }

@@ -27,15 +27,9 @@ public sealed record AlertMetricSeries(IReadOnlyDictionary<string, string> Label
 public sealed record AlertRulePreview(IReadOnlyList<AlertMetricSeries> Series, IReadOnlyList<string> Breaches, TimeSpan Step);
 
 
-/// <summary>Everything the API and the pages need from alerting. Implemented by AlertService.</summary>
-public interface IAlertService
+/// <summary>Alert rules: list, validate, create, update, delete, preview.</summary>
+public interface IAlertRules
 {
-    /// <summary>Bumped on every change of rules, instances, silences or receivers (pages re-read when it moves).</summary>
-    long Version { get; }
-
-    /// <summary>Raised after a change (on the evaluator's or caller's thread; handlers must be quick and not throw).</summary>
-    event Action? Changed;
-
     /// <summary>All rules, built-in first then by name.</summary>
     IReadOnlyList<AlertRule> Rules();
 
@@ -54,6 +48,13 @@ public interface IAlertService
     /// <summary>Deletes a custom rule (built-in rules can only be disabled); its open instances resolve.</summary>
     Task DeleteRuleAsync(string id, Actor actor, CancellationToken cancellationToken = default);
 
+    /// <summary>Evaluates an unsaved rule over the last <paramref name="range"/> (rules editor live preview).</summary>
+    AlertRulePreview Preview(AlertRule rule, TimeSpan range);
+}
+
+/// <summary>Alert instances and the operator workflow (acknowledge, resolve).</summary>
+public interface IAlertInstances
+{
     /// <summary>Instances (pending and firing first by severity, then resolved newest first); null state = all.</summary>
     IReadOnlyList<AlertInstance> Instances(AlertState? state = null);
 
@@ -71,10 +72,11 @@ public interface IAlertService
 
     /// <summary>The rule's metric for one instance's label set from <paramref name="from"/> to now (alert detail chart).</summary>
     AlertMetricSeries MetricHistory(string instanceId, TimeSpan range);
+}
 
-    /// <summary>Evaluates an unsaved rule over the last <paramref name="range"/> (rules editor live preview).</summary>
-    AlertRulePreview Preview(AlertRule rule, TimeSpan range);
-
+/// <summary>Silences: matchers with a start and an end.</summary>
+public interface IAlertSilences
+{
     /// <summary>All silences, active first.</summary>
     IReadOnlyList<Silence> Silences();
 
@@ -89,7 +91,11 @@ public interface IAlertService
 
     /// <summary>Expires a silence now (kept for history).</summary>
     Task ExpireSilenceAsync(string id, Actor actor, CancellationToken cancellationToken = default);
+}
 
+/// <summary>Notification receivers (configuration and API), their routes and the delivery log.</summary>
+public interface IAlertReceivers
+{
     /// <summary>Receivers from configuration and the API.</summary>
     IReadOnlyList<AlertReceiver> Receivers();
 
@@ -111,6 +117,21 @@ public interface IAlertService
     /// </summary>
     IReadOnlyList<ReceiverRoute> RoutesOf(AlertRule rule) =>
         [.. (rule ?? throw new ArgumentNullException(nameof(rule))).Receivers.Select(n => new ReceiverRoute(n, "", false, null))];
+}
+
+/// <summary>
+/// Everything the API and the pages need from alerting: the union of <see cref="IAlertRules"/>,
+/// <see cref="IAlertInstances"/>, <see cref="IAlertSilences"/> and <see cref="IAlertReceivers"/>, plus change
+/// notification and evaluator health. Kept for compatibility; new code asks for the narrow interface it needs.
+/// Implemented by AlertService.
+/// </summary>
+public interface IAlertService : IAlertRules, IAlertInstances, IAlertSilences, IAlertReceivers
+{
+    /// <summary>Bumped on every change of rules, instances, silences or receivers (pages re-read when it moves).</summary>
+    long Version { get; }
+
+    /// <summary>Raised after a change (on the evaluator's or caller's thread; handlers must be quick and not throw).</summary>
+    event Action? Changed;
 
     /// <summary>Evaluator health.</summary>
     AlertEvaluatorStatus Status { get; }

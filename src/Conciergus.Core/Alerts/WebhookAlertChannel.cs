@@ -31,6 +31,6 @@ public sealed class WebhookAlertChannel : IAlertChannel
         var status = (int)response.StatusCode;
         return response.IsSuccessStatusCode
             ? new AlertChannelResult(true, status)
-            : new AlertChannelResult(false, status, AlertService.DeliveryFailed(status)); // never the URL (a secret) nor the body (SSRF read-back)
+            : new AlertChannelResult(false, status, AlertNotifier.DeliveryFailed(status)); // never the URL (a secret) nor the body (SSRF read-back)
     }
 }

@@ -4,31 +4,44 @@ using Microsoft.Extensions.Options;
 
 namespace Conciergus.Core.Experiments;
 
-/// <summary>Writes experiment tallies to LiteDB every <see cref="ExperimentOptions.PersistInterval"/> and at shutdown.</summary>
+/// <summary>
+/// Writes experiment tallies to LiteDB every <see cref="ExperimentOptions.PersistInterval"/> and at shutdown, and runs
+/// the <see cref="ExperimentAssigner"/>'s background writer of first assignments (drained at shutdown).
+/// </summary>
 internal sealed partial class ExperimentPersistenceService(
     ExperimentService experiments,
     TimeProvider timeProvider,
     IOptions<ExperimentOptions> options,
     ILogger<ExperimentPersistenceService> logger) : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
     private ITimer? _timer;
+    private Task _assignmentWriter = Task.CompletedTask;
     private int _flushing;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var interval = options.Value.PersistInterval;
         _timer = timeProvider.CreateTimer(_ => Flush(), null, interval, interval);
+        _assignmentWriter = Task.Run(() => experiments.Assigner.RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _timer?.Dispose();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _assignmentWriter.ConfigureAwait(false);
+
+        // FlushAll drains the assignments queued after the writer stopped, then writes the tallies.
         Flush();
-        return Task.CompletedTask;
     }
 
-    public void Dispose() => _timer?.Dispose();
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _stopping.Dispose();
+    }
 
     private void Flush()
     {

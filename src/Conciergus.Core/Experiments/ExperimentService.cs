@@ -10,10 +10,12 @@ using Conciergus.Core.Refusals;
 namespace Conciergus.Core.Experiments;
 
 /// <summary>
-/// Experiments: definitions and lifecycle (persisted, audited), sticky assignment, events and results.
+/// Experiments: definitions and lifecycle (persisted, audited). Assignment is the <see cref="ExperimentAssigner"/>'s
+/// (memory first, written in the background), events, results and tallies are in ExperimentService.Results.cs, and
+/// data-subject export and erasure in <see cref="ExperimentSubjectDataStore"/>.
 /// Thread-safe; lifecycle changes are serialised by one lock, reads use an immutable snapshot.
 /// </summary>
-public sealed class ExperimentService
+public sealed partial class ExperimentService
 {
     private readonly ExperimentStore _store;
     private readonly ExperimentOutcomes _outcomes;
@@ -23,8 +25,7 @@ public sealed class ExperimentService
     private readonly ExperimentOptions _options;
     private readonly Lock _writeGate = new();
 
-    // Sticky assignments seen since start, bounded; the store keeps them all.
-    private readonly ConcurrentDictionary<(string Key, string UserId), string> _sticky = new();
+    private readonly ExperimentAssigner _assigner;
 
     // Calls whose experiment could not be applied (ExperimentInterceptor), per experiment and assigned variant. Keys are
     // bounded by the defined variants; counted since start (the figures never include these calls, so nothing to persist).
@@ -64,7 +65,19 @@ public sealed class ExperimentService
         }
 
         _running = RunningOf(_experiments);
+
+        // Before the first assignment is answered: the stored sticky assignments of running and paused experiments.
+        _assigner = new ExperimentAssigner(_store, _time, _options.MaxCachedAssignments, _experiments.Values);
     }
+
+    /// <summary>Sticky assignment (memory first; its writer runs in <see cref="ExperimentPersistenceService"/>).</summary>
+    internal ExperimentAssigner Assigner => _assigner;
+
+    /// <summary>The LiteDB collections (for the data-subject store).</summary>
+    internal ExperimentStore Store => _store;
+
+    /// <summary>Per-variant and per-user tallies (for the data-subject store).</summary>
+    internal ExperimentOutcomes Outcomes => _outcomes;
 
     /// <summary>Changes on every lifecycle change (pages poll it with <see cref="ExperimentOutcomes.Version"/>).</summary>
     public long Version => Interlocked.Read(ref _version) + _outcomes.Version;
@@ -304,154 +317,8 @@ public sealed class ExperimentService
 
         // Sticky: the first assignment wins for as long as the experiment runs (variants cannot change while it
         // does, so this only matters for users assigned before a restart with a different build's hashing).
-        if (_sticky.TryGetValue((experiment.Key, userId), out var variant))
-        {
-            return computed with { Variant = variant };
-        }
-
-        variant = _store.FindAssignment(experiment.Key, userId);
-        if (variant is null || experiment.Variants.All(v => v.Key != variant))
-        {
-            if (!persist)
-            {
-                return computed;
-            }
-
-            variant = computed.Variant!;
-            _store.SaveAssignment(experiment.Key, userId, variant, _time.GetUtcNow());
-        }
-
-        if (_sticky.Count < _options.MaxCachedAssignments)
-        {
-            _sticky.TryAdd((experiment.Key, userId), variant);
-        }
-
-        return computed with { Variant = variant };
-    }
-
-    /// <summary>
-    /// Records an event for a user (a feedback score with a value, a conversion without one). The user is assigned
-    /// if they were not yet. Returns the assignment; not counted when the user is not in the running experiment.
-    /// </summary>
-    public ValueTask<ExperimentAssignment> TrackEventAsync(string key, string userId, string name, double? value = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(userId);
-        if (!ExperimentValidator.IsValidKey(name))
-        {
-            throw new RefusalException(RefusalKind.Invalid, "Event name must be lower-case letters, digits, '.', '-' or '_' (at most 64).",
-                new Dictionary<string, string[]> { ["name"] = ["Event name must be lower-case letters, digits, '.', '-' or '_' (at most 64)."] });
-        }
-
-        if (value is { } v && !double.IsFinite(v))
-        {
-            throw new RefusalException(RefusalKind.Invalid, "Event value must be a finite number.", new Dictionary<string, string[]> { ["value"] = ["Value must be a finite number or omitted."] });
-        }
-
-        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
-        if (experiment.State != ExperimentState.Running)
-        {
-            throw new RefusalException(RefusalKind.Conflict, $"Experiment '{key}' is {Wire(experiment.State)}; events are counted only while it runs.");
-        }
-
-        var assignment = Assign(experiment, userId);
-        if (assignment is { InExperiment: true, Variant: { } variant })
-        {
-            _outcomes.AddEvent(key, variant, userId, name, value);
-        }
-
-        return ValueTask.FromResult(assignment);
-    }
-
-    /// <summary>Results of an experiment against control.</summary>
-    public ExperimentResults GetResults(string key)
-    {
-        var experiment = Get(key) ?? throw new RefusalException(RefusalKind.NotFound, $"No experiment '{key}'.");
-        var notApplicable = experiment.Variants.ToDictionary(
-            v => v.Key, v => _notApplicable.TryGetValue((key, v.Key), out var box) ? Interlocked.Read(ref box.Value) : 0, StringComparer.Ordinal);
-        return ExperimentAnalyzer.Analyze(experiment, _outcomes.Get(key)?.Snapshot(), _time.GetUtcNow(), notApplicable);
-    }
-
-    /// <summary>Counts a call of a user assigned to <paramref name="variant"/> that the experiment could not be applied to.</summary>
-    public void CountNotApplicable(string key, string variant)
-    {
-        if (Get(key)?.Variants.Any(v => v.Key == variant) != true)
-        {
-            return;
-        }
-
-        Interlocked.Increment(ref _notApplicable.GetOrAdd((key, variant), static _ => new StrongBox<long>()).Value);
-    }
-
-    /// <summary>Running experiments whose users do not split as the weights say (SRM p &lt; 0.001), for the SRM alert rule.</summary>
-    public IReadOnlyList<(string Key, double PValue)> SampleRatioMismatches() =>
-        [.. Running.Select(e => (e.Key, Srm: GetResults(e.Key).Srm)).Where(r => r.Srm.Mismatch).Select(r => (r.Key, r.Srm.PValue ?? 0))];
-
-    /// <summary>Users tallied per variant (for the list's live sample counts).</summary>
-    public IReadOnlyDictionary<string, long> SampleCounts(string key) =>
-        _outcomes.Get(key)?.UserCounts() ?? new Dictionary<string, long>();
-
-    /// <summary>Writes the tallies of every experiment that has data (called periodically and at stop).</summary>
-    public void FlushAll()
-    {
-        foreach (var (key, _) in _outcomes.All)
-        {
-            Flush(key);
-        }
-    }
-
-    private void Flush(string key)
-    {
-        if (_outcomes.Get(key) is not { } tally || Get(key) is null)
-        {
-            return;
-        }
-
-        if (tally.CopyChanges() is not var (variants, users))
-        {
-            return;
-        }
-
-        try
-        {
-            _store.SaveTally(key, variants, users);
-        }
-        catch
-        {
-            tally.MarkDirty(users.Keys);
-            throw;
-        }
-    }
-
-    /// <summary>Everything experiments hold about a user: assignments and per-experiment tallies.</summary>
-    internal object? Export(string userId)
-    {
-        var assignments = _store.AssignmentsOf(userId).Select(a => new { experiment = a.Key, variant = a.Variant, assignedAt = a.At }).ToList();
-        var tallies = _outcomes.All
-            .Select(t => (t.Key, Row: t.Value.Export(userId)))
-            .Where(t => t.Row is not null)
-            .Select(t => new { experiment = t.Key, t.Row!.Variant, t.Row.Operations, t.Row.Events })
-            .ToList();
-        return assignments.Count == 0 && tallies.Count == 0 ? null : new { assignments, outcomes = tallies };
-    }
-
-    /// <summary>Erases a user's assignments and tallies (variant sums are anonymous and stay).</summary>
-    internal long Erase(string userId)
-    {
-        long changed = _store.EraseUser(userId);
-        foreach (var key in _sticky.Keys.Where(k => k.UserId == userId).ToList())
-        {
-            _sticky.TryRemove(key, out _);
-        }
-
-        foreach (var (_, tally) in _outcomes.All)
-        {
-            if (tally.Erase(userId))
-            {
-                changed++;
-            }
-        }
-
-        return changed;
+        // Memory only: the assigner writes first assignments to LiteDB in the background.
+        return computed with { Variant = _assigner.Resolve(experiment, userId, computed.Variant!, persist) };
     }
 
     private Experiment Require(string key) =>

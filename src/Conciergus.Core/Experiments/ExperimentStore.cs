@@ -14,7 +14,7 @@ namespace Conciergus.Core.Experiments;
 /// assignment per experiment and user), "experiment_users" (per-user tallies) and "experiment_outcomes"
 /// (per-variant sums). Documents hold JSON text so records with init-only members round-trip exactly.
 /// </summary>
-internal sealed class ExperimentStore
+internal sealed class ExperimentStore : IExperimentAssignmentStore
 {
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -77,6 +77,12 @@ internal sealed class ExperimentStore
                 ["at"] = at.UtcDateTime,
             });
     }
+
+    public IEnumerable<(string Key, string UserId, string Variant)> AssignmentsOf(IReadOnlySet<string> keys) =>
+        _assignments.FindAll()
+            .Where(d => keys.Contains(d["key"].AsString))
+            .Select(d => (d["key"].AsString, d["userId"].AsString, d["variant"].AsString))
+            .ToList();
 
     public IEnumerable<(string Key, string Variant, DateTime At)> AssignmentsOf(string userId) =>
         _assignments.Find(Query.EQ("userId", userId)).Select(d => (d["key"].AsString, d["variant"].AsString, d["at"].AsDateTime)).ToList();

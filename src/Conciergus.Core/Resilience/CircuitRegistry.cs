@@ -195,7 +195,7 @@ public sealed class CircuitRegistry
         await entry.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            change(entry);
+            entry.Mutate(change);
             entry.Reason = reason;
             entry.ChangedAt = _timeProvider.GetUtcNow();
 
@@ -253,7 +253,12 @@ public sealed class CircuitRegistry
         return TimeSpan.FromMilliseconds(capped * factor);
     }
 
-    /// <summary>One circuit: its Polly pipeline, manual control and pins. Mutable state changes under <see cref="Gate"/>.</summary>
+    /// <summary>
+    /// One circuit: its Polly pipeline, manual control and pins. Changes are serialised by <see cref="Gate"/>, which
+    /// <see cref="ChangeAsync"/> holds across the awaits of Polly's manual control; the holder set itself is guarded by
+    /// a separate lock that is never held across an await, so readers (snapshots, <see cref="HasHolder"/>) never wait
+    /// for an operator change to finish and never block a thread on the semaphore.
+    /// </summary>
     private sealed class CircuitEntry
     {
         private readonly CircuitRegistry _registry;
@@ -277,9 +282,22 @@ public sealed class CircuitRegistry
 
         public SemaphoreSlim Gate { get; } = new(1, 1);
 
-        public HashSet<string> Holders { get; } = new(StringComparer.Ordinal);
+        // Guards _holders only; taken for a few instructions, never across an await.
+        private readonly Lock _holdersLock = new();
+        private readonly HashSet<string> _holders = new(StringComparer.Ordinal);
 
-        public int HolderCount => Holders.Count;
+        public HashSet<string> Holders => _holders;
+
+        public int HolderCount
+        {
+            get
+            {
+                lock (_holdersLock)
+                {
+                    return _holders.Count;
+                }
+            }
+        }
 
         public volatile CircuitForce Forced;
 
@@ -287,30 +305,29 @@ public sealed class CircuitRegistry
 
         public string? Reason { get; set; }
 
+        /// <summary>Applies a change to the pins under the holder lock (synchronous: no await inside).</summary>
+        public void Mutate(Action<CircuitEntry> change)
+        {
+            lock (_holdersLock)
+            {
+                change(this);
+            }
+        }
+
         public bool HasHolder(string holder)
         {
-            Gate.Wait();
-            try
+            lock (_holdersLock)
             {
-                return Holders.Contains(holder);
-            }
-            finally
-            {
-                Gate.Release();
+                return _holders.Contains(holder);
             }
         }
 
         public CircuitSnapshot Snapshot(DateTimeOffset now)
         {
             string[] holders;
-            Gate.Wait();
-            try
+            lock (_holdersLock)
             {
-                holders = [.. Holders];
-            }
-            finally
-            {
-                Gate.Release();
+                holders = [.. _holders];
             }
 
             // Polly moves Open -> HalfOpen lazily, on the next call after the break; show it as due.

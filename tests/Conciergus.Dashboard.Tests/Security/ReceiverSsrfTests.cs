@@ -116,7 +116,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
         var result = await service.TestReceiverAsync("target", Actor.System);
 
         Assert.False(result.Succeeded);
-        Assert.Equal(AlertService.CouldNotConnect, result.Error);
+        Assert.Equal(AlertNotifier.CouldNotConnect, result.Error);
         Assert.Empty(_receiver.All);
     }
 
@@ -138,7 +138,7 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
 
         var result = await service.TestReceiverAsync("target", Actor.System);
 
-        Assert.Equal(AlertService.CouldNotConnect, result.Error);
+        Assert.Equal(AlertNotifier.CouldNotConnect, result.Error);
         Assert.Empty(_receiver.All);
     }
 
@@ -187,9 +187,9 @@ public sealed class ReceiverSsrfTests : IAsyncLifetime
         var refused = await Build($"http://127.0.0.1:{openPort}/", allowed: null).TestReceiverAsync("target", Actor.System);
         await accept;
 
-        Assert.Equal(AlertService.CouldNotConnect, open.Error);
-        Assert.Equal(AlertService.CouldNotConnect, closed.Error);
-        Assert.Equal(AlertService.CouldNotConnect, refused.Error);
+        Assert.Equal(AlertNotifier.CouldNotConnect, open.Error);
+        Assert.Equal(AlertNotifier.CouldNotConnect, closed.Error);
+        Assert.Equal(AlertNotifier.CouldNotConnect, refused.Error);
     }
 
     [Theory]

@@ -85,6 +85,6 @@ internal static class AlertHttp
         // The body is not echoed: a receiver aimed at an internal service must not read its answers back.
         _ = cancellationToken;
         var status = (int)response.StatusCode;
-        return Task.FromResult(response.IsSuccessStatusCode ? new AlertChannelResult(true, status) : new AlertChannelResult(false, status, AlertService.DeliveryFailed(status)));
+        return Task.FromResult(response.IsSuccessStatusCode ? new AlertChannelResult(true, status) : new AlertChannelResult(false, status, AlertNotifier.DeliveryFailed(status)));
     }
 }
