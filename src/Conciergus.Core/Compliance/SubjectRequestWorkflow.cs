@@ -352,7 +352,7 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
                 var state = store.Get(userId);
                 var analytics = !purposes.Contains("analytics") && (state?.Analytics ?? !store.RequireConsent);
                 var experimentation = !purposes.Contains("experimentation") && (state?.Experimentation ?? !store.RequireConsent);
-                await store.SetAsync(userId, analytics, experimentation, "objection:" + request.Id, AuditRecorder.RoleOf(actor), sourceIp, now, cancellationToken).ConfigureAwait(false);
+                await store.SetAsync(userId, analytics, experimentation, "objection:" + request.Id, Actor.RoleOf(actor), sourceIp, now, cancellationToken).ConfigureAwait(false);
                 return $"consent withdrawn for {string.Join(", ", purposes)}";
             }
 
