@@ -271,15 +271,9 @@ public static class ComplianceEndpoints
         }
 
         var spec = new SubjectRequestSpec { Kind = kind, UserId = body.UserId!, Framework = body.Framework, Field = body.Field, Value = body.Value, Purposes = body.Purposes };
-        try
-        {
-            var request = await workflow.ReceiveAsync(spec, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
-            return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
-        }
-        catch (ArgumentException e)
-        {
-            return EndpointInput.Problem400("request", e.Message.Split(" (Parameter", 2)[0]);
-        }
+        // A spec the workflow refuses is a RefusalException (400 with the reason), answered by RefusalExceptionHandler.
+        var request = await workflow.ReceiveAsync(spec, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
+        return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
     }
 
     private static async Task<IResult> RequestStep(string id, string step, HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json)
