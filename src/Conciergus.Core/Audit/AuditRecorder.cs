@@ -9,9 +9,7 @@ namespace Conciergus.Core.Audit;
 public sealed class AuditRecorder(IAuditLog log)
 {
     /// <summary>Actor recorded when nobody is signed in.</summary>
-    public const string Anonymous = "anonymous";
-
-    private static readonly string[] RolesHighestFirst = ["Admin", "Operator", "Viewer"];
+    public const string Anonymous = Actor.AnonymousName;
 
     /// <summary>Appends one entry for <paramref name="principal"/> doing <paramref name="action"/> to <paramref name="target"/>; completes once it is on disk.</summary>
     /// <param name="principal">Who did it (HttpContext.User or the Blazor authentication state); null or unauthenticated is "anonymous".</param>
@@ -27,38 +25,24 @@ public sealed class AuditRecorder(IAuditLog log)
         IReadOnlyDictionary<string, string>? details = null,
         string? sourceIp = null,
         CancellationToken cancellationToken = default) =>
+        RecordByAsync(Actor.Of(principal, sourceIp), action, target, details, cancellationToken);
+
+    /// <summary>Appends one entry for <paramref name="actor"/> (name, role and source IP) doing <paramref name="action"/>; completes once it is on disk.</summary>
+    public ValueTask<AuditEntry> RecordByAsync(
+        Actor actor,
+        string action,
+        string? target = null,
+        IReadOnlyDictionary<string, string>? details = null,
+        CancellationToken cancellationToken = default) =>
         log.AppendAsync(
             new AuditEvent
             {
-                Actor = ActorOf(principal),
-                Role = RoleOf(principal),
+                Actor = actor?.Name ?? throw new ArgumentNullException(nameof(actor)),
+                Role = actor.Role,
                 Action = action,
                 Target = target,
                 Details = details,
-                SourceIp = sourceIp,
+                SourceIp = actor.SourceIp,
             },
             cancellationToken);
-
-    /// <summary>The principal's name when signed in, else "anonymous".</summary>
-    public static string ActorOf(ClaimsPrincipal? principal) =>
-        principal?.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : Anonymous;
-
-    /// <summary>The highest of Admin, Operator, Viewer the principal holds (ClaimTypes.Role or the identity's role claim type); "None" otherwise.</summary>
-    public static string RoleOf(ClaimsPrincipal? principal)
-    {
-        if (principal?.Identity is not { IsAuthenticated: true })
-        {
-            return "None";
-        }
-
-        foreach (var role in RolesHighestFirst)
-        {
-            if (principal.IsInRole(role) || principal.HasClaim(ClaimTypes.Role, role))
-            {
-                return role;
-            }
-        }
-
-        return principal.FindFirst(ClaimTypes.Role)?.Value ?? "None";
-    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Refusals;
 using Conciergus.Core.Storage;
 using System.Text.Json;
 using LiteDB;
@@ -352,7 +353,7 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
                 var state = store.Get(userId);
                 var analytics = !purposes.Contains("analytics") && (state?.Analytics ?? !store.RequireConsent);
                 var experimentation = !purposes.Contains("experimentation") && (state?.Experimentation ?? !store.RequireConsent);
-                await store.SetAsync(userId, analytics, experimentation, "objection:" + request.Id, AuditRecorder.RoleOf(actor), sourceIp, now, cancellationToken).ConfigureAwait(false);
+                await store.SetAsync(userId, analytics, experimentation, "objection:" + request.Id, Actor.RoleOf(actor), sourceIp, now, cancellationToken).ConfigureAwait(false);
                 return $"consent withdrawn for {string.Join(", ", purposes)}";
             }
 
@@ -378,23 +379,23 @@ public sealed class SubjectRequestWorkflow(ConciergusDatabase database, AuditRec
     {
         if (!SubjectRequestKinds.All.Contains(spec.Kind))
         {
-            throw new ArgumentException($"kind must be one of {string.Join(", ", SubjectRequestKinds.All)}.", nameof(spec));
+            throw RefusalException.Invalid("request", $"kind must be one of {string.Join(", ", SubjectRequestKinds.All)}.");
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(spec.UserId);
         if (spec.Framework is { } f && RetentionPresets.Find(f) is null)
         {
-            throw new ArgumentException($"framework '{f}' is not one of {string.Join(", ", RetentionPresets.All.Select(p => p.Framework))}.", nameof(spec));
+            throw RefusalException.Invalid("request", $"framework '{f}' is not one of {string.Join(", ", RetentionPresets.All.Select(p => p.Framework))}.");
         }
 
         if (spec.Kind == SubjectRequestKinds.Rectification && (spec.Field != "userId" || string.IsNullOrWhiteSpace(spec.Value) || spec.Value.Length > 256))
         {
-            throw new ArgumentException("a rectification names field \"userId\" and its corrected value (at most 256 characters); attributes of stored operations are not editable in this build.", nameof(spec));
+            throw RefusalException.Invalid("request", "a rectification names field \"userId\" and its corrected value (at most 256 characters); attributes of stored operations are not editable in this build.");
         }
 
         if (spec.Kind == SubjectRequestKinds.Objection && (spec.Purposes is not { Count: > 0 } || spec.Purposes.Any(p => p is not ("analytics" or "experimentation"))))
         {
-            throw new ArgumentException("an objection names its purposes: analytics and/or experimentation.", nameof(spec));
+            throw RefusalException.Invalid("request", "an objection names its purposes: analytics and/or experimentation.");
         }
     }
 

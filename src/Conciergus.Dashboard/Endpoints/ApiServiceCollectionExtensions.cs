@@ -11,6 +11,7 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<StorageUnavailableExceptionHandler>();
+        services.AddExceptionHandler<RefusalExceptionHandler>();
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());

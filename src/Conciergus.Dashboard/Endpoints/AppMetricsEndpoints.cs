@@ -37,17 +37,17 @@ public static class AppMetricsEndpoints
     {
         if (!OtelMetricStore.TryParseMetric(metric, out _, out _, out var metricError))
         {
-            return Problem("metric", metricError!);
+            return EndpointInput.Problem400("metric", metricError!);
         }
 
         if (filter.Clauses.FirstOrDefault(c => c.Field != FilterFields.Application) is { } other)
         {
-            return Problem(other.Field, $"'{other.Field}' describes AI calls; application metrics (otel:) are filtered by application (service.name) only.");
+            return EndpointInput.Problem400(other.Field, $"'{other.Field}' describes AI calls; application metrics (otel:) are filtered by application (service.name) only.");
         }
 
         if (!string.IsNullOrEmpty(groupBy) && groupBy != "application" && !(groupBy.StartsWith("attr.", StringComparison.Ordinal) && groupBy.Length > 5))
         {
-            return Problem("groupBy", $"'{groupBy}' is not allowed for otel: metrics; use application or attr.<attribute name>");
+            return EndpointInput.Problem400("groupBy", $"'{groupBy}' is not allowed for otel: metrics; use application or attr.<attribute name>");
         }
 
         var store = request.HttpContext.RequestServices.GetRequiredService<OtelMetricStore>();
@@ -57,7 +57,7 @@ public static class AppMetricsEndpoints
         {
             if (!TimeWindow.TryParse(step, out stepSpan, out var stepError))
             {
-                return Problem("step", stepError!);
+                return EndpointInput.Problem400("step", stepError!);
             }
         }
 
@@ -69,12 +69,7 @@ public static class AppMetricsEndpoints
         }
         catch (ArgumentException e)
         {
-            return Problem("step", e.Message);
+            return EndpointInput.Problem400("step", e.Message);
         }
     }
-
-    private static IResult Problem(string parameter, string message) => Results.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"Invalid parameter '{parameter}'",
-        detail: message);
 }

@@ -44,24 +44,24 @@ public static class AuditEndpoints
 
     private static IResult Query(AuditLog log, string? actor, string? action, string? target, string? from, string? to, int? limit, int? offset)
     {
-        if (!TryParseTime(from, out var fromTime))
+        if (!EndpointInput.TryParseTime(from, out var fromTime))
         {
-            return Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
+            return EndpointInput.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
         }
 
-        if (!TryParseTime(to, out var toTime))
+        if (!EndpointInput.TryParseTime(to, out var toTime))
         {
-            return Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
+            return EndpointInput.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
         }
 
         if (limit is < 1 or > AuditLog.MaxPageSize)
         {
-            return Problem400("limit", $"must be between 1 and {AuditLog.MaxPageSize}");
+            return EndpointInput.Problem400("limit", $"must be between 1 and {AuditLog.MaxPageSize}");
         }
 
         if (offset is < 0)
         {
-            return Problem400("offset", "must be 0 or more");
+            return EndpointInput.Problem400("offset", "must be 0 or more");
         }
 
         var query = new AuditQuery
@@ -83,7 +83,7 @@ public static class AuditEndpoints
         var f = (format ?? "jsonl").Trim().ToUpperInvariant();
         if (f is not ("JSONL" or "CSV"))
         {
-            return Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
+            return EndpointInput.Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
         }
 
         var csv = f == "CSV";
@@ -143,26 +143,4 @@ public static class AuditEndpoints
         e.Hash,
         e.BodyHash ?? "",
         e.ContentPurged ? "true" : "false");
-
-    private static bool TryParseTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-
-        return false;
-    }
-
-    internal static IResult Problem400(string parameter, string message) => Results.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"Invalid parameter '{parameter}'",
-        detail: message);
 }

@@ -1,6 +1,7 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.Resilience;
 using Conciergus.Dashboard.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -14,7 +15,7 @@ public static class CircuitEndpoints
     public static IEndpointRouteBuilder MapCircuits(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/circuits");
-        api.MapGet("/", (CircuitRegistry circuits) => Results.Ok(new { circuits = circuits.Snapshot() }))
+        api.MapGet("/", (CircuitRegistry circuits) => TypedResults.Ok(new { circuits = circuits.Snapshot() }))
             .RequireConciergusRole(ConciergusRole.Viewer);
         api.MapPost("/{provider}/{model}/open", (string provider, string model, HttpContext http, CircuitRegistry circuits, AuditRecorder audit) =>
                 ChangeAsync(http, audit, "circuit.force_open", provider, model, actor => circuits.ForceOpenAsync(Decode(provider), Decode(model), actor, http.RequestAborted)))
@@ -28,7 +29,7 @@ public static class CircuitEndpoints
         return app;
     }
 
-    private static async Task<IResult> ChangeAsync(
+    private static async Task<Results<Ok<CircuitSnapshot>, ProblemHttpResult>> ChangeAsync(
         HttpContext http,
         AuditRecorder audit,
         string action,
@@ -38,21 +39,20 @@ public static class CircuitEndpoints
     {
         if (string.IsNullOrWhiteSpace(Decode(provider)) || string.IsNullOrWhiteSpace(Decode(model)))
         {
-            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid circuit", detail: "Give a provider and a model.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid circuit", detail: "Give a provider and a model.");
         }
 
-        var actor = AuditRecorder.ActorOf(http.User);
-        var snapshot = await change(actor).ConfigureAwait(false);
+        var actor = ActorFactory.Of(http);
+        var snapshot = await change(actor.Name).ConfigureAwait(false);
 
         // The change is in effect; the audit entry is durable before we answer.
-        await audit.RecordAsync(
-            http.User,
+        await audit.RecordByAsync(
+            actor,
             action,
             $"{snapshot.Provider}/{snapshot.Model}",
             new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = snapshot.State.ToString(), ["forced"] = snapshot.Forced.ToString() },
-            http.Connection.RemoteIpAddress?.ToString(),
             CancellationToken.None).ConfigureAwait(false);
-        return Results.Ok(snapshot);
+        return TypedResults.Ok(snapshot);
     }
 
     private static string Decode(string value) => Uri.UnescapeDataString(value).Trim();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Conciergus.Core.Audit;
@@ -7,6 +6,7 @@ using Conciergus.Core.Compliance;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -53,7 +53,7 @@ public static class ComplianceEndpoints
             .RequireConciergusRole(ConciergusRole.Viewer);
         compliance.MapPut("/retention", UpdateRetention).RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapPost("/retention/purge", async (HttpContext http, ComplianceRetention retention) =>
-                Results.Ok(await retention.PurgeAsync(ActorName(http.User), RoleName(http.User), AuditEndpoints.SourceIp(http), http.RequestAborted)))
+                Results.Ok(await retention.PurgeAsync(ActorFactory.Of(http).Name, ActorFactory.Of(http).Role, AuditEndpoints.SourceIp(http), http.RequestAborted)))
             .RequireConciergusRole(ConciergusRole.Admin);
         compliance.MapGet("/requests", (SubjectRequestWorkflow requests, TimeProvider time) =>
                 Results.Ok(new { requests = requests.List().Select(r => RequestView(r, time.GetUtcNow())) }))
@@ -118,21 +118,17 @@ public static class ComplianceEndpoints
             return invalid;
         }
 
-        var (body, problem) = await ReadAsync<ConsentRequest>(http, json.Value.SerializerOptions);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        var body = await EndpointInput.ReadJsonAsync<ConsentRequest>(http, maxBytes: MaxBodyBytes);
 
         if (body!.Purposes is null)
         {
-            return AuditEndpoints.Problem400("purposes", "send {\"purposes\": {\"analytics\": true|false, \"experimentation\": true|false}}");
+            return EndpointInput.Problem400("purposes", "send {\"purposes\": {\"analytics\": true|false, \"experimentation\": true|false}}");
         }
 
         var unknown = body.Purposes.Keys.Where(k => k is not ("analytics" or "experimentation")).ToList();
         if (unknown.Count > 0 || body.Purposes.Count == 0)
         {
-            return AuditEndpoints.Problem400("purposes", $"purposes are analytics and experimentation{(unknown.Count > 0 ? $" (unknown: {string.Join(", ", unknown)})" : "")}");
+            return EndpointInput.Problem400("purposes", $"purposes are analytics and experimentation{(unknown.Count > 0 ? $" (unknown: {string.Join(", ", unknown)})" : "")}");
         }
 
         // A purpose left out keeps its current value (or the default when the user has no state yet).
@@ -166,29 +162,29 @@ public static class ComplianceEndpoints
     private static async Task<IResult> Search(DecisionLog log, HttpContext http, AuditRecorder recorder, SubjectPseudonymizer pseudonymizer,
         string? userId, string? from, string? to, int? limit, int? offset)
     {
-        if (!TryParseTime(from, out var fromTime))
+        if (!EndpointInput.TryParseTime(from, out var fromTime))
         {
-            return AuditEndpoints.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
+            return EndpointInput.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-27T12:00:00Z");
         }
 
-        if (!TryParseTime(to, out var toTime))
+        if (!EndpointInput.TryParseTime(to, out var toTime))
         {
-            return AuditEndpoints.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
+            return EndpointInput.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T13:00:00Z");
         }
 
         if (limit is < 1 or > DecisionLog.MaxPageSize)
         {
-            return AuditEndpoints.Problem400("limit", $"must be between 1 and {DecisionLog.MaxPageSize}");
+            return EndpointInput.Problem400("limit", $"must be between 1 and {DecisionLog.MaxPageSize}");
         }
 
         if (offset is < 0)
         {
-            return AuditEndpoints.Problem400("offset", "must be 0 or more");
+            return EndpointInput.Problem400("offset", "must be 0 or more");
         }
 
         if (userId is { Length: > 256 })
         {
-            return AuditEndpoints.Problem400("userId", "a user id is at most 256 characters");
+            return EndpointInput.Problem400("userId", "a user id is at most 256 characters");
         }
 
         var page = log.Search(userId, fromTime, toTime, limit ?? 100, offset ?? 0);
@@ -208,12 +204,12 @@ public static class ComplianceEndpoints
         var f = (format ?? "jsonl").Trim().ToUpperInvariant();
         if (f is not ("JSONL" or "CSV"))
         {
-            return AuditEndpoints.Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
+            return EndpointInput.Problem400("format", $"'{format}' is not allowed; use one of: jsonl, csv");
         }
 
-        if (!TryParseTime(from, out var fromTime) || !TryParseTime(to, out var toTime))
+        if (!EndpointInput.TryParseTime(from, out var fromTime) || !EndpointInput.TryParseTime(to, out var toTime))
         {
-            return AuditEndpoints.Problem400(TryParseTime(from, out _) ? "to" : "from", "expected an ISO 8601 date or time");
+            return EndpointInput.Problem400(EndpointInput.TryParseTime(from, out _) ? "to" : "from", "expected an ISO 8601 date or time");
         }
 
         var csv = f == "CSV";
@@ -230,11 +226,7 @@ public static class ComplianceEndpoints
 
     private static async Task<IResult> UpdateRetention(HttpContext http, RetentionPolicyStore store, AuditRecorder recorder, TimeProvider time, IOptions<JsonOptions> json)
     {
-        var (body, problem) = await ReadAsync<RetentionRequest>(http, json.Value.SerializerOptions);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        var body = await EndpointInput.ReadJsonAsync<RetentionRequest>(http, maxBytes: MaxBodyBytes);
 
         var preset = RetentionPresets.Find(body!.Framework ?? store.Current.Framework);
         if (preset is null)
@@ -257,7 +249,7 @@ public static class ComplianceEndpoints
             return Results.ValidationProblem(new Dictionary<string, string[]> { ["days"] = [.. errors] }, title: "Invalid retention policy");
         }
 
-        var saved = store.Save(preset.Framework, days, ActorName(http.User), time.GetUtcNow());
+        var saved = store.Save(preset.Framework, days, ActorFactory.Of(http).Name, time.GetUtcNow());
         var details = saved.Days.ToDictionary(p => "days." + p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
         details["framework"] = saved.Framework;
         await recorder.RecordAsync(http, RetentionUpdateAction, saved.Framework, details);
@@ -266,15 +258,11 @@ public static class ComplianceEndpoints
 
     private static async Task<IResult> ReceiveRequest(HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json)
     {
-        var (body, problem) = await ReadAsync<ReceiveRequestBody>(http, json.Value.SerializerOptions);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        var body = await EndpointInput.ReadJsonAsync<ReceiveRequestBody>(http, maxBytes: MaxBodyBytes);
 
         if (body!.Kind is not { } kind || !SubjectRequestKinds.All.Contains(kind))
         {
-            return AuditEndpoints.Problem400("kind", $"kind is one of {string.Join(", ", SubjectRequestKinds.All)}");
+            return EndpointInput.Problem400("kind", $"kind is one of {string.Join(", ", SubjectRequestKinds.All)}");
         }
 
         if (InvalidUser(body.UserId ?? "") is { } invalid)
@@ -283,38 +271,28 @@ public static class ComplianceEndpoints
         }
 
         var spec = new SubjectRequestSpec { Kind = kind, UserId = body.UserId!, Framework = body.Framework, Field = body.Field, Value = body.Value, Purposes = body.Purposes };
-        try
-        {
-            var request = await workflow.ReceiveAsync(spec, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
-            return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
-        }
-        catch (ArgumentException e)
-        {
-            return AuditEndpoints.Problem400("request", e.Message.Split(" (Parameter", 2)[0]);
-        }
+        // A spec the workflow refuses is a RefusalException (400 with the reason), answered by RefusalExceptionHandler.
+        var request = await workflow.ReceiveAsync(spec, http.User, AuditEndpoints.SourceIp(http), http.RequestAborted);
+        return Results.Created($"/api/v1/compliance/requests/{request.Id}", RequestView(request, time.GetUtcNow()));
     }
 
     private static async Task<IResult> RequestStep(string id, string step, HttpContext http, SubjectRequestWorkflow workflow, TimeProvider time, IOptions<JsonOptions> json)
     {
-        var (body, problem) = await ReadAsync<StepBody>(http, json.Value.SerializerOptions);
-        if (problem is not null)
-        {
-            return problem;
-        }
+        var body = await EndpointInput.ReadJsonAsync<StepBody>(http, maxBytes: MaxBodyBytes);
 
         var ip = AuditEndpoints.SourceIp(http);
         try
         {
             var request = step switch
             {
-                "verify" => await workflow.VerifyAsync(id, string.IsNullOrWhiteSpace(body!.Method) ? "verified by " + AuditRecorder.ActorOf(http.User) : body.Method, http.User, ip, http.RequestAborted),
+                "verify" => await workflow.VerifyAsync(id, string.IsNullOrWhiteSpace(body!.Method) ? "verified by " + ActorFactory.Of(http).Name : body.Method, http.User, ip, http.RequestAborted),
                 "fulfil" when string.IsNullOrWhiteSpace(body!.UserId) => null,
                 "fulfil" => await workflow.FulfilAsync(id, body.UserId!, http.User, ip, http.RequestAborted),
                 "reject" when string.IsNullOrWhiteSpace(body!.Reason) => null,
                 _ => await workflow.RejectAsync(id, body!.Reason!, http.User, ip, http.RequestAborted),
             };
             return request is null
-                ? AuditEndpoints.Problem400(step == "fulfil" ? "userId" : "reason", step == "fulfil" ? "send {\"userId\": ...} of the request's subject" : "send {\"reason\": ...}")
+                ? EndpointInput.Problem400(step == "fulfil" ? "userId" : "reason", step == "fulfil" ? "send {\"userId\": ...} of the request's subject" : "send {\"reason\": ...}")
                 : Results.Ok(RequestView(request, time.GetUtcNow()));
         }
         catch (SubjectRequestException e)
@@ -328,7 +306,7 @@ public static class ComplianceEndpoints
         var f = (format ?? "html").Trim().ToUpperInvariant();
         if (f is not ("HTML" or "JSON"))
         {
-            return AuditEndpoints.Problem400("format", $"'{format}' is not allowed; use one of: html, json");
+            return EndpointInput.Problem400("format", $"'{format}' is not allowed; use one of: html, json");
         }
 
         var report = await builder.BuildAsync(http.RequestAborted);
@@ -358,34 +336,8 @@ public static class ComplianceEndpoints
         return Results.File(Encoding.UTF8.GetBytes(ComplianceReportHtml.Render(report)), "text/html; charset=utf-8", name);
     }
 
-    internal static string ActorName(ClaimsPrincipal user) => user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "anonymous";
-
-    internal static string RoleName(ClaimsPrincipal user) =>
-        user.IsInRole(nameof(ConciergusRole.Admin)) ? "Admin" : user.IsInRole(nameof(ConciergusRole.Operator)) ? "Operator" : user.IsInRole(nameof(ConciergusRole.Viewer)) ? "Viewer" : "None";
-
-    private static IResult? InvalidUser(string userId) =>
-        string.IsNullOrWhiteSpace(userId) || userId.Length > 256 ? AuditEndpoints.Problem400("userId", "a user id is 1 to 256 characters") : null;
-
-    private static Task<(T? Value, IResult? Problem)> ReadAsync<T>(HttpContext http, JsonSerializerOptions options)
-        where T : class =>
-        RequestBody.ReadJsonAsync<T>(http, options, MaxBodyBytes);
-
-    private static bool TryParseTime(string? text, out DateTimeOffset? value)
-    {
-        value = null;
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            value = parsed;
-            return true;
-        }
-
-        return false;
-    }
+    private static ProblemHttpResult? InvalidUser(string userId) =>
+        string.IsNullOrWhiteSpace(userId) || userId.Length > 256 ? EndpointInput.Problem400("userId", "a user id is 1 to 256 characters") : null;
 
     private sealed record ConsentResponse(string UserId, bool Stored, ConsentPurposesView Purposes, DateTimeOffset? UpdatedAt, string? Source);
 

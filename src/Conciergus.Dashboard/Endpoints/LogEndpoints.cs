@@ -24,7 +24,7 @@ public static class LogEndpoints
         var q = request.Query;
         if (q.Keys.FirstOrDefault(k => !Parameters.Contains(k, StringComparer.Ordinal)) is { } unknown)
         {
-            return Problem400(unknown, $"Unknown parameter '{unknown}'. Valid parameters: {string.Join(", ", Parameters)}.");
+            return EndpointInput.Problem400(unknown, $"Unknown parameter '{unknown}'. Valid parameters: {string.Join(", ", Parameters)}.");
         }
 
         int? severity = null;
@@ -38,21 +38,21 @@ public static class LogEndpoints
 
             if (severity is null)
             {
-                return Problem400("severity", $"'{s}' is not a severity; use one of {string.Join(", ", LogSeverity.Names)} or a number from 1 to 24.");
+                return EndpointInput.Problem400("severity", $"'{s}' is not a severity; use one of {string.Join(", ", LogSeverity.Names)} or a number from 1 to 24.");
             }
         }
 
         var traceId = q["traceId"].ToString();
         if (traceId.Length > 0 && (traceId.Length != 32 || !traceId.All(char.IsAsciiHexDigit)))
         {
-            return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters.");
+            return EndpointInput.Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters.");
         }
 
         var limit = 100;
         if (q["limit"].ToString() is { Length: > 0 } l
             && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > LogQuery.MaxLimit))
         {
-            return Problem400("limit", $"'{l}' is not allowed; use a whole number from 1 to {LogQuery.MaxLimit}.");
+            return EndpointInput.Problem400("limit", $"'{l}' is not allowed; use a whole number from 1 to {LogQuery.MaxLimit}.");
         }
 
         var page = store.Query(new LogQuery
@@ -67,11 +67,6 @@ public static class LogEndpoints
     }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static IResult Problem400(string parameter, string message) => Results.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"Invalid parameter '{parameter}'",
-        detail: message);
 }
 
 /// <summary>The answer of GET /api/v1/logs.</summary>

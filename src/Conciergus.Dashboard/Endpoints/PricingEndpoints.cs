@@ -22,19 +22,21 @@ public static class PricingEndpoints
         AuditRecorder recorder, TimeProvider time)
     {
         var now = time.GetUtcNow();
-        if (!TryParseTime(from, now.AddDays(-30), out var fromTime))
+        if (!EndpointInput.TryParseTime(from, out var fromParsed))
         {
-            return AuditEndpoints.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-01T00:00:00Z");
+            return EndpointInput.Problem400("from", "expected an ISO 8601 date or time, for example 2026-11-01T00:00:00Z");
         }
 
-        if (!TryParseTime(to, now, out var toTime))
+        if (!EndpointInput.TryParseTime(to, out var toParsed))
         {
-            return AuditEndpoints.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T00:00:00Z");
+            return EndpointInput.Problem400("to", "expected an ISO 8601 date or time, for example 2026-11-27T00:00:00Z");
         }
 
+        var fromTime = fromParsed ?? now.AddDays(-30);
+        var toTime = toParsed ?? now;
         if (toTime <= fromTime)
         {
-            return AuditEndpoints.Problem400("to", "must be after from");
+            return EndpointInput.Problem400("to", "must be after from");
         }
 
         if (store.Status.State != OperationStoreState.Healthy)
@@ -65,16 +67,5 @@ public static class PricingEndpoints
             costAfterUsd = result.CostAfterUsd,
             auditSequence = entry.Sequence,
         });
-    }
-
-    private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            value = fallback;
-            return true;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
     }
 }

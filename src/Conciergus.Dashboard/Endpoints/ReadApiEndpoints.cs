@@ -1,6 +1,7 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -70,14 +71,14 @@ public static class ReadApiEndpoints
                 {
                     if (!TimeWindow.TryParse(step, out var s, out var stepError))
                     {
-                        return Problem400("step", stepError!);
+                        return EndpointInput.Problem400("step", stepError!);
                     }
 
                     stepSpan = s;
                 }
 
                 return analytics.StepError(w, stepSpan) is { } stepProblem
-                    ? Problem400("step", stepProblem)
+                    ? EndpointInput.Problem400("step", stepProblem)
                     : Results.Ok(await analytics.TimeSeriesAsync(m, w, stepSpan, group, filter, ct));
             }));
         api.MapGet("/errors", (HttpRequest request, AnalyticsService analytics, CancellationToken ct) =>
@@ -109,7 +110,7 @@ public static class ReadApiEndpoints
                 title: $"Unknown parameter '{unknown}'",
                 detail: $"'{unknown}' is not a parameter of {path}; use one of: {string.Join(", ", valid)}. Filters combine with AND; a comma inside a value means OR (model=gpt-4o,gpt-4o-mini).",
                 extensions: new Dictionary<string, object?> { ["validParameters"] = valid })
-            : Problem400(BadFilterName(request, notFilters) ?? "filter", error!);
+            : EndpointInput.Problem400(BadFilterName(request, notFilters) ?? "filter", error!);
         return false;
     }
 
@@ -133,7 +134,7 @@ public static class ReadApiEndpoints
         var window = Single(request, "window");
         if (!TimeWindow.TryParseWindow(window ?? DefaultWindow, out var w, out var error))
         {
-            return Problem400("window", error!);
+            return EndpointInput.Problem400("window", error!);
         }
 
         try
@@ -150,11 +151,6 @@ public static class ReadApiEndpoints
     private static string? Single(HttpRequest request, string name) =>
         request.Query.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value is { Count: > 0 } v ? v.ToString() : null;
 
-    private static IResult BadParameter(string name, string? value, IEnumerable<string> allowed) =>
-        Problem400(name, $"'{value}' is not allowed; use one of: {string.Join(", ", allowed)}");
-
-    private static IResult Problem400(string parameter, string message) => Results.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"Invalid parameter '{parameter}'",
-        detail: message);
+    private static ProblemHttpResult BadParameter(string name, string? value, IEnumerable<string> allowed) =>
+        EndpointInput.Problem400(name, $"'{value}' is not allowed; use one of: {string.Join(", ", allowed)}");
 }

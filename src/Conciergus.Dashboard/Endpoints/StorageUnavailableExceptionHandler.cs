@@ -1,5 +1,5 @@
 using Conciergus.Core.Storage;
-using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -7,28 +7,13 @@ namespace Conciergus.Dashboard.Endpoints;
 /// Answers a write refused because the database file is not open (<see cref="StorageUnavailableException"/>) with
 /// 503 and the reason, instead of a bare 500: the operator sees what is wrong and that a retry after the fix works.
 /// </summary>
-public sealed class StorageUnavailableExceptionHandler(IProblemDetailsService problemDetails) : IExceptionHandler
+public sealed class StorageUnavailableExceptionHandler(IProblemDetailsService problemDetails) : ProblemExceptionHandler<StorageUnavailableException>(problemDetails)
 {
     /// <inheritdoc />
-    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    protected override ProblemDetails ProblemOf(StorageUnavailableException exception) => new()
     {
-        ArgumentNullException.ThrowIfNull(httpContext);
-        if (exception is not StorageUnavailableException storage)
-        {
-            return false;
-        }
-
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = httpContext,
-            Exception = exception,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "Storage unavailable",
-                Detail = $"{storage.Reason}. The change was not saved; ingestion and reads keep working in memory. See /healthz.",
-            },
-        });
-    }
+        Status = StatusCodes.Status503ServiceUnavailable,
+        Title = "Storage unavailable",
+        Detail = $"{exception?.Reason}. The change was not saved; ingestion and reads keep working in memory. See /healthz.",
+    };
 }

@@ -3,6 +3,7 @@ using Conciergus.Core.Audit;
 using Conciergus.Core.Compliance;
 using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Conciergus.Dashboard.Endpoints;
 
@@ -68,8 +69,8 @@ public static class SubjectEndpoints
         return Results.Ok(new { reference = erasure.Reference, stores = erasure.Stores, removed = erasure.Removed, total = erasure.Total, auditSequence = erasure.Entry.Sequence, request = request.Id });
     }
 
-    private static IResult? Invalid(string userId) =>
+    private static ProblemHttpResult? Invalid(string userId) =>
         string.IsNullOrWhiteSpace(userId) || userId.Length > 256
-            ? AuditEndpoints.Problem400("userId", "a user id is 1 to 256 characters")
+            ? EndpointInput.Problem400("userId", "a user id is 1 to 256 characters")
             : null;
 }

@@ -35,7 +35,7 @@ public static class TraceEndpoints
         {
             if (!Conciergus.Core.Model.TimeWindow.TryParseWindow(window, out var span, out var error))
             {
-                return Problem400("window", error ?? $"'{window}' is not a window such as 15m, 1h or 24h");
+                return EndpointInput.Problem400("window", error ?? $"'{window}' is not a window such as 15m, 1h or 24h");
             }
 
             query = query! with { StartedFrom = timeProvider.GetUtcNow() - span };
@@ -49,7 +49,7 @@ public static class TraceEndpoints
     {
         if (!IsTraceId(traceId))
         {
-            return Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
+            return EndpointInput.Problem400("traceId", $"'{traceId}' is not a trace id: expected 32 hexadecimal characters, not all zero.");
         }
 
         if (showContent == true && ContentReveal.Refusal(http) is { } refused)
@@ -96,7 +96,7 @@ public static class TraceEndpoints
             }
             else
             {
-                problem = Problem400("status", $"'{status}' is not allowed; use one of: ok, error");
+                problem = EndpointInput.Problem400("status", $"'{status}' is not allowed; use one of: ok, error");
                 return false;
             }
         }
@@ -106,7 +106,7 @@ public static class TraceEndpoints
         {
             if (!double.TryParse(minDurationMs, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || d < 0 || !double.IsFinite(d))
             {
-                problem = Problem400("minDurationMs", $"'{minDurationMs}' is not a duration: use a number of milliseconds >= 0");
+                problem = EndpointInput.Problem400("minDurationMs", $"'{minDurationMs}' is not a duration: use a number of milliseconds >= 0");
                 return false;
             }
 
@@ -116,14 +116,14 @@ public static class TraceEndpoints
         var pageSize = 50;
         if (!string.IsNullOrEmpty(limit) && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > TraceQuery.MaxLimit))
         {
-            problem = Problem400("limit", $"'{limit}' is not allowed; use a whole number from 1 to {TraceQuery.MaxLimit}");
+            problem = EndpointInput.Problem400("limit", $"'{limit}' is not allowed; use a whole number from 1 to {TraceQuery.MaxLimit}");
             return false;
         }
 
         var skip = 0;
         if (!string.IsNullOrEmpty(offset) && !int.TryParse(offset, NumberStyles.None, CultureInfo.InvariantCulture, out skip))
         {
-            problem = Problem400("offset", $"'{offset}' is not allowed; use a whole number >= 0");
+            problem = EndpointInput.Problem400("offset", $"'{offset}' is not allowed; use a whole number >= 0");
             return false;
         }
 
@@ -180,11 +180,6 @@ public static class TraceEndpoints
         traceId is { Length: 32 } && traceId.All(char.IsAsciiHexDigit) && traceId.Any(c => c != '0');
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static IResult Problem400(string parameter, string message) => Results.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"Invalid parameter '{parameter}'",
-        detail: message);
 }
 
 /// <summary>Reply of GET /api/v1/traces.</summary>

@@ -52,8 +52,8 @@ public sealed class LocalSignIn(UserStore users, SecurityAudit audit, IOptions<A
         ArgumentNullException.ThrowIfNull(http);
         if (http.User.Identity?.IsAuthenticated == true)
         {
-            var name = http.User.Identity.Name ?? SecurityAudit.UnknownActor;
-            await audit.AppendAsync(name, http.User.GetConciergusRole()?.ToString() ?? "None", "auth.logout", name, http: http, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var actor = ActorFactory.Of(http);
+            await audit.AppendAsync(actor.Name, actor.Role, "auth.logout", actor.Name, http: http, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme).ConfigureAwait(false);

@@ -234,6 +234,9 @@ public sealed class UserAdministration(UserStore users, ApiKeyStore keys, Securi
         }
     }
 
-    private Task AuditAsync(ClaimsPrincipal actor, string action, string target, Dictionary<string, string>? details, CancellationToken cancellationToken) =>
-        audit.AppendAsync(actor.Identity?.Name ?? SecurityAudit.UnknownActor, actor.GetConciergusRole()?.ToString() ?? "None", action, target, details, cancellationToken: cancellationToken).AsTask();
+    private Task AuditAsync(ClaimsPrincipal actor, string action, string target, Dictionary<string, string>? details, CancellationToken cancellationToken)
+    {
+        var who = ActorFactory.Of(actor);
+        return audit.AppendAsync(who.Name, who.Role, action, target, details, cancellationToken: cancellationToken).AsTask();
+    }
 }

@@ -194,7 +194,7 @@ public sealed class SubjectRightsTests
     {
         await using var host = new ComplianceTestHost();
 
-        await Assert.ThrowsAsync<ArgumentException>(() => host.Requests.ReceiveAsync(new SubjectRequestSpec { Kind = kind, UserId = "jo", Field = field, Value = value }, null, null));
+        await Assert.ThrowsAsync<Conciergus.Core.Refusals.RefusalException>(() => host.Requests.ReceiveAsync(new SubjectRequestSpec { Kind = kind, UserId = "jo", Field = field, Value = value }, null, null));
     }
 
     private static List<string> StepsOf(ComplianceTestHost host, string requestId) =>

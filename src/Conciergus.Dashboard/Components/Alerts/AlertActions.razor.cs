@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Conciergus.Core.Refusals;
@@ -66,7 +67,7 @@ public sealed partial class AlertActions
         _error = null;
         try
         {
-            var actor = await AlertPageActor.OfAsync(Services);
+            var actor = await ActorFactory.OfAsync(Services);
             var comment = string.IsNullOrWhiteSpace(_comment) ? null : _comment.Trim();
             var updated = action == AlertAction.Acknowledge
                 ? await alerts.AcknowledgeAsync(Instance.Id, actor, comment)

@@ -128,7 +128,7 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     }
 
     /// <summary>The actor of an operator action: the signed-in user's name and highest role.</summary>
-    protected Task<Actor> ActorAsync() => AlertPageActor.OfAsync(Services);
+    protected Task<Actor> ActorAsync() => ActorFactory.OfAsync(Services);
 
     private void OnChanged() => _throttle?.Request();
 
@@ -190,19 +190,4 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
             _throttle?.Dispose();
         }
     }
-}
-
-/// <summary>The actor of a page action: the signed-in user's name and highest role, else "system".</summary>
-internal static class AlertPageActor
-{
-    public static Actor Of(ClaimsPrincipal user) =>
-        user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
-            ? new Actor(name, (user.GetConciergusRole() ?? ConciergusRole.Viewer).ToString())
-            : Actor.System;
-
-    /// <summary>The actor from the circuit's authentication state (system when sign-in is not registered).</summary>
-    public static async Task<Actor> OfAsync(IServiceProvider services) =>
-        services.GetService<AuthenticationStateProvider>() is { } auth
-            ? Of((await auth.GetAuthenticationStateAsync()).User)
-            : Actor.System;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Conciergus.Core.Audit;
 using Conciergus.Core.Compliance;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
@@ -73,8 +74,7 @@ public sealed partial class RetentionEditor
         try
         {
             var user = AuthenticationState is null ? null : (await AuthenticationState).User;
-            var name = user?.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "anonymous";
-            var saved = Policies.Save(_framework, _days, name, Clock.GetUtcNow());
+            var saved = Policies.Save(_framework, _days, ActorFactory.Of(user).Name, Clock.GetUtcNow());
             var details = saved.Days.ToDictionary(p => "days." + p.Key, p => p.Value.ToString(CultureInfo.InvariantCulture), StringComparer.Ordinal);
             details["framework"] = saved.Framework;
             await Recorder.RecordAsync(user, Endpoints.ComplianceEndpoints.RetentionUpdateAction, saved.Framework, details);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Conciergus.Core.Compliance;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using MudBlazor;
@@ -72,8 +73,8 @@ public sealed partial class Compliance
         try
         {
             var user = AuthenticationState is null ? null : (await AuthenticationState).User;
-            var name = user?.Identity is { IsAuthenticated: true, Name: { Length: > 0 } n } ? n : "anonymous";
-            _purge = await Retention.PurgeAsync(name, user is null ? "None" : Endpoints.ComplianceEndpoints.RoleName(user));
+            var actor = ActorFactory.Of(user);
+            _purge = await Retention.PurgeAsync(actor.Name, actor.Role);
         }
 #pragma warning disable CA1031 // shown to the operator
         catch (Exception e)

@@ -3,6 +3,7 @@ using Conciergus.Core.Experiments;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Components.Charts;
 using Conciergus.Dashboard.Live;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Components.Authorization;
@@ -315,10 +316,7 @@ public sealed partial class ExperimentDetail : IDisposable
         }
     }
 
-    private async Task<Actor> ActorAsync() =>
-        Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth
-            ? ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User)
-            : Actor.System;
+    private Task<Actor> ActorAsync() => ActorFactory.OfAsync(Services);
 
     private bool IsSignificant(MetricResult? m) => m?.PValue is { } p && p < (_results?.SignificanceLevel ?? 0.05);
 

@@ -1,4 +1,5 @@
 using Conciergus.Core.Experiments;
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Conciergus.Core.Refusals;
@@ -98,15 +99,7 @@ public sealed partial class ExperimentEdit
         }
     }
 
-    private async Task<Actor> ActorAsync()
-    {
-        if (Services.GetService(typeof(AuthenticationStateProvider)) is AuthenticationStateProvider auth)
-        {
-            return ExperimentPageActor.Of((await auth.GetAuthenticationStateAsync()).User);
-        }
-
-        return Actor.System;
-    }
+    private Task<Actor> ActorAsync() => ActorFactory.OfAsync(Services);
 }
 
 /// <summary>Editable state of the form (mutable, bound to the fields).</summary>

@@ -1,6 +1,7 @@
 using Conciergus.Core.Audit;
 using Conciergus.Core.Resilience;
 
+using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 
@@ -104,15 +105,15 @@ public sealed partial class CircuitStateTable : IDisposable
         try
         {
             var user = (await Auth.GetAuthenticationStateAsync()).User;
-            var actor = AuditRecorder.ActorOf(user);
+            var actor = ActorFactory.Of(user);
             var after = action switch
             {
-                "circuit.force_open" => await Registry.ForceOpenAsync(circuit.Provider, circuit.Model, actor),
-                "circuit.force_close" => await Registry.ForceCloseAsync(circuit.Provider, circuit.Model, actor),
-                _ => await Registry.ResetAsync(circuit.Provider, circuit.Model, actor),
+                "circuit.force_open" => await Registry.ForceOpenAsync(circuit.Provider, circuit.Model, actor.Name),
+                "circuit.force_close" => await Registry.ForceCloseAsync(circuit.Provider, circuit.Model, actor.Name),
+                _ => await Registry.ResetAsync(circuit.Provider, circuit.Model, actor.Name),
             };
-            await Services.GetRequiredService<AuditRecorder>().RecordAsync(
-                user,
+            await Services.GetRequiredService<AuditRecorder>().RecordByAsync(
+                actor,
                 action,
                 $"{after.Provider}/{after.Model}",
                 new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = after.State.ToString(), ["forced"] = after.Forced.ToString() });
