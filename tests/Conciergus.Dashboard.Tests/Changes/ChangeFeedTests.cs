@@ -88,12 +88,13 @@ public sealed class ChangeFeedTests
     }
 
     [Fact]
-    public void Notify_WhileACallRuns_NoOverlapAndTheLastChangeIsDelivered()
+    public async Task Notify_WhileACallRuns_NoOverlapAndTheLastChangeIsDelivered()
     {
         // Arrange: the first call does not finish until released
         var time = new FakeTimeProvider();
         var feed = new ChangeFeed(time);
         var release = new TaskCompletionSource();
+        var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var running = 0;
         var maxRunning = 0;
         var runs = 0;
@@ -106,10 +107,14 @@ public sealed class ChangeFeedTests
             seen.Add(state);
             if (runs == 1)
             {
-                await release.Task;
+                await release.Task.ConfigureAwait(false);
             }
 
             Interlocked.Decrement(ref running);
+            if (runs == 2)
+            {
+                second.TrySetResult();
+            }
         }, Interval);
 
         // Act: two changes while the first call is in flight, well past the interval
@@ -122,6 +127,9 @@ public sealed class ChangeFeedTests
         feed.Notify();
         var whileRunning = runs;
         release.SetResult();
+
+        // The first call ends on a pool thread (the test's synchronization context does not inline it): wait for the second.
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         // Assert: one more call once the first ended (the interval had passed), and it saw the last state
         Assert.Equal(1, whileRunning);
