@@ -11,80 +11,68 @@ public sealed class ChangeFeedTests
     public void Notify_Burst_CallsOnceNowAndOnceAtTheEndOfTheInterval()
     {
         // Arrange
-        var time = new FakeTimeProvider();
-        var feed = new ChangeFeed(time);
-        var runs = 0;
-        using var subscription = feed.Subscribe(() => { runs++; return Task.CompletedTask; }, Interval);
+        using var counted = new Counted();
 
         // Act
-        feed.Notify();
-        feed.Notify();
-        feed.Notify();
-        var immediately = runs;
-        time.Advance(TimeSpan.FromMilliseconds(249));
-        var beforeInterval = runs;
-        time.Advance(TimeSpan.FromMilliseconds(1));
-        time.Advance(TimeSpan.FromSeconds(5));
+        counted.Feed.Notify();
+        counted.Feed.Notify();
+        counted.Feed.Notify();
+        var immediately = counted.Runs;
+        counted.Time.Advance(TimeSpan.FromMilliseconds(249));
+        var beforeInterval = counted.Runs;
+        counted.Time.Advance(TimeSpan.FromMilliseconds(1));
+        counted.Time.Advance(TimeSpan.FromSeconds(5));
 
         // Assert
         Assert.Equal(1, immediately);
         Assert.Equal(1, beforeInterval);
-        Assert.Equal(2, runs);
+        Assert.Equal(2, counted.Runs);
     }
 
     [Fact]
     public void Notify_AfterQuietInterval_CallsAtOnce()
     {
         // Arrange
-        var time = new FakeTimeProvider();
-        var feed = new ChangeFeed(time);
-        var runs = 0;
-        using var subscription = feed.Subscribe(() => { runs++; return Task.CompletedTask; }, Interval);
-        feed.Notify();
-        time.Advance(TimeSpan.FromSeconds(1));
+        using var counted = new Counted();
+        counted.Feed.Notify();
+        counted.Time.Advance(TimeSpan.FromSeconds(1));
 
         // Act
-        feed.Notify();
+        counted.Feed.Notify();
 
         // Assert
-        Assert.Equal(2, runs);
+        Assert.Equal(2, counted.Runs);
     }
 
     [Fact]
     public void Notify_WithoutChange_NeverCalls()
     {
         // Arrange
-        var time = new FakeTimeProvider();
-        var feed = new ChangeFeed(time);
-        var runs = 0;
-        using var subscription = feed.Subscribe(() => { runs++; return Task.CompletedTask; }, Interval);
+        using var counted = new Counted();
 
         // Act
-        time.Advance(TimeSpan.FromSeconds(10));
+        counted.Time.Advance(TimeSpan.FromSeconds(10));
 
         // Assert
-        Assert.Equal(0, runs);
+        Assert.Equal(0, counted.Runs);
     }
 
     [Fact]
     public void Dispose_PendingCall_NeverRunsAndUnsubscribes()
     {
         // Arrange
-        var time = new FakeTimeProvider();
-        var feed = new ChangeFeed(time);
-        var runs = 0;
-        var subscription = feed.Subscribe(() => { runs++; return Task.CompletedTask; }, Interval);
-        feed.Notify();
-        feed.Notify();
+        var counted = new Counted();
+        counted.Feed.Notify();
+        counted.Feed.Notify();
 
         // Act
-        subscription.Dispose();
-        time.Advance(TimeSpan.FromSeconds(1));
-        feed.Notify();
+        counted.Dispose();
+        counted.Time.Advance(TimeSpan.FromSeconds(1));
+        counted.Feed.Notify();
 
         // Assert
-        Assert.Equal(1, runs);
-        Assert.Equal(0, feed.SubscriberCount);
+        Assert.Equal(1, counted.Runs);
+        Assert.Equal(0, counted.Feed.SubscriberCount);
     }
 
     [Fact]
@@ -176,5 +164,29 @@ public sealed class ChangeFeedTests
 
         // Assert
         Assert.Equal(2, runs);
+    }
+
+    /// <summary>A feed on a fake clock with one subscriber that counts its calls.</summary>
+    private sealed class Counted : IDisposable
+    {
+        private readonly IDisposable _subscription;
+
+        public Counted()
+        {
+            Feed = new ChangeFeed(Time);
+            _subscription = Feed.Subscribe(() =>
+            {
+                Runs++;
+                return Task.CompletedTask;
+            }, Interval);
+        }
+
+        public FakeTimeProvider Time { get; } = new();
+
+        public ChangeFeed Feed { get; }
+
+        public int Runs { get; private set; }
+
+        public void Dispose() => _subscription.Dispose();
     }
 }
