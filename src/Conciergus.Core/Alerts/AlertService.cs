@@ -1,6 +1,7 @@
 using System.Globalization;
 
 using Conciergus.Core.Audit;
+using Conciergus.Core.Changes;
 using Conciergus.Core.Storage;
 
 using Microsoft.Extensions.Logging;
@@ -125,7 +126,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
     public long Version => Interlocked.Read(ref _version);
 
     /// <inheritdoc />
-    public event Action? Changed;
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>Raised with the instances whose record changed (the SignalR hub pushes them).</summary>
     public event Action<IReadOnlyList<AlertInstance>>? InstancesChanged;
@@ -174,7 +175,7 @@ public sealed partial class AlertService : IAlertService, IDisposable
         Interlocked.Increment(ref _version);
         try
         {
-            Changed?.Invoke();
+            Changes.Notify();
             if (changedInstances is { Count: > 0 })
             {
                 InstancesChanged?.Invoke(changedInstances);

@@ -1,3 +1,4 @@
+using Conciergus.Core.Changes;
 using Conciergus.Core.Refusals;
 using Conciergus.Core.Audit;
 namespace Conciergus.Core.Alerts;
@@ -130,8 +131,8 @@ public interface IAlertService : IAlertRules, IAlertInstances, IAlertSilences, I
     /// <summary>Bumped on every change of rules, instances, silences or receivers (pages re-read when it moves).</summary>
     long Version { get; }
 
-    /// <summary>Raised after a change (on the evaluator's or caller's thread; handlers must be quick and not throw).</summary>
-    event Action? Changed;
+    /// <summary>Notified after every change of rules, instances, silences or receivers (pages subscribe with a minimum interval).</summary>
+    ChangeFeed Changes { get; }
 
     /// <summary>Evaluator health.</summary>
     AlertEvaluatorStatus Status { get; }

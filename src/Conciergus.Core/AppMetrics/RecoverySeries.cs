@@ -37,6 +37,7 @@ public sealed class RecoverySeries : IAiOperationSink, IDisposable
     private readonly TimeProvider _time;
     private readonly CircuitRegistry? _circuits;
     private readonly Dictionary<(string Provider, string Model), long> _openings = [];
+    private readonly IDisposable? _circuitsChanged;
 
     /// <summary>Creates the sink; with a circuit registry, openings are counted as they happen.</summary>
     public RecoverySeries(OtelMetricStore store, TimeProvider time, CircuitRegistry? circuits = null)
@@ -51,7 +52,7 @@ public sealed class RecoverySeries : IAiOperationSink, IDisposable
                 _openings[(c.Provider, c.Model)] = c.Opened;
             }
 
-            circuits.Changed += OnCircuitsChanged;
+            _circuitsChanged = circuits.Changes.Subscribe(OnCircuitsChangedAsync, TimeSpan.Zero);
         }
     }
 
@@ -104,10 +105,7 @@ public sealed class RecoverySeries : IAiOperationSink, IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        if (_circuits is not null)
-        {
-            _circuits.Changed -= OnCircuitsChanged;
-        }
+        _circuitsChanged?.Dispose();
     }
 
     private IReadOnlyList<double?[]> Line(string metric, DateTimeOffset from, DateTimeOffset to, TimeSpan step) =>
@@ -121,12 +119,12 @@ public sealed class RecoverySeries : IAiOperationSink, IDisposable
         return [.. denominator.Select(p => new double?[] { p[0], p[1] is double d && d > 0 ? top.GetValueOrDefault(p[0]!.Value) / d : null })];
     }
 
-    private void OnCircuitsChanged()
+    private Task OnCircuitsChangedAsync()
     {
         var now = _time.GetUtcNow().UtcTicks;
         lock (_openings)
         {
-            // Changed fires on every state change; only the growth of each circuit's opening count is recorded.
+            // Notified on every state change (no interval: each is delivered, never two at once); only the growth of each circuit's opening count is recorded.
             foreach (var c in _circuits!.Snapshot())
             {
                 var before = _openings.GetValueOrDefault((c.Provider, c.Model));
@@ -137,5 +135,7 @@ public sealed class RecoverySeries : IAiOperationSink, IDisposable
                 }
             }
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -35,6 +35,7 @@ public sealed partial class ExperimentService
         if (assignment is { InExperiment: true, Variant: { } variant })
         {
             _outcomes.AddEvent(key, variant, userId, name, value);
+            Changes.Notify();
         }
 
         return ValueTask.FromResult(assignment);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 
 using Conciergus.Core.Audit;
+using Conciergus.Core.Changes;
 
 using Microsoft.Extensions.Options;
 using Conciergus.Core.Refusals;
@@ -81,6 +82,9 @@ public sealed partial class ExperimentService
 
     /// <summary>Changes on every lifecycle change (pages poll it with <see cref="ExperimentOutcomes.Version"/>).</summary>
     public long Version => Interlocked.Read(ref _version) + _outcomes.Version;
+
+    /// <summary>Notified on every lifecycle change and counted event (sample counts from traffic move with the live publisher).</summary>
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>Whether an audit log is registered (lifecycle actions are audited when it is).</summary>
     public bool Audited => _audit is not null;
@@ -337,6 +341,7 @@ public sealed partial class ExperimentService
         Volatile.Write(ref _experiments, next);
         Volatile.Write(ref _running, RunningOf(next));
         Interlocked.Increment(ref _version);
+        Changes.Notify();
     }
 
     private static Experiment[] RunningOf(Dictionary<string, Experiment> experiments) =>

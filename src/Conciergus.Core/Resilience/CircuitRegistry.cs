@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 
+using Conciergus.Core.Changes;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Model;
 using Conciergus.Core.Telemetry;
@@ -102,8 +103,8 @@ public sealed class CircuitRegistry
         _retryable = [.. _options.Retry.RetryOn.Select(n => ErrorCategoryNames.TryParse(n, out var c) ? c : ErrorCategory.Unknown).Where(c => c != ErrorCategory.Unknown)];
     }
 
-    /// <summary>Raised after any circuit changes (any thread; handlers must be quick and not throw).</summary>
-    public event Action? Changed;
+    /// <summary>Notified after any circuit changes.</summary>
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>Bumped on every change.</summary>
     public long Version => Interlocked.Read(ref _version);
@@ -223,15 +224,7 @@ public sealed class CircuitRegistry
     private void RaiseChanged()
     {
         Interlocked.Increment(ref _version);
-        try
-        {
-            Changed?.Invoke();
-        }
-#pragma warning disable CA1031 // A broken page handler must not break a call or a breaker transition.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-        }
+        Changes.Notify();
     }
 
     private void LogChanged(ModelTarget target, string reason)

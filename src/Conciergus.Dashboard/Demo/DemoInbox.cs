@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Changes;
 
 namespace Conciergus.Dashboard.Demo;
 
@@ -15,8 +16,8 @@ public sealed class DemoInbox
     private readonly LinkedList<DemoInboxItem> _items = new();
     private long _received;
 
-    /// <summary>Raised after a notification arrived (on the sender's thread; subscribers marshal to their own).</summary>
-    public event Action? Changed;
+    /// <summary>Notified after a notification arrived.</summary>
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>Notifications received since start (including those no longer kept).</summary>
     public long ReceivedCount => Interlocked.Read(ref _received);
@@ -44,7 +45,7 @@ public sealed class DemoInbox
         }
 
         Interlocked.Increment(ref _received);
-        Changed?.Invoke();
+        Changes.Notify();
     }
 }
 

@@ -1,5 +1,6 @@
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Collector;
+using Conciergus.Core.Changes;
 using Conciergus.Core.TimeSeries;
 using Microsoft.Extensions.Options;
 
@@ -83,7 +84,7 @@ public sealed partial class LivePublisher : IHostedService, IAsyncDisposable
                 Volatile.Read(ref _timer) is not null,
                 ticks > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null,
                 Interlocked.Read(ref _publishes),
-                Volatile.Read(ref _subscribers).Length,
+                Volatile.Read(ref _subscribers).Length + Changes.SubscriberCount,
                 Interlocked.Read(ref _subscriberFailures),
                 Interlocked.Read(ref _tickFailures),
                 Volatile.Read(ref _lastError));
@@ -98,6 +99,12 @@ public sealed partial class LivePublisher : IHostedService, IAsyncDisposable
             return [.. _history];
         }
     }
+
+    /// <summary>
+    /// Notified after every published snapshot: pages and panels subscribe here (with their minimum interval) and read
+    /// <see cref="Latest"/> and the read models; <see cref="Subscribe"/> is for readers of every snapshot's deltas (the hub).
+    /// </summary>
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>
     /// Calls <paramref name="onSnapshot"/> with every future snapshot, on the publisher's thread (marshal to
@@ -221,6 +228,8 @@ public sealed partial class LivePublisher : IHostedService, IAsyncDisposable
         {
             subscription.Deliver(snapshot);
         }
+
+        Changes.Notify();
     }
 
     private LivePoint[] ReadPoints(DateTimeOffset from, DateTimeOffset to)

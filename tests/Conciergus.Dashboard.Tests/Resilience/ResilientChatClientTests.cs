@@ -200,7 +200,11 @@ public sealed class ResilientChatClientTests
             o.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(30);
         });
         var changes = 0;
-        host.Registry.Changed += () => Interlocked.Increment(ref changes);
+        using var changed = host.Registry.Changes.Subscribe(() =>
+        {
+            Interlocked.Increment(ref changes);
+            return Task.CompletedTask;
+        }, TimeSpan.Zero);
         host.Provider.Down["gpt-4o"] = Unavailable;
         var target = new ModelTarget("openai", "gpt-4o");
 

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Conciergus.Core.Alerts;
+using Conciergus.Dashboard.Components.Panels;
 using Conciergus.Dashboard.Live;
 using Conciergus.Dashboard.Security;
 using Microsoft.AspNetCore.Components;
@@ -13,23 +14,17 @@ namespace Conciergus.Dashboard.Components.Alerts;
 /// <summary>
 /// Base of the alert pages and panels. Resolves <see cref="IAlertService"/> optionally (panels render on every page,
 /// also where alerting is not registered: they then render nothing and pages say so), re-reads on
-/// <see cref="IAlertService.Changed"/> and when <see cref="IAlertService.Version"/> moved on a live publisher tick,
-/// at most every <see cref="RefreshInterval"/>, and at least every <see cref="ClockRefresh"/> while the publisher ticks
-/// (so "5 min ago" stays true and values that moved without a Version bump show).
+/// <see cref="IAlertService.Changes"/> at most every <see cref="RefreshInterval"/>, and on the live publisher's
+/// <see cref="LivePublisher.Changes"/> at most every <see cref="ClockRefresh"/> (so "5 min ago" stays true and values
+/// that move without a change of alerting, such as the evaluator's latest value, show).
 /// </summary>
-public abstract class AlertComponentBase : ComponentBase, IDisposable
+public abstract class AlertComponentBase : LiveComponentBase
 {
     /// <summary>Minimum time between two live re-reads.</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Re-read and re-render at least this often while nothing changed (relative times, latest values).</summary>
     internal static readonly TimeSpan ClockRefresh = TimeSpan.FromSeconds(10);
-
-    private RenderThrottle? _throttle;
-    private IDisposable? _tick;
-    private long _seenVersion = -1;
-    private long _renderedAtTicks; // UTC ticks; read on the publisher's thread, hence Interlocked
-    private bool _disposed;
 
     /// <summary>Services; alerting, the live publisher and sign-in are optional.</summary>
     [Inject]
@@ -66,11 +61,10 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
             return;
         }
 
-        _throttle = new RenderThrottle(RefreshInterval, Clock, () => InvokeAsync(RefreshAsync));
-        Service.Changed += OnChanged;
+        Listen(Service.Changes, RefreshInterval, Clock);
         if (Services.GetService<LivePublisher>() is { } publisher)
         {
-            _tick = publisher.Subscribe(_ => OnTick());
+            Listen(publisher.Changes, ClockRefresh, Clock);
         }
     }
 
@@ -80,7 +74,6 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     /// <inheritdoc />
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        Interlocked.Exchange(ref _renderedAtTicks, Now.UtcTicks);
         if (firstRender)
         {
             Interactive = true;
@@ -115,7 +108,6 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
 
         try
         {
-            _seenVersion = alerts.Version;
             Load(alerts);
             LoadError = null;
         }
@@ -130,64 +122,18 @@ public abstract class AlertComponentBase : ComponentBase, IDisposable
     /// <summary>The actor of an operator action: the signed-in user's name and highest role.</summary>
     protected Task<Actor> ActorAsync() => ActorFactory.OfAsync(Services);
 
-    private void OnChanged() => _throttle?.Request();
-
-    private void OnTick()
-    {
-        if (Service is { } alerts && (alerts.Version != Volatile.Read(ref _seenVersion) || Now.UtcTicks - Interlocked.Read(ref _renderedAtTicks) >= ClockRefresh.Ticks))
-        {
-            _throttle?.Request();
-        }
-    }
-
-    private async Task RefreshAsync()
-    {
-        if (_disposed || Service is null)
-        {
-            return;
-        }
-
-        try
-        {
-            // Reads are in memory and refreshes are throttled, so every refresh re-reads: values that move without a
-            // Version bump (the evaluator's latest value) still show within ClockRefresh.
-            Reload();
-            StateHasChanged();
-            await OnRefreshedAsync();
-        }
-#pragma warning disable CA1031 // Surfaced to the circuit's error handling rather than lost on a fire-and-forget task.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await DispatchExceptionAsync(ex);
-        }
-    }
-
     /// <inheritdoc />
-    public void Dispose()
+    protected override async Task OnLiveChangeAsync()
     {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Unsubscribes; derived components free their own timers here.</summary>
-    protected virtual void Dispose(bool disposing)
-    {
-        if (_disposed)
+        if (Service is null)
         {
             return;
         }
 
-        _disposed = true;
-        if (disposing)
-        {
-            if (Service is { } alerts)
-            {
-                alerts.Changed -= OnChanged;
-            }
-
-            _tick?.Dispose();
-            _throttle?.Dispose();
-        }
+        // Reads are in memory and refreshes are throttled, so every refresh re-reads: values that move without a change
+        // of alerting (the evaluator's latest value) still show within ClockRefresh.
+        Reload();
+        StateHasChanged();
+        await OnRefreshedAsync();
     }
 }

@@ -3,15 +3,13 @@ using Microsoft.JSInterop;
 
 namespace Conciergus.Dashboard.Components.Charts;
 
-/// <summary>A donut over ApexCharts: created once after the first render, then only its slices are replaced.</summary>
+/// <summary>A donut over ApexCharts through one <see cref="ChartHandle"/>: created once after the first render, then only its slices are replaced.</summary>
 public sealed partial class DonutChart : IAsyncDisposable
 {
     private ElementReference _element;
-    private IJSObjectReference? _module;
-    private string? _chartId;
-    private bool _disposed;
-    private bool? _appliedDarkMode;
-    private (string[] Labels, double[] Values)? _pending;
+    private ChartHandle? _handle;
+    private (string[] Labels, double[] Values)? _slices;
+    private (string[] Labels, double[] Values)? _sent;
 
     [Inject]
     public required IJSRuntime JS { get; init; }
@@ -40,97 +38,54 @@ public sealed partial class DonutChart : IAsyncDisposable
     public Task SetAsync(IReadOnlyList<string> labels, IReadOnlyList<double> values) => InvokeAsync(async () =>
     {
         var next = (labels.ToArray(), values.ToArray());
-        if (_pending is { } p && p.Labels.SequenceEqual(next.Item1) && p.Values.SequenceEqual(next.Item2))
+        if (_slices is { } p && p.Labels.SequenceEqual(next.Item1) && p.Values.SequenceEqual(next.Item2))
         {
             return;
         }
 
-        _pending = next;
-        if (_chartId is not null && _module is not null && !_disposed)
-        {
-            await SafeAsync(() => _module.InvokeVoidAsync("setDonut", _chartId, next.Item1, next.Item2).AsTask());
-        }
+        _slices = next;
+        await _handle!.PumpAsync(NextSend);
     });
+
+    protected override void OnInitialized() =>
+        // A chart that cannot draw must not take the page down; the table beside it shows the same figures.
+        _handle = new ChartHandle(JS, _ => { });
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
-            await SafeAsync(async () =>
+            var created = _slices;
+            _sent = created;
+            await _handle!.CreateAsync("createDonut", _element, new
             {
-                _module = await JS.InvokeAsync<IJSObjectReference>("import", LiveLineChart.ModulePath);
-                if (_module is null || _disposed)
-                {
-                    return;
-                }
+                height = Height,
+                mode = IsDarkMode ? "dark" : "light",
+                labels = created?.Labels ?? [],
+                values = created?.Values ?? [],
+                unit = Unit,
+                ariaLabel = AriaLabel,
+            }, IsDarkMode);
 
-                var created = _pending;
-                _chartId = await _module.InvokeAsync<string?>("createDonut", _element, new
-                {
-                    height = Height,
-                    mode = IsDarkMode ? "dark" : "light",
-                    labels = created?.Labels ?? [],
-                    values = created?.Values ?? [],
-                    unit = Unit,
-                    ariaLabel = AriaLabel,
-                });
-                _appliedDarkMode = IsDarkMode;
-
-                // Slices set while the chart was being created were not sent: send the newest now.
-                if (_pending is { } latest && !Equals(latest, created) && _chartId is not null)
-                {
-                    await _module.InvokeVoidAsync("setDonut", _chartId, latest.Labels, latest.Values);
-                }
-            });
+            // Slices set while the chart was being created were not sent: send the newest now.
+            await _handle.PumpAsync(NextSend);
             return;
         }
 
-        if (_chartId is not null && _module is not null && _appliedDarkMode != IsDarkMode)
-        {
-            _appliedDarkMode = IsDarkMode;
-            await SafeAsync(() => _module.InvokeVoidAsync("setTheme", _chartId, IsDarkMode ? "dark" : "light").AsTask());
-        }
+        await _handle!.SyncThemeAsync(IsDarkMode);
     }
 
-    private static async Task SafeAsync(Func<Task> call)
+    private ChartSend? NextSend()
     {
-        try
+        if (_slices is not { } slices || Equals(slices, _sent))
         {
-            await call();
+            return null;
         }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone.
-        }
-        catch (OperationCanceledException)
-        {
-            // The page closed or the circuit ended mid-call (pending interop calls are cancelled): expected.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The circuit's JS runtime is already disposed.
-        }
-        catch (JSException)
-        {
-            // A chart that cannot draw must not take the page down; the table beside it shows the same figures.
-        }
+
+        _sent = slices;
+        return (module, chartId) => module.InvokeVoidAsync("setDonut", chartId, slices.Labels, slices.Values).AsTask();
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        if (_module is { } module)
-        {
-            await SafeAsync(async () =>
-            {
-                if (_chartId is not null)
-                {
-                    await module.InvokeVoidAsync("destroy", _chartId);
-                }
-
-                await module.DisposeAsync();
-            });
-        }
-    }
+    public ValueTask DisposeAsync() => _handle?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,34 +1,40 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 
 namespace Conciergus.Dashboard.Components.Charts;
 
 /// <summary>
-/// A live time chart over ApexCharts (wwwroot-assets/src/charts.js). The chart is created once after the
-/// first render; afterwards <see cref="AppendAsync"/> sends only new points, which the JS module keeps in a
-/// bounded window. Points appended before the chart exists are buffered (bounded) and sent on creation.
-/// The chart follows the cascaded "IsDarkMode" value.
+/// A live time chart over ApexCharts (wwwroot-assets/src/charts.js) through one <see cref="ChartHandle"/>. The chart is
+/// created once after the first render (a chart without lines waits for <see cref="ReplaceAsync"/>); afterwards
+/// <see cref="AppendAsync"/> sends only new points, which the JS module keeps in a bounded window, and
+/// <see cref="ReplaceAsync"/> swaps points and thresholds (re-creating the chart only when its lines or unit changed).
+/// Points sent before the chart exists are buffered (bounded) and sent on creation. The chart follows the cascaded
+/// "IsDarkMode" value.
 /// </summary>
 public sealed partial class LiveLineChart : IAsyncDisposable
 {
     /// <summary>Path of the chart module, relative to the base href.</summary>
-    public const string ModulePath = "./lib/charts.js";
+    public const string ModulePath = ChartHandle.ModulePath;
 
     private ElementReference _element;
-    private IJSObjectReference? _module;
-    private string? _chartId;
+    private ChartHandle? _handle;
     private List<ChartPoint>[] _pending = [];
-    private bool _pumping;
-    private bool _disposed;
-    private bool? _appliedDarkMode;
+    private bool _resetPending;
+    private bool _thresholdsPending;
+    private bool _rendered;
+    private bool _creating;
+    private string? _createdSignature;
     private string? _error;
     private TimeSpan? _windowOverride;
     private bool _hasWindowOverride;
+    private IReadOnlyList<ChartSeries>? _seriesOverride;
+    private IReadOnlyList<ChartThreshold> _thresholds = [];
 
     [Inject]
     public required IJSRuntime JS { get; init; }
 
-    /// <summary>The lines, in the order their points are passed to <see cref="AppendAsync"/>.</summary>
+    /// <summary>The lines, in the order their points are passed to <see cref="AppendAsync"/> (until <see cref="ReplaceAsync"/> names others).</summary>
     [Parameter, EditorRequired]
     public required IReadOnlyList<ChartSeries> Series { get; set; }
 
@@ -73,10 +79,19 @@ public sealed partial class LiveLineChart : IAsyncDisposable
     public bool IsDarkMode { get; set; }
 
     /// <summary>Whether the browser chart exists (created after the first render).</summary>
-    internal bool IsCreated => _chartId is not null;
+    internal bool IsCreated => _handle?.IsCreated == true;
 
     /// <summary>Points waiting to be sent, per line.</summary>
     internal int PendingCount => _pending.Sum(p => p.Count);
+
+    /// <summary>The thresholds shown, for tests and people inspecting the page ("0.05,0.04"); null without thresholds.</summary>
+    internal string? ThresholdText => _thresholds.Count == 0
+        ? null
+        : string.Join(",", _thresholds.Select(t => t.Value.ToString("0.######", CultureInfo.InvariantCulture)));
+
+    private IReadOnlyList<ChartSeries> CurrentSeries => _seriesOverride ?? Series;
+
+    private long? WindowMs => (_hasWindowOverride ? _windowOverride : Window) is { } w ? (long)w.TotalMilliseconds : null;
 
     /// <summary>
     /// Appends new points (one list per line, oldest first). Safe to call from any thread; only these
@@ -87,7 +102,7 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(seriesPoints);
         return InvokeAsync(async () =>
         {
-            if (_disposed)
+            if (_handle is null || _handle.IsDisposed)
             {
                 return;
             }
@@ -97,13 +112,10 @@ public sealed partial class LiveLineChart : IAsyncDisposable
             {
                 var buffer = _pending[i];
                 buffer.AddRange(seriesPoints[i]);
-                if (buffer.Count > MaxPoints)
-                {
-                    buffer.RemoveRange(0, buffer.Count - MaxPoints);
-                }
+                Trim(buffer);
             }
 
-            await PumpAsync();
+            await SendAsync();
         });
     }
 
@@ -111,14 +123,40 @@ public sealed partial class LiveLineChart : IAsyncDisposable
     /// Replaces every point (a new time range or filter) and sets the visible range; the chart is kept, only
     /// its data changes. Safe to call from any thread, also before the chart exists.
     /// </summary>
-    public Task ResetAsync(IReadOnlyList<IReadOnlyList<ChartPoint>> seriesPoints, TimeSpan? window)
+    public Task ResetAsync(IReadOnlyList<IReadOnlyList<ChartPoint>> seriesPoints, TimeSpan? window) =>
+        ReplaceCoreAsync(null, seriesPoints, null, window);
+
+    /// <summary>
+    /// Replaces the lines, their points (oldest first) and the threshold lines (a rule preview, another alert); the chart
+    /// is re-created only when its lines, unit or decimals changed. Safe to call from any thread, also before the chart exists.
+    /// </summary>
+    public Task ReplaceAsync(IReadOnlyList<ChartSeries> series, IReadOnlyList<IReadOnlyList<ChartPoint>> seriesPoints, IReadOnlyList<ChartThreshold> thresholds, TimeSpan? window = null)
+    {
+        ArgumentNullException.ThrowIfNull(series);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        return ReplaceCoreAsync(series, seriesPoints, thresholds, window);
+    }
+
+    private Task ReplaceCoreAsync(IReadOnlyList<ChartSeries>? series, IReadOnlyList<IReadOnlyList<ChartPoint>> seriesPoints, IReadOnlyList<ChartThreshold>? thresholds, TimeSpan? window)
     {
         ArgumentNullException.ThrowIfNull(seriesPoints);
         return InvokeAsync(async () =>
         {
-            if (_disposed)
+            if (_handle is null || _handle.IsDisposed)
             {
                 return;
+            }
+
+            if (series is not null)
+            {
+                _seriesOverride = [.. series];
+            }
+
+            if (thresholds is not null)
+            {
+                _thresholds = [.. thresholds];
+                _thresholdsPending = true;
+                StateHasChanged();
             }
 
             EnsurePendingBuffers();
@@ -129,31 +167,125 @@ public sealed partial class LiveLineChart : IAsyncDisposable
                 _pending[i].Clear();
                 if (i < seriesPoints.Count)
                 {
-                    _pending[i].AddRange(seriesPoints[i].Count > MaxPoints ? seriesPoints[i].Skip(seriesPoints[i].Count - MaxPoints) : seriesPoints[i]);
+                    _pending[i].AddRange(seriesPoints[i]);
+                    Trim(_pending[i]);
                 }
             }
 
-            if (_chartId is null || _module is null || _pumping)
-            {
-                // Created later (with these points) or a send is in flight: the reset goes out as the next send.
-                _resetPending = _chartId is not null;
-                return;
-            }
-
-            await SendResetAsync();
+            // Before creation the points simply wait (the chart is created with them); afterwards the reset goes out as
+            // the next send, after one in flight.
+            _resetPending = IsCreated || _creating;
+            await SendAsync();
         });
     }
 
-    private bool _resetPending;
+    protected override void OnInitialized() => _handle = new ChartHandle(JS, OnChartError);
 
-    private long? WindowMs => (_hasWindowOverride ? _windowOverride : Window) is { } w ? (long)w.TotalMilliseconds : null;
-
-    private async Task SendResetAsync()
+    protected override void OnParametersSet()
     {
-        _resetPending = false;
-        var batch = TakePending();
-        await CallSafeAsync(() => _module!.InvokeAsync<int>("resetPoints", _chartId, batch, WindowMs).AsTask());
-        await PumpAsync();
+        ArgumentNullException.ThrowIfNull(Series);
+        EnsurePendingBuffers();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _rendered = true;
+            await SendAsync();
+            return;
+        }
+
+        await _handle!.SyncThemeAsync(IsDarkMode);
+    }
+
+    private string Signature() => string.Join("|", CurrentSeries.Select(s => s.Name + "#" + s.Color)) + "|" + Unit + "|" + Decimals;
+
+    // Runs on the renderer's dispatcher only: creates (or re-creates) the chart when needed, then lets the handle send
+    // what is pending, one call in flight.
+    private async Task SendAsync()
+    {
+        var handle = _handle!;
+        while (_rendered && !handle.IsDisposed && !_creating && CurrentSeries.Count > 0
+            && (!handle.IsCreated || (_resetPending && Signature() != _createdSignature)))
+        {
+            _creating = true;
+            try
+            {
+                // Created with the lines, window and thresholds in force: what is pending follows as an append.
+                _resetPending = false;
+                _thresholdsPending = false;
+                _createdSignature = Signature();
+                await handle.CreateAsync("createChart", _element, CreateOptions(), IsDarkMode);
+            }
+            finally
+            {
+                _creating = false;
+            }
+
+            if (!handle.IsCreated)
+            {
+                return;
+            }
+        }
+
+        if (!_creating)
+        {
+            await handle.PumpAsync(NextSend);
+        }
+    }
+
+    private object CreateOptions() => new
+    {
+        type = Type,
+        height = Height,
+        series = CurrentSeries.Select(s => new { name = s.Name, color = s.Color }).ToArray(),
+        unit = Unit,
+        decimals = Decimals,
+        maxPoints = MaxPoints,
+        windowMs = WindowMs,
+        stacked = Stacked,
+        mode = IsDarkMode ? "dark" : "light",
+        ariaLabel = AriaLabel,
+        thresholds = ThresholdOptions(),
+    };
+
+    private object[] ThresholdOptions() => [.. _thresholds.Select(t => new { value = t.Value, label = t.Label, color = t.Color })];
+
+    // The handle's queue asks here for the next call: a reset (with its thresholds) first, then new points.
+    private ChartSend? NextSend()
+    {
+        if (_resetPending)
+        {
+            _resetPending = false;
+            var batch = TakePending();
+            var windowMs = WindowMs;
+            object[]? thresholds = _thresholdsPending ? ThresholdOptions() : null;
+            _thresholdsPending = false;
+            return async (module, chartId) =>
+            {
+                await module.InvokeAsync<int>("resetPoints", chartId, batch, windowMs);
+                if (thresholds is not null)
+                {
+                    await module.InvokeVoidAsync("setThresholds", chartId, (object)thresholds);
+                }
+            };
+        }
+
+        if (_thresholdsPending)
+        {
+            _thresholdsPending = false;
+            var thresholds = ThresholdOptions();
+            return (module, chartId) => module.InvokeVoidAsync("setThresholds", chartId, (object)thresholds).AsTask();
+        }
+
+        if (_pending.Any(p => p.Count > 0))
+        {
+            var batch = TakePending();
+            return (module, chartId) => module.InvokeAsync<int>("appendPoints", chartId, batch).AsTask();
+        }
+
+        return null;
     }
 
     private double?[][][] TakePending()
@@ -167,101 +299,23 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         return batch;
     }
 
-    protected override void OnParametersSet()
+    private void Trim(List<ChartPoint> buffer)
     {
-        ArgumentNullException.ThrowIfNull(Series);
-        EnsurePendingBuffers();
-    }
-
-    protected override async Task OnAfterRenderAsync(bool firstRender)
-    {
-        if (firstRender)
+        if (buffer.Count > MaxPoints)
         {
-            await CreateAsync();
-            return;
-        }
-
-        if (_chartId is not null && _module is not null && _appliedDarkMode != IsDarkMode)
-        {
-            _appliedDarkMode = IsDarkMode;
-            await CallSafeAsync(() => _module.InvokeVoidAsync("setTheme", _chartId, ThemeName).AsTask());
-        }
-    }
-
-    private string ThemeName => IsDarkMode ? "dark" : "light";
-
-    private async Task CreateAsync()
-    {
-        await CallSafeAsync(async () =>
-        {
-            _module = await JS.InvokeAsync<IJSObjectReference>("import", ModulePath);
-            if (_module is null || _disposed)
-            {
-                return;
-            }
-
-            var options = new
-            {
-                type = Type,
-                height = Height,
-                series = Series.Select(s => new { name = s.Name, color = s.Color }).ToArray(),
-                unit = Unit,
-                decimals = Decimals,
-                maxPoints = MaxPoints,
-                windowMs = WindowMs,
-                stacked = Stacked,
-                mode = ThemeName,
-                ariaLabel = AriaLabel,
-            };
-            _chartId = await _module.InvokeAsync<string?>("createChart", _element, options);
-            _appliedDarkMode = IsDarkMode;
-        });
-
-        if (_disposed)
-        {
-            // Disposed while the module loaded: DisposeAsync could not see the chart, so free it here.
-            await DestroyAsync();
-            return;
-        }
-
-        await PumpAsync();
-    }
-
-    // Runs on the renderer's dispatcher only; the flag keeps one send in flight so points stay in order.
-    private async Task PumpAsync()
-    {
-        if (_pumping || _chartId is null || _module is null || _disposed)
-        {
-            return;
-        }
-
-        _pumping = true;
-        try
-        {
-            while (!_disposed && (_resetPending || _pending.Any(p => p.Count > 0)))
-            {
-                var reset = _resetPending;
-                _resetPending = false;
-                var batch = TakePending();
-                await CallSafeAsync(() => reset
-                    ? _module.InvokeAsync<int>("resetPoints", _chartId, batch, WindowMs).AsTask()
-                    : _module.InvokeAsync<int>("appendPoints", _chartId, batch).AsTask());
-            }
-        }
-        finally
-        {
-            _pumping = false;
+            buffer.RemoveRange(0, buffer.Count - MaxPoints);
         }
     }
 
     private void EnsurePendingBuffers()
     {
-        if (_pending.Length == Series.Count)
+        var count = CurrentSeries.Count;
+        if (_pending.Length == count)
         {
             return;
         }
 
-        var resized = new List<ChartPoint>[Series.Count];
+        var resized = new List<ChartPoint>[count];
         for (var i = 0; i < resized.Length; i++)
         {
             resized[i] = i < _pending.Length ? _pending[i] : [];
@@ -270,78 +324,12 @@ public sealed partial class LiveLineChart : IAsyncDisposable
         _pending = resized;
     }
 
-    private async Task CallSafeAsync(Func<Task> call)
+    private void OnChartError(string message)
     {
-        try
-        {
-            await call();
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser is gone; the circuit will dispose this component.
-        }
-        catch (OperationCanceledException)
-        {
-            // Expected when the page closes or the circuit ends mid-call (pending interop calls are cancelled), or when
-            // the browser did not answer within the interop timeout: the next update resends what is pending.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The circuit's JS runtime is already disposed.
-        }
-        catch (JSException ex) when (!_disposed)
-        {
-            _error = ex.Message;
-            StateHasChanged();
-        }
-        catch (JSException)
-        {
-            // Disposed meanwhile: nobody sees the chart any more.
-        }
-    }
-
-    private async Task DestroyAsync()
-    {
-        var module = _module;
-        var chartId = _chartId;
-        _module = null;
-        _chartId = null;
-        if (module is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (chartId is not null)
-            {
-                await module.InvokeVoidAsync("destroy", chartId);
-            }
-
-            await module.DisposeAsync();
-        }
-        catch (JSDisconnectedException)
-        {
-            // The browser already dropped the chart with the page.
-        }
-        catch (OperationCanceledException)
-        {
-            // The circuit is ending: its pending interop calls are cancelled, and the page's charts go with it.
-        }
-        catch (ObjectDisposedException)
-        {
-            // The circuit's JS runtime is already disposed.
-        }
-        catch (JSException)
-        {
-            // Best effort: the element may be gone; the module drops its reference on destroy regardless.
-        }
+        _error = message;
+        StateHasChanged();
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        await DestroyAsync();
-    }
+    public ValueTask DisposeAsync() => _handle?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

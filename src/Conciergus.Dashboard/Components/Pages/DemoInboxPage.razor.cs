@@ -7,7 +7,6 @@ namespace Conciergus.Dashboard.Components.Pages;
 public sealed partial class DemoInboxPage
 {
     private IReadOnlyList<DemoInboxItem> _items = [];
-    private RenderThrottle? _throttle;
 
     [Inject]
     public required IServiceProvider Services { get; init; }
@@ -27,24 +26,14 @@ public sealed partial class DemoInboxPage
         }
 
         _items = Inbox.Items();
-        _throttle = new RenderThrottle(TimeSpan.FromMilliseconds(250), Services.GetService<TimeProvider>() ?? TimeProvider.System, () => InvokeAsync(() =>
-        {
-            _items = Inbox.Items();
-            StateHasChanged();
-        }));
-        Inbox.Changed += OnChanged;
+        Listen(Inbox.Changes, TimeSpan.FromMilliseconds(250), Services.GetService<TimeProvider>());
     }
 
-    private void OnChanged() => _throttle?.Request();
-
     /// <inheritdoc />
-    public void Dispose()
+    protected override Task OnLiveChangeAsync()
     {
-        if (Inbox is not null)
-        {
-            Inbox.Changed -= OnChanged;
-        }
-
-        _throttle?.Dispose();
+        _items = Inbox?.Items() ?? [];
+        StateHasChanged();
+        return Task.CompletedTask;
     }
 }

@@ -15,10 +15,10 @@ namespace Conciergus.Dashboard.Components.Pages;
 
 /// <summary>
 /// One experiment: lifecycle buttons (Operators, with a confirmation), the recommendation, SRM and power, the
-/// per-variant table, a lift-with-interval chart and the cumulative primary metric per variant. Live: listens to the
-/// live publisher and re-queries at most every <see cref="RefreshInterval"/>, only when outcomes changed.
+/// per-variant table, a lift-with-interval chart and the cumulative primary metric per variant. Live: re-queries on the
+/// experiment service's changes and the live publisher's (new outcomes), at most every <see cref="RefreshInterval"/>.
 /// </summary>
-public sealed partial class ExperimentDetail : IDisposable
+public sealed partial class ExperimentDetail
 {
     /// <summary>Minimum time between two live re-queries.</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
@@ -32,10 +32,7 @@ public sealed partial class ExperimentDetail : IDisposable
     private PendingAction? _pending;
     private string? _winner = NoWinner;
     private string? _actionError;
-    private IDisposable? _subscription;
-    private RenderThrottle? _throttle;
     private LiveLineChart? _chart;
-    private long _seenVersion = -1;
 
     // False while prerendered: lifecycle buttons wait for the circuit.
     private bool _interactive;
@@ -123,8 +120,8 @@ public sealed partial class ExperimentDetail : IDisposable
 
     protected override void OnInitialized()
     {
-        _throttle = new RenderThrottle(RefreshInterval, TimeProvider, () => InvokeAsync(RefreshAsync));
-        _subscription = Publisher.Subscribe(_ => _throttle?.Request());
+        Listen(Service.Changes, RefreshInterval, TimeProvider);
+        Listen(Publisher.Changes, RefreshInterval, TimeProvider);
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -146,29 +143,16 @@ public sealed partial class ExperimentDetail : IDisposable
 
     private void Load()
     {
-        _seenVersion = Service.Version;
         _experiment = Service.Get(Key);
         _results = _experiment is null ? null : Service.GetResults(Key);
     }
 
-    private async Task RefreshAsync()
+    /// <inheritdoc />
+    protected override async Task OnLiveChangeAsync()
     {
-        try
-        {
-            if (Service.Version != _seenVersion)
-            {
-                Load();
-                StateHasChanged();
-            }
-
-            await AppendCumulativeAsync();
-        }
-#pragma warning disable CA1031 // Surfaced to the circuit's error handling rather than lost on a fire-and-forget task.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await DispatchExceptionAsync(ex);
-        }
+        Load();
+        StateHasChanged();
+        await AppendCumulativeAsync();
     }
 
     /// <summary>Sends the chart the completed buckets since the last send, as cumulative values per variant.</summary>
@@ -390,11 +374,5 @@ public sealed partial class ExperimentDetail : IDisposable
                     css);
             })];
         }
-    }
-
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _throttle?.Dispose();
     }
 }

@@ -7,10 +7,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Conciergus.Dashboard.Components.Pages;
 
 /// <summary>
-/// Experiments by state with live sample counts. Listens to the live publisher and re-queries the experiment
-/// service at most every <see cref="RefreshInterval"/>, only when something changed.
+/// Experiments by state with live sample counts. Re-queries the experiment service on its changes and on the live
+/// publisher's (new traffic moves the sample counts), at most every <see cref="RefreshInterval"/>.
 /// </summary>
-public sealed partial class Experiments : IDisposable
+public sealed partial class Experiments
 {
     /// <summary>Minimum time between two live re-queries.</summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
@@ -26,9 +26,6 @@ public sealed partial class Experiments : IDisposable
 
     private IReadOnlyList<Experiment> _experiments = [];
     private Dictionary<string, IReadOnlyDictionary<string, long>> _samples = [];
-    private IDisposable? _subscription;
-    private RenderThrottle? _throttle;
-    private long _seenVersion = -1;
 
     [Inject]
     public required ExperimentService Service { get; init; }
@@ -48,22 +45,20 @@ public sealed partial class Experiments : IDisposable
     protected override void OnInitialized()
     {
         Load();
-        _throttle = new RenderThrottle(RefreshInterval, TimeProvider, () => InvokeAsync(Refresh));
-        _subscription = Publisher.Subscribe(_ => _throttle?.Request());
+        Listen(Service.Changes, RefreshInterval, TimeProvider);
+        Listen(Publisher.Changes, RefreshInterval, TimeProvider);
     }
 
-    private void Refresh()
+    /// <inheritdoc />
+    protected override Task OnLiveChangeAsync()
     {
-        if (Service.Version != _seenVersion)
-        {
-            Load();
-            StateHasChanged();
-        }
+        Load();
+        StateHasChanged();
+        return Task.CompletedTask;
     }
 
     private void Load()
     {
-        _seenVersion = Service.Version;
         _experiments = Service.List();
         _samples = _experiments.Where(e => e.StartedAt is not null).ToDictionary(e => e.Key, e => Service.SampleCounts(e.Key));
     }
@@ -91,11 +86,5 @@ public sealed partial class Experiments : IDisposable
         {
             StateHasChanged();
         }
-    }
-
-    public void Dispose()
-    {
-        _subscription?.Dispose();
-        _throttle?.Dispose();
     }
 }

@@ -11,18 +11,16 @@ using Microsoft.JSInterop;
 namespace Conciergus.Dashboard.Components.Panels;
 
 /// <summary>
-/// What every panel page shares: the window and filter from the URL, the live subscription (throttled to
-/// <see cref="RenderInterval"/>, disposed with the page), loading / empty / error states, the browser's time
+/// What every panel page shares: the window and filter from the URL, the live subscription (the publisher's
+/// <see cref="LivePublisher.Changes"/> at most every <see cref="RenderInterval"/>, disposed with the page), loading / empty / error states, the browser's time
 /// zone, and chart pushes (whole window after a change of query, only new points on live updates).
 /// Panels read pre-aggregated read models only; <see cref="Load"/> runs on the renderer's dispatcher.
 /// </summary>
-public abstract class PanelPage : ComponentBase, IDisposable
+public abstract class PanelPage : LiveComponentBase
 {
     /// <summary>Minimum time between two live re-renders (about 4 a second at most).</summary>
     public static readonly TimeSpan RenderInterval = TimeSpan.FromMilliseconds(250);
 
-    private IDisposable? _subscription;
-    private RenderThrottle? _throttle;
     private bool _chartsNeedReset = true;
     private PanelQuery? _lastQuery;
     private bool _loading;
@@ -126,8 +124,7 @@ public abstract class PanelPage : ComponentBase, IDisposable
 
     protected override void OnInitialized()
     {
-        _throttle = new RenderThrottle(RenderInterval, TimeProvider, () => InvokeAsync(RefreshAsync));
-        _subscription = Publisher.Subscribe(_ => _throttle?.Request());
+        Listen(Publisher.Changes, RenderInterval, TimeProvider);
 
         // Filters live in the URL: a chip added or removed navigates, and the open page re-reads its query.
         Navigation.LocationChanged += OnLocationChanged;
@@ -255,33 +252,26 @@ public abstract class PanelPage : ComponentBase, IDisposable
         }
     }
 
-    private async Task RefreshAsync()
+    /// <inheritdoc />
+    protected override async Task OnLiveChangeAsync()
     {
-        try
+        var wasLoaded = Loaded;
+        await SafeLoadAsync();
+        StateHasChanged();
+        if (Loaded && wasLoaded && !_chartsNeedReset)
         {
-            var wasLoaded = Loaded;
-            await SafeLoadAsync();
-            StateHasChanged();
-            if (Loaded && wasLoaded && !_chartsNeedReset)
-            {
-                await PushChartsAsync(reset: false);
-            }
-        }
-#pragma warning disable CA1031 // Surfaced to the circuit's error handling rather than lost on a fire-and-forget task.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            await DispatchExceptionAsync(ex);
+            await PushChartsAsync(reset: false);
         }
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        // The subscription first: once it is gone no snapshot can ask the (then disposed) throttle for a render.
-        _subscription?.Dispose();
-        _throttle?.Dispose();
-        Navigation.LocationChanged -= OnLocationChanged;
-        GC.SuppressFinalize(this);
+        if (disposing && !IsDisposed)
+        {
+            Navigation.LocationChanged -= OnLocationChanged;
+        }
+
+        base.Dispose(disposing);
     }
 }

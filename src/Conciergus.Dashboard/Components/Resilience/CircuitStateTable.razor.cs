@@ -1,4 +1,5 @@
 using Conciergus.Core.Audit;
+using Conciergus.Core.Changes;
 using Conciergus.Core.Resilience;
 
 using Conciergus.Dashboard.Security;
@@ -13,13 +14,13 @@ namespace Conciergus.Dashboard.Components.Resilience;
 /// The circuit of every provider + model, live (re-rendered on each registry change, throttled, and every few
 /// seconds so an elapsed break shows as half-open); Operators can force a circuit open or closed, or reset it (audited).
 /// </summary>
-public sealed partial class CircuitStateTable : IDisposable
+public sealed partial class CircuitStateTable
 {
     private static readonly TimeSpan Throttle = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Refresh = TimeSpan.FromSeconds(5);
 
     private IReadOnlyList<CircuitSnapshot> _circuits = [];
-    private RenderThrottle? _throttle;
+    private readonly ChangeFeed _clock = new();
     private ITimer? _timer;
     private bool _busy;
     private string? _error;
@@ -39,15 +40,14 @@ public sealed partial class CircuitStateTable : IDisposable
     private CircuitRegistry? Registry { get; set; }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        if (Registry is not null)
+        if (disposing)
         {
-            Registry.Changed -= OnChanged;
+            _timer?.Dispose();
         }
 
-        _timer?.Dispose();
-        _throttle?.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <inheritdoc />
@@ -60,13 +60,23 @@ public sealed partial class CircuitStateTable : IDisposable
         }
 
         _circuits = Registry.Snapshot();
-        _throttle = new RenderThrottle(Throttle, Time, () => InvokeAsync(() =>
+        Listen(Registry.Changes, Throttle, Time);
+
+        // An elapsed break shows as half-open without a registry change: re-read every few seconds as well.
+        Listen(_clock, Throttle, Time);
+        _timer = Time.CreateTimer(static s => ((ChangeFeed)s!).Notify(), _clock, Refresh, Refresh);
+    }
+
+    /// <inheritdoc />
+    protected override Task OnLiveChangeAsync()
+    {
+        if (Registry is not null)
         {
             _circuits = Registry.Snapshot();
             StateHasChanged();
-        }));
-        Registry.Changed += OnChanged;
-        _timer = Time.CreateTimer(static s => ((CircuitStateTable)s!).OnChanged(), this, Refresh, Refresh);
+        }
+
+        return Task.CompletedTask;
     }
 
     private static string StateName(CircuitStatus state) => state switch
@@ -90,8 +100,6 @@ public sealed partial class CircuitStateTable : IDisposable
         _ when c.HeldByAlerts.Count > 0 => $"held by {c.HeldByAlerts.Count} alert{(c.HeldByAlerts.Count == 1 ? "" : "s")}",
         _ => "",
     };
-
-    private void OnChanged() => _throttle?.Request();
 
     private async Task ChangeAsync(CircuitSnapshot circuit, string action)
     {

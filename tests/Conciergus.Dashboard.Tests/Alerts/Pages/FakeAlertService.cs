@@ -1,4 +1,5 @@
 using Conciergus.Core.Alerts;
+using Conciergus.Core.Changes;
 using Conciergus.Core.Refusals;
 using Conciergus.Core.Audit;
 
@@ -6,7 +7,7 @@ namespace Conciergus.Dashboard.Tests.Alerts.Pages;
 
 /// <summary>
 /// An in-memory <see cref="IAlertService"/> for the page tests: holds what a test puts in, records every operator call
-/// (with its actor and comment) and raises <see cref="Changed"/> after each, like the real service.
+/// (with its actor and comment) and notifies <see cref="Changes"/> after each, like the real service.
 /// </summary>
 internal sealed class FakeAlertService(TimeProvider time) : IAlertService
 {
@@ -55,19 +56,19 @@ internal sealed class FakeAlertService(TimeProvider time) : IAlertService
 
     public long Version => Interlocked.Read(ref _version);
 
-    public event Action? Changed;
+    public ChangeFeed Changes { get; } = new();
 
     /// <summary>Bumps the version and raises Changed (what the evaluator does after an evaluation).</summary>
     public void RaiseChanged()
     {
         Interlocked.Increment(ref _version);
-        Changed?.Invoke();
+        Changes.Notify();
     }
 
     /// <summary>Bumps the version without raising Changed (a service that only moves Version).</summary>
     public void BumpVersionSilently() => Interlocked.Increment(ref _version);
 
-    public int ChangedSubscribers => Changed?.GetInvocationList().Length ?? 0;
+    public int ChangedSubscribers => Changes.SubscriberCount;
 
     public static IReadOnlyDictionary<string, string[]> DefaultValidator(AlertRule rule)
     {

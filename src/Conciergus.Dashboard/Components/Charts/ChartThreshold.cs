@@ -1,4 +1,4 @@
-namespace Conciergus.Dashboard.Components.Alerts;
+namespace Conciergus.Dashboard.Components.Charts;
 
 /// <summary>A dashed horizontal line on a chart (an alert threshold, a recovery threshold).</summary>
 /// <param name="Value">Where, in the chart's units.</param>
