@@ -26,6 +26,9 @@ switch (command)
     case "restore":
         await RestoreProfileAsync(options["file"]);
         break;
+    case "sql":
+        Sql(options["file"], options["sql"], int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture));
+        break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture));
         break;
@@ -214,6 +217,47 @@ static async Task RestoreProfileAsync(string file)
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT restoreread name=\"{name}\" rows={n} firstRowSeconds={first?.TotalSeconds ?? 0:0.00} seconds={clock.Elapsed.TotalSeconds:0.00} cpuSeconds={(Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds:0.00}"));
+    }
+}
+
+// Ad-hoc SQL timing (statements separated by lines holding only ";;"): one warm run, then R timed runs, CPU ms per run.
+static void Sql(string file, string sqlFile, int runs)
+{
+    using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={file}");
+    connection.Open();
+    foreach (var text in File.ReadAllText(sqlFile).Split("\n;;\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+    {
+        long rows = 0;
+        void Run()
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = text;
+            using var reader = command.ExecuteReader();
+            rows = 0;
+            do
+            {
+                while (reader.Read())
+                {
+                    rows++;
+                }
+            }
+            while (reader.NextResult());
+        }
+
+        Run();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var times = new List<double>();
+        for (var r = 0; r < runs; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            Run();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+
+        times.Sort();
+        var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, runs);
+        var head = text.Length > 90 ? text[..90] : text;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT sql rows={rows} cpuMs={cpuMs:0.0} p50={(runs > 0 ? times[runs / 2] : 0):0.0} max={(runs > 0 ? times[^1] : 0):0.0} :: {head.ReplaceLineEndings(" ")}"));
     }
 }
 

@@ -175,7 +175,7 @@ public sealed partial class DuckDbOperationStore
                 UnsealWhere(connection, "o.operation_id IN (SELECT unnest($ids))", c => c.Parameters.Add(new DuckDBParameter("ids", ids)));
                 using var command = connection.CreateCommand();
                 command.CommandText = """
-                    UPDATE operations SET cost_usd = r.cost::DECIMAL(38, 12), pricing = r.pricing::TINYINT, price_version = r.version
+                    UPDATE operations SET cost_usd = r.cost::DECIMAL(18, 12), pricing = r.pricing::TINYINT, price_version = r.version
                     FROM (SELECT unnest($ids) AS id, unnest($costs) AS cost, unnest($pricing) AS pricing, unnest($versions) AS version) r
                     WHERE operations.operation_id = r.id
                     """;

@@ -37,6 +37,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
     private readonly List<QueueItem> _batch = [];
     private readonly List<string> _scratchKeys = []; // the writer's, for metadata and attribute lists (under _writeLock)
     private readonly List<string> _scratchValues = [];
+    private readonly System.Text.StringBuilder _scratchText = new(); // the writer's, for metadata_text
     private readonly Task _writer;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -368,7 +369,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Operation is { } op)
                     {
-                        AppendOperation(appender, op, _scratchKeys, _scratchValues);
+                        AppendOperation(appender, op, _scratchKeys, _scratchValues, _scratchText);
                         NoteAppended(op.EndTime);
                         operations++;
                     }
@@ -504,6 +505,9 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 System.Globalization.CultureInfo.InvariantCulture,
                 $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; SET preserve_insertion_order = false; {Schema} SELECT current_database();");
             _databaseName = Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            MigrateOperations(connection);
+            command.CommandText = Views;
+            command.ExecuteNonQuery();
             OpenRollup(connection);
         }
         catch

@@ -69,6 +69,15 @@ internal sealed class OperationSql
                 continue;
             }
 
+            if (clause.Field.StartsWith(FilterFields.MetadataPrefix, StringComparison.Ordinal) && clause.Field.Length > FilterFields.MetadataPrefix.Length)
+            {
+                // A substring search on metadata_text (the pair's encoding is unique), not list_position on every row.
+                var key = clause.Field[FilterFields.MetadataPrefix.Length..];
+                var pairs = clause.Values.Select(v => $"contains({alias}metadata_text, {Add(MetadataText.Pair(key, v))})");
+                conditions.Add($"({string.Join(" OR ", pairs)})");
+                continue;
+            }
+
             var expression = Field(clause.Field, alias);
             var values = string.Join(", ", clause.Values.Select(v => Add(v)));
             conditions.Add($"{expression} IN ({values})");
