@@ -1,4 +1,5 @@
 using Conciergus.Core.Errors;
+using Conciergus.Core.Pricing;
 
 using Microsoft.Extensions.AI;
 
@@ -17,6 +18,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
     private readonly ConciergusMiddlewareOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly IErrorCategorizer? _categorizer;
+    private readonly ICostCalculator? _pricer;
     private EmbeddingGeneratorMetadata? _metadata;
     private bool _metadataResolved;
 
@@ -26,7 +28,8 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
         IAiOperationRecorder recorder,
         ConciergusMiddlewareOptions? options = null,
         TimeProvider? timeProvider = null,
-        IErrorCategorizer? errorCategorizer = null)
+        IErrorCategorizer? errorCategorizer = null,
+        ICostCalculator? costCalculator = null)
         : base(innerGenerator)
     {
         ArgumentNullException.ThrowIfNull(recorder);
@@ -34,6 +37,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
         _options = options ?? new ConciergusMiddlewareOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _categorizer = errorCategorizer;
+        _pricer = costCalculator;
     }
 
     /// <inheritdoc />
@@ -54,7 +58,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
             Dimensions = CallDimensions.Resolve(options?.AdditionalProperties, requestConversationId: null, _options),
         };
 
-        var tracker = AiCallTracker.Start(_recorder, _categorizer, _timeProvider, call);
+        var tracker = AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, call);
         GeneratedEmbeddings<TEmbedding> embeddings;
         try
         {
