@@ -25,31 +25,34 @@ public sealed class CostCalculator : ICostCalculator
 
     /// <inheritdoc />
     /// <remarks>The response model (often a dated variant, or the real model behind an Azure deployment name) is tried first, then the request model.</remarks>
-    public CostResult Calculate(AiOperation operation)
-    {
-        if (operation is null)
-        {
-            return CostResult.Unpriced;
-        }
+    public CostResult Calculate(AiOperation operation) =>
+        operation is null
+            ? CostResult.Unpriced
+            : Calculate(new PricingInput(operation.Operation, operation.Provider, operation.RequestModel, operation.ResponseModel,
+                operation.StartTime, operation.InputTokens, operation.OutputTokens, operation.CachedInputTokens,
+                operation.CacheCreationInputTokens, operation.ReasoningTokens));
 
-        var model = (operation.ResponseModel is { Length: > 0 } responseModel ? _catalog.Find(operation.Provider, responseModel) : null)
-            ?? _catalog.Find(operation.Provider, operation.RequestModel);
+    /// <inheritdoc />
+    public CostResult Calculate(in PricingInput input)
+    {
+        var model = (input.ResponseModel is { Length: > 0 } responseModel ? _catalog.Find(input.Provider, responseModel) : null)
+            ?? _catalog.Find(input.Provider, input.RequestModel);
         if (model is null)
         {
             return CostResult.Unpriced;
         }
 
-        var price = model.PriceAt(operation.StartTime);
+        var price = model.PriceAt(input.StartTime);
         var inputOnly = model.Kind == ModelKind.Embedding
-            || string.Equals(operation.Operation, AiOperationKinds.Embeddings, StringComparison.Ordinal);
+            || string.Equals(input.Operation, AiOperationKinds.Embeddings, StringComparison.Ordinal);
         var cost = Compute(
             price,
             inputOnly,
-            operation.InputTokens,
-            operation.OutputTokens,
-            operation.CachedInputTokens,
-            operation.CacheCreationInputTokens,
-            operation.ReasoningTokens);
+            input.InputTokens,
+            input.OutputTokens,
+            input.CachedInputTokens,
+            input.CacheCreationInputTokens,
+            input.ReasoningTokens);
         return new CostResult(PricingStatus.Priced, cost, price.Version);
     }
 

@@ -3,13 +3,14 @@ using System.Diagnostics;
 using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Model;
+using Conciergus.Core.Pricing;
 
 using Microsoft.Extensions.AI;
 
 namespace Conciergus.Core.Telemetry;
 
-/// <summary>What is known about a call before it is sent.</summary>
-internal sealed record CallDescription
+/// <summary>What is known about a call before it is sent (a struct: the tracker keeps it inline, no allocation).</summary>
+internal readonly record struct CallDescription
 {
     public required string Operation { get; init; }
 
@@ -39,9 +40,15 @@ internal sealed class CallOutcome
 
     public string? ConversationId { get; set; }
 
+    // The usual single finish reason shares one array per value instead of a list per call.
+    private static readonly string[][] CommonFinishReasons =
+        [[ChatFinishReason.Stop.Value], [ChatFinishReason.Length.Value], [ChatFinishReason.ToolCalls.Value], [ChatFinishReason.ContentFilter.Value]];
+
+    private bool _ownsUsage;
+
     public UsageDetails? Usage { get; private set; }
 
-    public List<string>? FinishReasons { get; private set; }
+    public IReadOnlyList<string>? FinishReasons { get; private set; }
 
     public static CallOutcome From(ChatResponse response)
     {
@@ -89,7 +96,8 @@ internal sealed class CallOutcome
     }
 
     // Usage updates are summed, as ChatResponseExtensions.ToChatResponse does, so our numbers match what
-    // UseOpenTelemetry() reports for the same stream. Most providers send one usage update at the end.
+    // UseOpenTelemetry() reports for the same stream. Most providers send one usage update at the end: that one is
+    // only read (never changed), so it is kept as it is; a second one starts a sum of our own.
     public void AddUsage(UsageDetails? details)
     {
         if (details is null)
@@ -99,7 +107,16 @@ internal sealed class CallOutcome
 
         if (Usage is null)
         {
-            Usage = new UsageDetails();
+            Usage = details;
+            return;
+        }
+
+        if (!_ownsUsage)
+        {
+            var sum = new UsageDetails();
+            sum.Add(Usage);
+            Usage = sum;
+            _ownsUsage = true;
         }
 
         Usage.Add(details);
@@ -107,14 +124,39 @@ internal sealed class CallOutcome
 
     private void AddFinishReason(ChatFinishReason? reason)
     {
-        if (reason is { Value: { Length: > 0 } value })
+        if (reason is not { Value: { Length: > 0 } value })
         {
-            FinishReasons ??= [];
-            if (!FinishReasons.Contains(value))
+            return;
+        }
+
+        if (FinishReasons is null)
+        {
+            FinishReasons = Common(value) ?? [value];
+            return;
+        }
+
+        for (var i = 0; i < FinishReasons.Count; i++)
+        {
+            if (string.Equals(FinishReasons[i], value, StringComparison.Ordinal))
             {
-                FinishReasons.Add(value);
+                return;
             }
         }
+
+        FinishReasons = new List<string>(FinishReasons) { value };
+    }
+
+    private static string[]? Common(string value)
+    {
+        foreach (var common in CommonFinishReasons)
+        {
+            if (string.Equals(common[0], value, StringComparison.Ordinal))
+            {
+                return common;
+            }
+        }
+
+        return null;
     }
 }
 
@@ -128,6 +170,7 @@ internal sealed class AiCallTracker
 
     private readonly IAiOperationRecorder _recorder;
     private readonly IErrorCategorizer? _categorizer;
+    private readonly ICostCalculator? _pricer;
     private readonly TimeProvider _timeProvider;
     private readonly CallDescription _call;
     private readonly Activity? _activity;
@@ -140,14 +183,16 @@ internal sealed class AiCallTracker
     private long? _firstTokenTimestamp;
     private int _finished;
 
-    private AiCallTracker(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, TimeProvider timeProvider, CallDescription call)
+    private AiCallTracker(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, ICostCalculator? pricer, TimeProvider timeProvider, in CallDescription call)
     {
         _recorder = recorder;
         _categorizer = categorizer;
+        _pricer = pricer;
         _timeProvider = timeProvider;
         _call = call;
 
-        _activity = Source.StartActivity($"{call.Operation} {call.RequestModel}", ActivityKind.Client);
+        // The span's name is only built when someone listens (it is a string per call).
+        _activity = Source.HasListeners() ? Source.StartActivity($"{call.Operation} {call.RequestModel}", ActivityKind.Client) : null;
         if (_activity is { IsAllDataRequested: true } activity)
         {
             activity.SetTag(GenAiAttributes.OperationName, call.Operation);
@@ -176,8 +221,9 @@ internal sealed class AiCallTracker
     /// <summary>Our span, when someone listens to <see cref="ConciergusDiagnostics.ActivitySourceName"/>.</summary>
     public Activity? Activity => _activity;
 
-    public static AiCallTracker Start(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, TimeProvider timeProvider, CallDescription call) =>
-        new(recorder, categorizer, timeProvider, call);
+    /// <summary>Starts tracking a call; with a <paramref name="pricer"/> the operation is priced here, so the collector need not copy it.</summary>
+    public static AiCallTracker Start(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, ICostCalculator? pricer, TimeProvider timeProvider, in CallDescription call) =>
+        new(recorder, categorizer, pricer, timeProvider, call);
 
     public void MarkFirstToken() => _firstTokenTimestamp ??= _timeProvider.GetTimestamp();
 
@@ -198,6 +244,15 @@ internal sealed class AiCallTracker
 
         var elapsed = _timeProvider.GetElapsedTime(_startTimestamp);
         var tokens = TokenUsage.From(outcome?.Usage);
+        var responseModel = outcome?.ResponseModel;
+
+        // Everything is known here, so the record is built once: priced (when the pipeline has the catalog) and with its
+        // error, instead of copies made later by the collector (`with` is a whole new record of ~40 fields).
+        var cost = _pricer is null
+            ? new CostResult(PricingStatus.Pending, null, null)
+            : _pricer.Calculate(new PricingInput(_call.Operation, _call.Provider, _call.RequestModel, responseModel, _startTime,
+                tokens.Input, tokens.Output, tokens.CachedInput, tokens.CacheCreation, tokens.Reasoning));
+        var error = exception is null ? null : ExceptionDescriber.Describe(exception);
         var operation = new AiOperation
         {
             OperationId = _operationId,
@@ -212,12 +267,15 @@ internal sealed class AiCallTracker
             Operation = _call.Operation,
             Provider = _call.Provider,
             RequestModel = _call.RequestModel,
-            ResponseModel = outcome?.ResponseModel,
+            ResponseModel = responseModel,
             InputTokens = tokens.Input,
             OutputTokens = tokens.Output,
             CachedInputTokens = tokens.CachedInput,
             CacheCreationInputTokens = tokens.CacheCreation,
             ReasoningTokens = tokens.Reasoning,
+            CostUsd = cost.CostUsd,
+            Pricing = cost.Status,
+            PriceVersion = cost.PriceVersion,
             Application = _call.Dimensions.Application,
             FunctionId = _call.Dimensions.FunctionId,
             UserId = _call.Dimensions.UserId,
@@ -231,18 +289,10 @@ internal sealed class AiCallTracker
             OriginalModel = _call.OriginalModel,
             FinishReasons = outcome?.FinishReasons,
             Metadata = BuildMetadata(abandoned),
+            Status = error is null ? AiOperationStatus.Ok : AiOperationStatus.Error,
+            Error = error,
+            ErrorCategory = error is null ? ErrorCategory.None : Categorize(error, exception!),
         };
-
-        if (exception is not null)
-        {
-            var details = ExceptionDescriber.Describe(exception);
-            operation = operation with
-            {
-                Status = AiOperationStatus.Error,
-                Error = details,
-                ErrorCategory = Categorize(details, exception),
-            };
-        }
 
         CompleteActivity(operation, exception);
         _recorder.Record(operation);

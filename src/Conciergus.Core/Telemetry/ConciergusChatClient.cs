@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Model;
+using Conciergus.Core.Pricing;
 
 using Microsoft.Extensions.AI;
 
@@ -21,8 +22,11 @@ public sealed class ConciergusChatClient : DelegatingChatClient
     private readonly TimeProvider _timeProvider;
     private readonly IErrorCategorizer? _categorizer;
     private readonly IChatRequestInterceptor? _interceptor;
+    private readonly ICostCalculator? _pricer;
     private ChatClientMetadata? _metadata;
+    private string _provider = "unknown";
     private bool _metadataResolved;
+    private CallDimensions? _defaultDimensions;
 
     /// <summary>Creates the middleware around <paramref name="innerClient"/>.</summary>
     public ConciergusChatClient(
@@ -31,7 +35,8 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         ConciergusMiddlewareOptions? options = null,
         TimeProvider? timeProvider = null,
         IErrorCategorizer? errorCategorizer = null,
-        IChatRequestInterceptor? interceptor = null)
+        IChatRequestInterceptor? interceptor = null,
+        ICostCalculator? costCalculator = null)
         : base(innerClient)
     {
         ArgumentNullException.ThrowIfNull(recorder);
@@ -40,6 +45,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         _timeProvider = timeProvider ?? TimeProvider.System;
         _categorizer = errorCategorizer;
         _interceptor = interceptor;
+        _pricer = costCalculator;
     }
 
     /// <inheritdoc />
@@ -48,7 +54,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (request, tracker) = await BeginAsync(messages, options, streaming: false, cancellationToken).ConfigureAwait(false);
+        var (sendMessages, sendOptions, tracker) = await BeginAsync(messages, options, streaming: false, cancellationToken).ConfigureAwait(false);
         ChatResponse response;
         try
         {
@@ -58,7 +64,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
                 Activity.Current = activity;
             }
 
-            response = await base.GetResponseAsync(request.Messages, request.Options, cancellationToken).ConfigureAwait(false);
+            response = await base.GetResponseAsync(sendMessages, sendOptions, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -76,12 +82,12 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (request, tracker) = await BeginAsync(messages, options, streaming: true, cancellationToken).ConfigureAwait(false);
+        var (sendMessages, sendOptions, tracker) = await BeginAsync(messages, options, streaming: true, cancellationToken).ConfigureAwait(false);
         var outcome = new CallOutcome();
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(request.Messages, request.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = base.GetStreamingResponseAsync(sendMessages, sendOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception exception)
         {
@@ -136,7 +142,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         }
     }
 
-    private async ValueTask<(ChatRequestInterception Request, AiCallTracker Tracker)> BeginAsync(
+    private async ValueTask<(IEnumerable<ChatMessage> Messages, ChatOptions? Options, AiCallTracker Tracker)> BeginAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         bool streaming,
@@ -144,31 +150,53 @@ public sealed class ConciergusChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         var metadata = GetMetadata();
-        var provider = ProviderOf(metadata?.ProviderName, _options);
-        var dimensions = CallDimensions.Resolve(options?.AdditionalProperties, options?.ConversationId, _options);
-        var request = new ChatRequestInterception { Messages = messages, Options = options };
+        var provider = _provider;
+        var dimensions = DimensionsOf(options);
+        string? experimentKey = null;
+        string? experimentVariant = null;
 
+        // Only an interceptor (experiments) can change what is sent; without one nothing is allocated for it.
         if (_interceptor is not null)
         {
-            request = await InterceptAsync(request, provider, ModelOf(options, metadata), dimensions, cancellationToken).ConfigureAwait(false);
+            var request = await InterceptAsync(
+                new ChatRequestInterception { Messages = messages, Options = options },
+                provider,
+                ModelOf(options, metadata),
+                dimensions,
+                cancellationToken).ConfigureAwait(false);
+            (messages, options, experimentKey, experimentVariant) = (request.Messages, request.Options, request.ExperimentKey, request.ExperimentVariant);
         }
 
-        var (retryCount, fallbackUsed, originalModel) = ConciergusPropertyNames.ReadAttempt(request.Options?.AdditionalProperties);
+        var (retryCount, fallbackUsed, originalModel) = ConciergusPropertyNames.ReadAttempt(options?.AdditionalProperties);
         var call = new CallDescription
         {
             Operation = AiOperationKinds.Chat,
             Provider = provider,
-            RequestModel = ModelOf(request.Options, metadata),
+            RequestModel = ModelOf(options, metadata),
             Dimensions = dimensions,
-            ExperimentKey = request.ExperimentKey,
-            ExperimentVariant = request.ExperimentVariant,
+            ExperimentKey = experimentKey,
+            ExperimentVariant = experimentVariant,
             Streaming = streaming,
             RetryCount = retryCount,
             FallbackUsed = fallbackUsed,
             OriginalModel = originalModel,
         };
 
-        return (request, AiCallTracker.Start(_recorder, _categorizer, _timeProvider, call));
+        return (messages, options, AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, call));
+    }
+
+    /// <summary>
+    /// The call's dimensions. A call that names none (no additional properties, no conversation id, no ambient scope)
+    /// has the pipeline's defaults, resolved once; any other call is resolved in full.
+    /// </summary>
+    private CallDimensions DimensionsOf(ChatOptions? options)
+    {
+        if (options?.AdditionalProperties is not { Count: > 0 } && string.IsNullOrEmpty(options?.ConversationId) && ConciergusContext.Current is null)
+        {
+            return _defaultDimensions ??= CallDimensions.Resolve(null, null, _options);
+        }
+
+        return CallDimensions.Resolve(options?.AdditionalProperties, options?.ConversationId, _options);
     }
 
     private async ValueTask<ChatRequestInterception> InterceptAsync(
@@ -211,6 +239,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         if (!Volatile.Read(ref _metadataResolved))
         {
             _metadata = InnerClient.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+            _provider = ProviderOf(_metadata?.ProviderName, _options);
             Volatile.Write(ref _metadataResolved, true);
         }
 

@@ -1,6 +1,7 @@
 using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Model;
+using Conciergus.Core.Pricing;
 
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,8 +18,8 @@ public static class ConciergusChatClientBuilderExtensions
 
     /// <summary>
     /// Records every chat call as an <see cref="AiOperation"/>. Resolves <see cref="IAiOperationRecorder"/>
-    /// (required), <see cref="IErrorCategorizer"/>, <see cref="TimeProvider"/> and
-    /// <see cref="IChatRequestInterceptor"/> (optional) from the services given to <c>Build</c>.
+    /// (required), <see cref="IErrorCategorizer"/>, <see cref="TimeProvider"/>, <see cref="IChatRequestInterceptor"/> and
+    /// <see cref="ICostCalculator"/> (optional: with it the call is priced as its record is built) from the services given to <c>Build</c>.
     /// </summary>
     public static ChatClientBuilder UseConciergus(this ChatClientBuilder builder, Action<ConciergusMiddlewareOptions>? configure = null)
     {
@@ -30,7 +31,8 @@ public static class ConciergusChatClientBuilderExtensions
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
             services.GetService<IErrorCategorizer>(),
-            services.GetService<IChatRequestInterceptor>()));
+            services.GetService<IChatRequestInterceptor>(),
+            services.GetService<ICostCalculator>()));
     }
 
     /// <summary>
@@ -50,7 +52,8 @@ public static class ConciergusChatClientBuilderExtensions
             services.GetService<IAiOperationRecorder>() ?? throw new InvalidOperationException(MissingRecorder),
             options,
             services.GetService<TimeProvider>() ?? TimeProvider.System,
-            services.GetService<IErrorCategorizer>()));
+            services.GetService<IErrorCategorizer>(),
+            services.GetService<ICostCalculator>()));
     }
 
     private static ConciergusMiddlewareOptions Configure(Action<ConciergusMiddlewareOptions>? configure)

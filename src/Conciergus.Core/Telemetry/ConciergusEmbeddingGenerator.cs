@@ -1,6 +1,7 @@
 using Conciergus.Core.Collector;
 using Conciergus.Core.Errors;
 using Conciergus.Core.Model;
+using Conciergus.Core.Pricing;
 
 using Microsoft.Extensions.AI;
 
@@ -19,6 +20,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
     private readonly ConciergusMiddlewareOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly IErrorCategorizer? _categorizer;
+    private readonly ICostCalculator? _pricer;
     private EmbeddingGeneratorMetadata? _metadata;
     private bool _metadataResolved;
 
@@ -28,7 +30,8 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
         IAiOperationRecorder recorder,
         ConciergusMiddlewareOptions? options = null,
         TimeProvider? timeProvider = null,
-        IErrorCategorizer? errorCategorizer = null)
+        IErrorCategorizer? errorCategorizer = null,
+        ICostCalculator? costCalculator = null)
         : base(innerGenerator)
     {
         ArgumentNullException.ThrowIfNull(recorder);
@@ -36,6 +39,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
         _options = options ?? new ConciergusMiddlewareOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
         _categorizer = errorCategorizer;
+        _pricer = costCalculator;
     }
 
     /// <inheritdoc />
@@ -56,7 +60,7 @@ public sealed class ConciergusEmbeddingGenerator<TInput, TEmbedding> : Delegatin
             Dimensions = CallDimensions.Resolve(options?.AdditionalProperties, requestConversationId: null, _options),
         };
 
-        var tracker = AiCallTracker.Start(_recorder, _categorizer, _timeProvider, call);
+        var tracker = AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, call);
         GeneratedEmbeddings<TEmbedding> embeddings;
         try
         {

@@ -32,7 +32,7 @@ public class CoreDependencyTests
         ["Errors"] = ["Audit"],
         ["TimeSeries"] = ["Audit"],
         ["Collector"] = ["Errors", "Pricing", "TimeSeries"],
-        ["Telemetry"] = ["Collector", "Errors"],
+        ["Telemetry"] = ["Collector", "Errors", "Pricing"],
         ["Resilience"] = ["Errors", "Telemetry", "TimeSeries"],
         ["Export"] = [],
         ["Traces"] = ["Audit", "Collector", "Operations"],
