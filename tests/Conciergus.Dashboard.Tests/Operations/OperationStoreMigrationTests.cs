@@ -1,3 +1,4 @@
+using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Telemetry;
 using DuckDB.NET.Data;
