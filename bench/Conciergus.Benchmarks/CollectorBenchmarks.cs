@@ -56,14 +56,14 @@ public class CollectorBenchmarks
     public void RecordMixPending() => _collector.Record(_pending[_next++ & 1023]);
 
     /// <summary>A collector over a fresh cache, ledger and error ring, with the built-in catalog and no sinks.</summary>
-    public static AiOperationCollector Create(TimeProvider clock)
+    public static AiOperationCollector Create(TimeProvider clock, ICostCalculator? costCalculator = null)
     {
         var options = new TimeSeriesOptions();
         return new AiOperationCollector(
             new TimeSeriesCache(options, clock),
             new UserCostLedger(options, clock),
             new RecentErrors(),
-            new CostCalculator(PriceCatalog.CreateBuiltIn()),
+            costCalculator ?? new CostCalculator(PriceCatalog.CreateBuiltIn()),
             new ErrorCategorizer(),
             [],
             clock);

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using BenchmarkDotNet.Attributes;
 using Conciergus.Core.Collector;
 using Conciergus.Core.Model;
+using Conciergus.Core.Pricing;
 using Conciergus.Core.Telemetry;
 using Microsoft.Extensions.AI;
 using OpenTelemetry;
@@ -81,8 +82,10 @@ public class OpenTelemetryPeerBenchmarks
 
         _meai = new ChatClientBuilder(_inner).UseOpenTelemetry(sourceName: MeaiSource).Build();
 
-        _collector = CollectorBenchmarks.Create(TimeProvider.System);
-        _conciergus = new ChatClientBuilder(_inner).UseConciergus().Build(new Services(_collector));
+        // As the dashboard's DI does: one cost calculator, given to the collector and resolved by UseConciergus().
+        var pricer = new CostCalculator(PriceCatalog.CreateBuiltIn());
+        _collector = CollectorBenchmarks.Create(TimeProvider.System, pricer);
+        _conciergus = new ChatClientBuilder(_inner).UseConciergus().Build(new Services(_collector, pricer));
 
         // What the middleware hands the collector for this call, priced (the collector's allocation-free case).
         _operation = new AiOperation
@@ -215,12 +218,13 @@ public class OpenTelemetryPeerBenchmarks
         }
     }
 
-    /// <summary>What <c>Build(services)</c> resolves for <c>UseConciergus()</c>: the recorder and the clock.</summary>
-    private sealed class Services(AiOperationCollector collector) : IServiceProvider
+    /// <summary>What <c>Build(services)</c> resolves for <c>UseConciergus()</c>: the recorder, the clock and the cost calculator.</summary>
+    private sealed class Services(AiOperationCollector collector, ICostCalculator pricer) : IServiceProvider
     {
         public object? GetService(Type serviceType) =>
             serviceType == typeof(IAiOperationRecorder) ? collector
             : serviceType == typeof(TimeProvider) ? TimeProvider.System
+            : serviceType == typeof(ICostCalculator) ? pricer
             : null;
     }
 
