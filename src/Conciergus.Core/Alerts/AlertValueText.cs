@@ -64,6 +64,7 @@ public static class AlertValueText
             return ms.ToString(abs < 1 ? "0.##" : "0.#", Invariant) + " ms";
         }
 
+        // Switch to seconds on the rounded value: 999.6 ms reads "1.00 s", not "1000 ms".
         if (Math.Round(abs) < 1000)
         {
             return ms.ToString("0", Invariant) + " ms";

@@ -87,38 +87,9 @@ public static class Formatting
         return text + "%";
     }
 
-    /// <summary>A duration in milliseconds: 0.42 ms, 8.5 ms, 245 ms, 1.25 s, 12.5 s, 2m 05s; null as a dash.</summary>
-    public static string Duration(double? milliseconds)
-    {
-        if (milliseconds is not { } ms || double.IsNaN(ms) || double.IsInfinity(ms))
-        {
-            return Missing;
-        }
-
-        var abs = Math.Abs(ms);
-        if (abs < 10)
-        {
-            return ms.ToString(abs < 1 ? "0.##" : "0.#", Invariant) + " ms";
-        }
-
-        // Switch to seconds on the rounded value: 999.6 ms reads "1.00 s", not "1000 ms".
-        if (Math.Round(abs) < 1000)
-        {
-            return ms.ToString("0", Invariant) + " ms";
-        }
-
-        var seconds = ms / 1000;
-        if (Math.Abs(seconds) < 59.95)
-        {
-            return (Math.Abs(seconds) < 9.995 ? seconds.ToString("0.00", Invariant) : seconds.ToString("0.0", Invariant)) + " s";
-        }
-
-        var total = TimeSpan.FromSeconds(Math.Round(Math.Abs(seconds)));
-        var sign = seconds < 0 ? "-" : "";
-        return total.TotalHours >= 1
-            ? string.Create(Invariant, $"{sign}{(int)total.TotalHours}h {total.Minutes:00}m")
-            : string.Create(Invariant, $"{sign}{total.Minutes}m {total.Seconds:00}s");
-    }
+    /// <summary>A duration in milliseconds: 0.42 ms, 8.5 ms, 245 ms, 1.25 s, 12.5 s, 2m 05s; null as a dash (Core's <see cref="Conciergus.Core.Alerts.AlertValueText.Duration"/>).</summary>
+    public static string Duration(double? milliseconds) =>
+        milliseconds is not { } ms || double.IsNaN(ms) || double.IsInfinity(ms) ? Missing : Conciergus.Core.Alerts.AlertValueText.Duration(ms);
 
     /// <summary>A cost that may leave out unpriced calls: "unpriced" when nothing was priced (never "$0.00"), else the amount.</summary>
     public static string Cost(decimal amount, long? unpricedRequests) =>
