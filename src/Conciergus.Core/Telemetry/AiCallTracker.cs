@@ -50,13 +50,9 @@ internal sealed class CallOutcome
 
     public IReadOnlyList<string>? FinishReasons { get; private set; }
 
-    public static CallOutcome From(ChatResponse response)
-    {
-        var outcome = new CallOutcome { ResponseModel = response.ModelId, ConversationId = response.ConversationId };
-        outcome.AddUsage(response.Usage);
-        outcome.AddFinishReason(response.FinishReason);
-        return outcome;
-    }
+    /// <summary>The finish reasons of a whole response: one shared array for the usual values, null when none.</summary>
+    public static IReadOnlyList<string>? FinishReasonsOf(ChatFinishReason? reason) =>
+        reason is { Value: { Length: > 0 } value } ? Common(value) ?? [value] : null;
 
     /// <summary>Takes what one streaming update says; true when it carries content the user sees (for TTFT).</summary>
     public bool Observe(ChatResponseUpdate update)
@@ -164,7 +160,11 @@ internal sealed class CallOutcome
 /// One call in flight: owns its span and its clock, and records exactly one <see cref="AiOperation"/>
 /// however the call ends (success, failure, abandoned stream).
 /// </summary>
-internal sealed class AiCallTracker
+/// <remarks>
+/// A struct, kept in the caller's async state machine or iterator (no object of its own per call): hold it in one
+/// local and call it there, never through a copy (a copy would not see that the call already ended).
+/// </remarks>
+internal struct AiCallTracker
 {
     internal static readonly ActivitySource Source = new(ConciergusDiagnostics.ActivitySourceName);
 
@@ -227,14 +227,21 @@ internal sealed class AiCallTracker
 
     public void MarkFirstToken() => _firstTokenTimestamp ??= _timeProvider.GetTimestamp();
 
-    public void Succeed(CallOutcome outcome) => Finish(outcome, exception: null, abandoned: false);
+    public void Succeed(CallOutcome outcome) =>
+        Finish(outcome.ResponseModel, outcome.ConversationId, outcome.Usage, outcome.FinishReasons, exception: null, abandoned: false);
 
-    public void Fail(Exception exception, CallOutcome? partial = null) => Finish(partial, exception, abandoned: false);
+    /// <summary>A whole response: read as it is, without an outcome object.</summary>
+    public void Succeed(ChatResponse response) =>
+        Finish(response.ModelId, response.ConversationId, response.Usage, CallOutcome.FinishReasonsOf(response.FinishReason), exception: null, abandoned: false);
+
+    public void Fail(Exception exception, CallOutcome? partial = null) =>
+        Finish(partial?.ResponseModel, partial?.ConversationId, partial?.Usage, partial?.FinishReasons, exception, abandoned: false);
 
     /// <summary>The consumer stopped reading a stream before its end (disposed it without cancelling).</summary>
-    public void Abandon(CallOutcome partial) => Finish(partial, exception: null, abandoned: true);
+    public void Abandon(CallOutcome partial) =>
+        Finish(partial.ResponseModel, partial.ConversationId, partial.Usage, partial.FinishReasons, exception: null, abandoned: true);
 
-    private void Finish(CallOutcome? outcome, Exception? exception, bool abandoned)
+    private void Finish(string? responseModel, string? conversationId, UsageDetails? usage, IReadOnlyList<string>? finishReasons, Exception? exception, bool abandoned)
     {
         // The streaming path can reach both its catch and its finally; only the first end counts.
         if (Interlocked.Exchange(ref _finished, 1) != 0)
@@ -243,8 +250,7 @@ internal sealed class AiCallTracker
         }
 
         var elapsed = _timeProvider.GetElapsedTime(_startTimestamp);
-        var tokens = TokenUsage.From(outcome?.Usage);
-        var responseModel = outcome?.ResponseModel;
+        var tokens = TokenUsage.From(usage);
 
         // Everything is known here, so the record is built once: priced (when the pipeline has the catalog) and with its
         // error, instead of copies made later by the collector (`with` is a whole new record of ~40 fields).
@@ -280,14 +286,14 @@ internal sealed class AiCallTracker
             FunctionId = _call.Dimensions.FunctionId,
             UserId = _call.Dimensions.UserId,
             SessionId = _call.Dimensions.SessionId,
-            ConversationId = _call.Dimensions.ConversationId ?? outcome?.ConversationId,
+            ConversationId = _call.Dimensions.ConversationId ?? conversationId,
             Environment = _call.Dimensions.Environment,
             ExperimentKey = _call.ExperimentKey,
             ExperimentVariant = _call.ExperimentVariant,
             RetryCount = _call.RetryCount,
             FallbackUsed = _call.FallbackUsed,
             OriginalModel = _call.OriginalModel,
-            FinishReasons = outcome?.FinishReasons,
+            FinishReasons = finishReasons,
             Metadata = BuildMetadata(abandoned),
             Status = error is null ? AiOperationStatus.Ok : AiOperationStatus.Error,
             Error = error,

@@ -72,7 +72,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
             throw;
         }
 
-        tracker.Succeed(CallOutcome.From(response));
+        tracker.Succeed(response);
         return response;
     }
 
