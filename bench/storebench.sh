@@ -9,6 +9,7 @@
 #   PEROP_MAX (restarts also with the operation-by-operation restore up to this many operations; default SMALL)
 #   QUERY_RUNS (runs per query in (d), default 40; 0 skips (d))
 #   STEPS=ab (default): a = ingestion on/off; b = everything on files (append, disk, restarts, queries)
+#   APPEND_ONLY=1: of b, only the append rate and disk bytes (STEPS=ab APPEND_ONLY=1: (a) and (b) in ~3 minutes)
 #   PROFILE (default 1: after the BIG restart, StoreBench restore: the hour ring read raw vs from the hourly rollup)
 # Bounded: every step runs under `timeout`; the whole script under STOREBENCH_TIMEOUT (default 40 min).
 set -euo pipefail
@@ -122,6 +123,7 @@ cpuop=$(grep '^RESULT append' "$LOG-append.txt" | sed -E 's/.* cpuUsPerOp=([0-9.
 add "(b) sustained store append: $rate operations/s committed ($cpuop CPU-us per operation, pregenerated $SMALL); no goal of its own (it must keep up with ingestion: ~28k operations + 28k spans/s at 56k spans/s, else drops are counted): $([ "$rate" -gt 28000 ] && echo 'keeps up' || echo 'does NOT keep up'); load $l0 -> $(load)"
 bpo=$(grep '^RESULT disk' "$LOG-append.txt" | sed -E 's/.* bytesPerOp=([0-9.]+).*/\1/')
 add "(e) disk: $bpo bytes per operation (checkpointed file, $SMALL operations); load $(load)"
+if [ "${APPEND_ONLY:-0}" != 1 ]; then # APPEND_ONLY=1: (b) and (e) only, no restarts, no 10M file
 
 restart() { # label data-dir count [bulk(default)|perop]
   local l0 t0 t1 secs mode=${4:-bulk}
@@ -169,6 +171,7 @@ if [ "${PROFILE:-1}" = 1 ]; then
   timeout 900 dotnet "$STOREBENCH" restore --file "$WORK/data-big/operations.duckdb" | tee "$LOG-restoreprofile.txt"
   add "(c) restore reads over $BIG, hour ring: $(grep 'name=hourring' "$LOG-restoreprofile.txt" | sed -E 's/RESULT restoreread name=hourring //' | tr '\n' ';'); load $l0 -> $(load)"
 fi
+fi # APPEND_ONLY
 fi
 
 echo

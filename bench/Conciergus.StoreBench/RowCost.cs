@@ -18,7 +18,7 @@ internal static class RowCost
     private static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"];
     private static readonly string[] Providers = ["openai", "openai", "anthropic", "gcp.gemini"];
 
-    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, bool requestSpans)
+    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, bool requestSpans, string? settings)
     {
         var random = new Random(42);
         var now = DateTimeOffset.UtcNow;
@@ -46,7 +46,7 @@ internal static class RowCost
                     File.Delete(stale);
                 }
 
-                var options = Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval });
+                var options = Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval, BenchmarkSettings = settings });
                 var store = new DuckDbOperationStore(options, file, TimeProvider.System);
                 while (store.Status.State == OperationStoreState.Starting)
                 {
@@ -87,7 +87,7 @@ internal static class RowCost
                 var bytes = new FileInfo(file).Length;
                 var perTrace = cpu * 1e6 / count;
                 (results.TryGetValue(name, out var list) ? list : results[name] = []).Add(perTrace);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT rowcost round={round} variant={name} traces={count} rate={rate}/s commitInterval={commitInterval.TotalMilliseconds:0}ms seconds={seconds:0.00} cpuSeconds={cpu:0.00} cpuUsPerTrace={perTrace:0.0} appended={status.Appended} spans={status.SpansAppended} dropped={status.Dropped} bytes={bytes}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT rowcost round={round} variant={name} traces={count} rate={rate}/s commitInterval={commitInterval.TotalMilliseconds:0}ms settings=\"{settings}\" seconds={seconds:0.00} cpuSeconds={cpu:0.00} cpuUsPerTrace={perTrace:0.0} appended={status.Appended} spans={status.SpansAppended} dropped={status.Dropped} bytes={bytes}"));
                 File.Delete(file);
             }
         }

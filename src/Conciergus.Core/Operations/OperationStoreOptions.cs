@@ -42,6 +42,9 @@ public sealed class OperationStoreOptions
     /// <summary>DuckDB worker threads (the writer and queries share them).</summary>
     public int Threads { get; set; } = 2;
 
+    /// <summary>More DuckDB <c>SET</c> statements for the writer's connection (benchmarks only: not bound from configuration).</summary>
+    internal string? BenchmarkSettings { get; set; }
+
     /// <summary>
     /// Key the DuckDB file is encrypted with (AES-GCM, DuckDB 1.4+ <c>ATTACH ... (ENCRYPTION_KEY ...)</c>); null or empty
     /// keeps the file plain. A file written with a key cannot be opened without it, and a plain file is not opened with one.
