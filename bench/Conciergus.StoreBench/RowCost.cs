@@ -46,7 +46,7 @@ internal static class RowCost
                     File.Delete(stale);
                 }
 
-                var options = Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval, BenchmarkSettings = settings });
+                var options = Microsoft.Extensions.Options.Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval, BenchmarkSettings = settings });
                 var store = new DuckDbOperationStore(options, file, TimeProvider.System);
                 while (store.Status.State == OperationStoreState.Starting)
                 {
