@@ -385,7 +385,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Span is { } span)
                     {
-                        AppendSpan(appender, span, _scratchKeys, _scratchValues);
+                        AppendSpan(appender, span, _scratchText);
                         spans++;
                     }
                 }
