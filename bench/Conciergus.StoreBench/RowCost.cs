@@ -18,7 +18,7 @@ internal static class RowCost
     private static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.5-flash"];
     private static readonly string[] Providers = ["openai", "openai", "anthropic", "gcp.gemini"];
 
-    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, bool requestSpans, string? settings)
+    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, bool requestSpans, string? settings, bool noFinishReasons = false)
     {
         var random = new Random(42);
         var now = DateTimeOffset.UtcNow;
@@ -28,6 +28,12 @@ internal static class RowCost
         for (var i = 0; i < count; i++)
         {
             (operations[i], spans[i], var parent) = Trace(random, now.AddMilliseconds(-(count - i)), i);
+            if (noFinishReasons)
+            {
+                // What the operation row costs without its one list column (finish_reasons) filled.
+                operations[i] = operations[i] with { FinishReasons = null };
+            }
+
             if (parents is not null)
             {
                 parents[i] = parent;

@@ -203,19 +203,8 @@ public sealed class SpanAttributesTextTests
         return result;
     }
 
-    private static Dictionary<string, string?> AttributeTexts(DuckDBConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT span_id, attributes_text FROM spans";
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
-        }
-
-        return result;
-    }
+    private static Dictionary<string, string?> AttributeTexts(DuckDBConnection connection) =>
+        OperationStoreTestData.Texts(connection, "SELECT span_id, attributes_text FROM spans");
 
     private static long Scalar(DuckDBConnection connection, string text)
     {
