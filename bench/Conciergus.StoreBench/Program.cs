@@ -9,6 +9,9 @@ using Microsoft.Extensions.Options;
 //                                                          the store's own TryAppend + writer; prints the committed rate
 //                                                          and, after close (checkpoint), bytes per operation
 //   query   --file F [--runs R]                              filtered aggregates over the whole file: p50 / p95 / max
+//   rowcost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--request-spans] [--settings "SET x = y;"] [--no-finish-reasons]
+//                                                          CPU per trace of the rows OTLP ingestion stores: operations
+//                                                          only vs operations + span rows, paced at R traces/s (RowCost.cs)
 // Every line starting with "RESULT" is machine-read by the script.
 var command = args.Length > 0 ? args[0] : "help";
 var options = Options(args);
@@ -28,6 +31,17 @@ switch (command)
         break;
     case "sql":
         Sql(options["file"], options["sql"], int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture));
+        break;
+    case "rowcost":
+        await RowCost.RunAsync(
+            options.GetValueOrDefault("dir", Path.GetTempPath()),
+            int.Parse(options.GetValueOrDefault("count", "100000"), CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
+            TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)),
+            options.ContainsKey("request-spans"),
+            options.GetValueOrDefault("settings"),
+            options.ContainsKey("no-finish-reasons"));
         break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture));

@@ -27,9 +27,12 @@ public sealed partial class DuckDbOperationStore
         {
             var sql = new OperationSql();
             var id = sql.Add(userId);
+
+            // Attributes are escaped text (MetadataText): the id is searched for escaped as well, so it matches inside a key or
+            // value (escaping is per character) and, for short ids, equals a whole value (between its separators).
             var spanMatch = userId.Length >= MinSubstringIdLength
-                ? $"contains(concat_ws({Separator}, s.name, s.status_message, s.application, array_to_string(s.attribute_keys, {Separator}), array_to_string(s.attribute_values, {Separator})), {id})"
-                : $"(list_contains(s.attribute_values, {id}) OR s.name = {id} OR s.status_message = {id})";
+                ? $"(contains(concat_ws({Separator}, s.name, s.status_message, s.application), {id}) OR contains(s.attributes_text, {sql.Add(MetadataText.Escaped(userId))}))"
+                : $"(contains(s.attributes_text, {sql.Add(MetadataText.Value(userId))}) OR s.name = {id} OR s.status_message = {id})";
             using var transaction = connection.BeginTransaction();
             using var mark = connection.CreateCommand();
             mark.CommandText = $"""

@@ -9,16 +9,17 @@ namespace Conciergus.Core.Operations;
 public sealed partial class DuckDbOperationStore
 {
     /// <summary>
-    /// One row per operation, every <see cref="AiOperation"/> field. Metadata and span attributes are parallel key/value
-    /// lists (DuckDB.NET's appender cannot write MAP columns); the views <c>operations_v</c> and <c>spans_v</c> show them
-    /// as MAPs for ad-hoc SQL. <c>model</c> holds <see cref="AiOperation.Model"/> (the grouping model), so filters and
+    /// One row per operation, every <see cref="AiOperation"/> field. Metadata is parallel key/value lists (DuckDB.NET's
+    /// appender cannot write MAP columns); a span's attributes are one escaped string, <c>attributes_text</c>
+    /// (<see cref="MetadataText"/>: a span row is written for every AI call, read rarely, and one VARCHAR costs the writer a
+    /// fraction of two VARCHAR[] lists); the views <c>operations_v</c> and <c>spans_v</c> show both as MAPs for ad-hoc SQL. <c>model</c> holds <see cref="AiOperation.Model"/> (the grouping model), so filters and
     /// groups read one column. Times are UTC TIMESTAMPs (microseconds). <c>metadata_text</c> holds the same metadata once
     /// more as one string (<see cref="MetadataText"/>): a <c>metadata.&lt;key&gt;</c> filter is a substring search on it,
     /// about a tenth of <c>list_position</c>'s cost per row. <c>cost_usd</c> is DECIMAL(18, 12): exact to 1e-12 USD, summed
     /// in 128 bits (DECIMAL(38, 12) sums cost ten times more per row); an operation costing $1,000,000 or more is stored
     /// without cost. Files of the earlier schema are migrated on open (<see cref="MigrateOperations"/>).
     /// </summary>
-    internal const string Schema = """
+    internal const string Schema = $"""
         CREATE TABLE IF NOT EXISTS operations (
             operation_id VARCHAR NOT NULL,
             trace_id VARCHAR,
@@ -63,7 +64,12 @@ public sealed partial class DuckDbOperationStore
             metadata_values VARCHAR[],
             metadata_text VARCHAR
         );
-        CREATE TABLE IF NOT EXISTS spans (
+        CREATE TABLE IF NOT EXISTS spans {SpanTable};
+        """;
+
+    /// <summary>The spans table's columns (a migration builds the table afresh with them).</summary>
+    private const string SpanTable = """
+        (
             trace_id VARCHAR NOT NULL,
             span_id VARCHAR NOT NULL,
             parent_span_id VARCHAR,
@@ -75,18 +81,17 @@ public sealed partial class DuckDbOperationStore
             status VARCHAR NOT NULL,
             status_message VARCHAR,
             application VARCHAR NOT NULL,
-            attribute_keys VARCHAR[],
-            attribute_values VARCHAR[],
-            operation_id VARCHAR
-        );
+            operation_id VARCHAR,
+            attributes_text VARCHAR
+        )
         """;
 
     /// <summary>The views (created after <see cref="MigrateOperations"/>: a view binds the columns it names).</summary>
-    internal const string Views = """
+    internal static readonly string Views = $"""
         CREATE OR REPLACE VIEW operations_v AS
             SELECT * EXCLUDE (metadata_keys, metadata_values, metadata_text), map(coalesce(metadata_keys, []), coalesce(metadata_values, [])) AS metadata FROM operations;
         CREATE OR REPLACE VIEW spans_v AS
-            SELECT * EXCLUDE (attribute_keys, attribute_values), map(coalesce(attribute_keys, []), coalesce(attribute_values, [])) AS attributes FROM spans;
+            SELECT * EXCLUDE (attributes_text), {MetadataText.ToMapSql("attributes_text")} AS attributes FROM spans;
         """;
 
     /// <summary>The operation columns in table order (reads select them in this order).</summary>
@@ -103,10 +108,10 @@ public sealed partial class DuckDbOperationStore
         "output_tokens, cached_input_tokens, cache_creation_input_tokens, reasoning_tokens, cost_usd, pricing, status, " +
         "error_category, application, function_id, user_id, environment, experiment_key, experiment_variant";
 
-    /// <summary>The span columns in table order.</summary>
+    /// <summary>The span columns in table order (<see cref="ReadSpan"/> reads them in this order).</summary>
     internal const string SpanColumns =
         "trace_id, span_id, parent_span_id, name, kind, start_time, end_time, duration_ms, status, status_message, application, " +
-        "attribute_keys, attribute_values, operation_id";
+        "operation_id, attributes_text";
 
     // Costs from this up do not fit DECIMAL(18,12); a hostile sender's absurd figure is kept out rather than failing the batch.
     internal const decimal MaxStoredCost = 1e6m;
@@ -119,16 +124,9 @@ public sealed partial class DuckDbOperationStore
     /// </summary>
     internal static void MigrateOperations(DuckDBConnection connection)
     {
-        string? ColumnType(string column)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = current_schema() AND table_name = 'operations' AND column_name = $c";
-            command.Parameters.Add(new DuckDBParameter("c", column));
-            return command.ExecuteScalar() as string;
-        }
-
-        var oldCost = ColumnType("cost_usd") is { } type && type != "DECIMAL(18,12)";
-        var noText = ColumnType("metadata_text") is null;
+        MigrateSpans(connection);
+        var oldCost = ColumnType(connection, "operations", "cost_usd") is { } type && type != "DECIMAL(18,12)";
+        var noText = ColumnType(connection, "operations", "metadata_text") is null;
         if (!oldCost && !noText)
         {
             return;
@@ -145,11 +143,8 @@ public sealed partial class DuckDbOperationStore
 
             if (noText)
             {
-                const string Escape = "replace(replace(replace({0}, chr(3), chr(3) || chr(19)), chr(1), chr(3) || chr(17)), chr(2), chr(3) || chr(18))";
-                var key = string.Format(System.Globalization.CultureInfo.InvariantCulture, Escape, "x[1]");
-                var value = string.Format(System.Globalization.CultureInfo.InvariantCulture, Escape, "x[2]");
                 statements.Add("ALTER TABLE operations ADD COLUMN metadata_text VARCHAR");
-                statements.Add($"UPDATE operations SET metadata_text = chr(1) || array_to_string(list_transform(list_zip(metadata_keys, metadata_values), x -> {key} || chr(2) || {value}), chr(1)) || chr(1) WHERE len(metadata_keys) > 0 AND len(metadata_values) > 0");
+                statements.Add($"UPDATE operations SET metadata_text = {MetadataText.FromListsSql("metadata_keys", "metadata_values")} WHERE len(metadata_keys) > 0 AND len(metadata_values) > 0");
             }
 
             command.CommandText = string.Join(";\n", statements);
@@ -157,6 +152,48 @@ public sealed partial class DuckDbOperationStore
         }
 
         transaction.Commit();
+    }
+
+    /// <summary>
+    /// Spans of the earlier schema kept attributes as two lists (<c>attribute_keys</c>, <c>attribute_values</c>) before
+    /// <c>operation_id</c>: the table is rebuilt with <c>attributes_text</c> (the writer's encoding, built in SQL) as the last
+    /// column, as a new file has it (the appender writes by position), rows in their order (the newest copy of a span is
+    /// the one with the highest rowid), in one transaction. DuckDB refuses to commit ADD COLUMN, UPDATE and DROP COLUMN of
+    /// one table in one transaction, hence a new table. Nothing to do on a current file.
+    /// </summary>
+    private static void MigrateSpans(DuckDBConnection connection)
+    {
+        if (ColumnType(connection, "spans", "attribute_keys") is null)
+        {
+            return;
+        }
+
+        using var transaction = connection.BeginTransaction();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"""
+                DROP VIEW IF EXISTS spans_v;
+                CREATE OR REPLACE TABLE spans_migrating {SpanTable};
+                INSERT INTO spans_migrating
+                    SELECT trace_id, span_id, parent_span_id, name, kind, start_time, end_time, duration_ms, status, status_message, application, operation_id,
+                        CASE WHEN len(attribute_keys) > 0 AND len(attribute_values) > 0 THEN {MetadataText.FromListsSql("attribute_keys", "attribute_values")} END
+                    FROM spans ORDER BY rowid;
+                DROP TABLE spans;
+                ALTER TABLE spans_migrating RENAME TO spans;
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    }
+
+    private static string? ColumnType(DuckDBConnection connection, string table, string column)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT data_type FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = current_schema() AND table_name = $t AND column_name = $c";
+        command.Parameters.Add(new DuckDBParameter("t", table));
+        command.Parameters.Add(new DuckDBParameter("c", column));
+        return command.ExecuteScalar() as string;
     }
 
     private static void AppendOperation(DuckDBAppender appender, AiOperation op, List<string> keys, List<string> values, System.Text.StringBuilder text)
@@ -222,7 +259,7 @@ public sealed partial class DuckDbOperationStore
         row.EndRow();
     }
 
-    private static void AppendSpan(DuckDBAppender appender, SpanRecord span, List<string> keys, List<string> values)
+    private static void AppendSpan(DuckDBAppender appender, SpanRecord span, System.Text.StringBuilder text)
     {
         var row = appender.CreateRow();
         row.AppendValue(span.TraceId)
@@ -235,25 +272,10 @@ public sealed partial class DuckDbOperationStore
             .AppendValue(span.DurationMs)
             .AppendValue(span.Status)
             .AppendValue(span.StatusMessage)
-            .AppendValue(span.Application);
-        if (span.Attributes is { Count: > 0 } attributes)
-        {
-            keys.Clear();
-            values.Clear();
-            foreach (var (key, value) in attributes)
-            {
-                keys.Add(key);
-                values.Add(value);
-            }
-
-            row.AppendValue(keys).AppendValue(values);
-        }
-        else
-        {
-            row.AppendNullValue().AppendNullValue();
-        }
-
-        row.AppendValue(span.Operation?.OperationId).EndRow();
+            .AppendValue(span.Application)
+            .AppendValue(span.Operation?.OperationId)
+            .AppendValue(MetadataText.Encode(span.Attributes, text))
+            .EndRow();
     }
 
     private static void AppendList(IDuckDBAppenderRow row, IReadOnlyList<string>? values)
@@ -348,7 +370,7 @@ public sealed partial class DuckDbOperationStore
     /// <summary>Reads a span from a row selected with <see cref="SpanColumns"/>, then (optionally) the joined operation.</summary>
     internal static SpanRecord ReadSpan(DbDataReader r, bool withOperation)
     {
-        var attributes = Pairs(r, 11) ?? new Dictionary<string, string>();
+        var attributes = r.IsDBNull(12) ? new Dictionary<string, string>() : MetadataText.Decode(r.GetString(12));
         return new SpanRecord
         {
             TraceId = r.GetString(0),
@@ -362,7 +384,7 @@ public sealed partial class DuckDbOperationStore
             StatusMessage = String(r, 9),
             Application = r.GetString(10),
             Attributes = attributes,
-            Operation = withOperation && !r.IsDBNull(14) ? ReadOperation(r, 14) : null,
+            Operation = withOperation && !r.IsDBNull(13) ? ReadOperation(r, 13) : null,
         };
     }
 

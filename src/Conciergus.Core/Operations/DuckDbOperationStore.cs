@@ -385,7 +385,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Span is { } span)
                     {
-                        AppendSpan(appender, span, _scratchKeys, _scratchValues);
+                        AppendSpan(appender, span, _scratchText);
                         spans++;
                     }
                 }
@@ -500,10 +500,10 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
         {
             using var command = connection.CreateCommand();
 
-            // Both values passed the options validator (a size pattern, an integer), so they are safe in the statement.
+            // The values passed the options validator (size patterns, an integer), so they are safe in the statement.
             command.CommandText = string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; SET preserve_insertion_order = false; {Schema} SELECT current_database();");
+                $"SET memory_limit = '{_options.MemoryLimit}'; SET threads = {_options.Threads}; SET checkpoint_threshold = '{_options.CheckpointThreshold}'; SET preserve_insertion_order = false; {_options.BenchmarkSettings} {Schema} SELECT current_database();");
             _databaseName = Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             MigrateOperations(connection);
             command.CommandText = Views;

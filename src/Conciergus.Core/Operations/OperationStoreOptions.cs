@@ -43,6 +43,18 @@ public sealed class OperationStoreOptions
     public int Threads { get; set; } = 2;
 
     /// <summary>
+    /// DuckDB <c>checkpoint_threshold</c>: the write-ahead log's size at which DuckDB folds it into the file (default
+    /// "128MB"; DuckDB's own default is 16MB). Each checkpoint recompresses the table's last, partly filled row group, so
+    /// with the store's few-commits-a-second stream a larger threshold writes each row fewer times (bench/README.md "The
+    /// store's cost on ingestion"). The price: after a SIGKILL, the next start replays up to this much log (nothing is
+    /// lost either way; a graceful stop checkpoints).
+    /// </summary>
+    public string CheckpointThreshold { get; set; } = "128MB";
+
+    /// <summary>More DuckDB <c>SET</c> statements for the writer's connection (benchmarks only: not bound from configuration).</summary>
+    internal string? BenchmarkSettings { get; set; }
+
+    /// <summary>
     /// Key the DuckDB file is encrypted with (AES-GCM, DuckDB 1.4+ <c>ATTACH ... (ENCRYPTION_KEY ...)</c>); null or empty
     /// keeps the file plain. A file written with a key cannot be opened without it, and a plain file is not opened with one.
     /// </summary>
@@ -125,6 +137,11 @@ public sealed partial class OperationStoreOptionsValidator : IValidateOptions<Op
         if (!MemoryLimitPattern().IsMatch(options.MemoryLimit ?? ""))
         {
             failures.Add($"{Section}:MemoryLimit must be a size like \"512MB\" or \"2GB\" (it is \"{options.MemoryLimit}\").");
+        }
+
+        if (!MemoryLimitPattern().IsMatch(options.CheckpointThreshold ?? ""))
+        {
+            failures.Add($"{Section}:CheckpointThreshold must be a size like \"16MB\" or \"128MB\" (it is \"{options.CheckpointThreshold}\").");
         }
 
         if (options.Threads is < 1 or > 256)

@@ -102,19 +102,8 @@ public sealed class OperationStoreMigrationTests
         return operations;
     }
 
-    private static Dictionary<string, string?> MetadataTexts(DuckDBConnection connection)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT operation_id, metadata_text FROM operations";
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
-        }
-
-        return result;
-    }
+    private static Dictionary<string, string?> MetadataTexts(DuckDBConnection connection) =>
+        OperationStoreTestData.Texts(connection, "SELECT operation_id, metadata_text FROM operations");
 
     private static string? ColumnType(DuckDBConnection connection, string column)
     {

@@ -1,6 +1,7 @@
 using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.Pricing;
+using DuckDB.NET.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -67,6 +68,21 @@ internal sealed class TempOperationStore : IAsyncDisposable
 /// <summary>Random operations over every filterable field (with missing values), and a brute-force aggregate to compare with.</summary>
 internal static class OperationStoreTestData
 {
+    /// <summary>The rows of a two-column query (an id, a nullable string) as a dictionary: what the writer or a migration wrote.</summary>
+    public static Dictionary<string, string?> Texts(DuckDBConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        return result;
+    }
+
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
     public static readonly string[] Models = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4", "gemini-2.5-pro"];
