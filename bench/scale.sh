@@ -67,7 +67,7 @@ rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/nul
 metric() { awk -v n="$1" '$1 == n {print $2; exit}' "$2"; }  # exact series name, labels included
 sleep_until() { local d; d=$(python3 -c "print(max(0.0, $1 - $(now)))"); sleep "$d"; }
 
-echo "step	value	status	accepted_per_s	cpu_s_per_s	cpu_us_per_span	rss_mb	heap_mb	series	summary_p50_ms	summary_p95_ms	costs_p50_ms	costs_p95_ms	push_bytes_per_page_s	pages_live	load1	note" > "$TSV"
+echo "step	value	status	accepted_per_s	cpu_s_per_s	cpu_us_per_span	rss_mb	heap_mb	series	summary_p50_ms	summary_p95_ms	costs_p50_ms	costs_p95_ms	costs_kb	push_bytes_per_page_s	pages_live	load1	note" > "$TSV"
 
 # run_step dimension value pages loadgen-args...
 run_step() {
@@ -115,10 +115,10 @@ run_step() {
     : > "$log-latency.txt"
     local spacing; spacing=$(python3 -c "print(($WINDOW - 4) / $CALLS)")
     for i in $(seq 1 "$CALLS"); do
-      curl -s -o /dev/null -m 10 -w 'summary %{http_code} %{time_total}\n' -H "X-Api-Key: $VIEWER_KEY" \
-        "http://127.0.0.1:$PORT/api/v1/summary" >> "$log-latency.txt" || echo "summary 000 10" >> "$log-latency.txt"
-      curl -s -o /dev/null -m 10 -w 'costs %{http_code} %{time_total}\n' -H "X-Api-Key: $VIEWER_KEY" \
-        "http://127.0.0.1:$PORT/api/v1/costs?groupBy=user" >> "$log-latency.txt" || echo "costs 000 10" >> "$log-latency.txt"
+      curl -s -o /dev/null -m 10 -w 'summary %{http_code} %{time_total} %{size_download}\n' -H "X-Api-Key: $VIEWER_KEY" \
+        "http://127.0.0.1:$PORT/api/v1/summary" >> "$log-latency.txt" || true
+      curl -s -o /dev/null -m 10 -w 'costs %{http_code} %{time_total} %{size_download}\n' -H "X-Api-Key: $VIEWER_KEY" \
+        "http://127.0.0.1:$PORT/api/v1/costs?groupBy=user" >> "$log-latency.txt" || true
       sleep_until "$(python3 -c "print($t0 + $i * $spacing)")"
     done
     sleep_until "$(python3 -c "print($start + $WARMUP + $WINDOW - 1)")"
@@ -157,12 +157,14 @@ def metric(name):
             return float(parts[1])
     return 0.0
 calls = {"summary": [], "costs": []}
+sizes = {"summary": [], "costs": []}
 failed = 0
 for line in read(log + "-latency.txt").splitlines():
-    name, code, seconds = line.split()
+    name, code, seconds, size = line.split()
     if code != "200":
         failed += 1
     calls[name].append(float(seconds) * 1000)
+    sizes[name].append(float(size))
 if status == "ok" and failed:
     status = "FAILED"; notes.append(f"{failed} read-API calls failed")
 def pct(values, q):  # nearest rank
@@ -176,6 +178,7 @@ if status == "ok" and dim == "pages" and value != "0" and (not pm or pm.group(1)
 row = [dim, value, status, f"{accepted:.0f}", f"{cpu:.3f}", f"{cpu / accepted * 1e6:.1f}" if accepted else "",
        f"{rss:.0f}", f"{metric('dotnet_gc_heap_size_bytes') / 1048576:.0f}", f"{metric('conciergus_timeseries_series'):.0f}",
        f"{pct(calls['summary'], .5):.1f}", f"{pct(calls['summary'], .95):.1f}", f"{pct(calls['costs'], .5):.1f}", f"{pct(calls['costs'], .95):.1f}",
+       f"{max(sizes['costs'], default=0) / 1024:.1f}",
        push, live, f"{load1:.2f}", "; ".join(notes)]
 open(tsv, "a").write("\t".join(row) + "\n")
 print(f"   {dim} {value}: {status}, {accepted:.0f} spans/s, CPU {cpu:.2f} s/s, RSS {rss:.0f} MB, heap {metric('dotnet_gc_heap_size_bytes') / 1048576:.0f} MB"
@@ -200,7 +203,7 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 cols = [("step", "step"), ("value", "value"), ("status", "status"), ("accepted_per_s", "spans/s"), ("cpu_s_per_s", "CPU s/s"),
         ("cpu_us_per_span", "CPU us/span"), ("rss_mb", "RSS MB"), ("heap_mb", "heap MB"), ("series", "series"),
         ("pages_live", "pages live"), ("summary_p50_ms", "summary p50"), ("summary_p95_ms", "p95"), ("costs_p50_ms", "costs p50"),
-        ("costs_p95_ms", "p95"), ("push_bytes_per_page_s", "push B/page/s"), ("load1", "load1")]
+        ("costs_p95_ms", "p95"), ("costs_kb", "costs KB"), ("push_bytes_per_page_s", "push B/page/s"), ("load1", "load1")]
 print("| " + " | ".join(h for _, h in cols) + " |")
 print("|" + "|".join(" --- " for _ in cols) + "|")
 for r in rows:

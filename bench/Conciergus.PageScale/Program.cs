@@ -59,6 +59,7 @@ long frames = 0;
 var counting = 0;
 var pages = new IPage[pageCount];
 var started = DateTimeOffset.UtcNow;
+var opened = 0;
 using (var gate = new SemaphoreSlim(parallel))
 {
     await Task.WhenAll(Enumerable.Range(0, pageCount).Select(async i =>
@@ -93,6 +94,10 @@ using (var gate = new SemaphoreSlim(parallel))
             await page.GotoAsync(new Uri(baseUrl, settings["--path"].TrimStart('/')).ToString());
             await page.Locator("[data-kpi=requests]").WaitForAsync();
             pages[i] = page;
+            if (Interlocked.Increment(ref opened) % 10 == 0)
+            {
+                Console.WriteLine(string.Create(inv, $"opened {opened}/{pageCount} in {(DateTimeOffset.UtcNow - started).TotalSeconds:F1} s"));
+            }
         }
         finally
         {
