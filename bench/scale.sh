@@ -22,7 +22,9 @@ ROOT=$PWD
 LIMIT=${LIMIT:-900}
 # The whole script is bounded: timeout signals the whole process group (dashboard, LoadGen, Chromium) when it expires.
 if [ -z "${SCALE_BOUNDED:-}" ]; then
-  exec env SCALE_BOUNDED=1 timeout --kill-after=20 "$LIMIT" "$ROOT/bench/scale.sh" "$@"
+  rc=0; env SCALE_BOUNDED=1 timeout --kill-after=20 "$LIMIT" "$ROOT/bench/scale.sh" "$@" || rc=$?
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "scale: FAILED (the run exceeded LIMIT=$LIMIT s and was stopped; partial rows in bench/results/scale-*.tsv)"; fi
+  exit "$rc"
 fi
 RATE=${1:-5000}
 WARMUP=${WARMUP:-10}
