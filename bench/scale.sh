@@ -65,11 +65,16 @@ fi
 
 now() { date +%s.%N; }
 cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }  # utime+stime, seconds
+tree_cpu_s() { # utime+stime of a process and all its descendants (the browser side of the pages step)
+  ps -e -o pid=,ppid= | awk -v root="$1" '{ parent[$1] = $2 } END { for (p in parent) { q = p; while (q != "" && q != root && q > 1) q = parent[q]; if (q == root) print p } }' \
+    | while read -r p; do cat "/proc/$p/stat" 2>/dev/null; done \
+    | awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%.2f", s / t }'
+}
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
 metric() { awk -v n="$1" '$1 == n {print $2; exit}' "$2"; }  # exact series name, labels included
 sleep_until() { local d; d=$(python3 -c "print(max(0.0, $1 - $(now)))"); sleep "$d"; }
 
-echo "step	value	status	accepted_per_s	cpu_s_per_s	cpu_us_per_span	rss_mb	heap_mb	series	summary_p50_ms	summary_p95_ms	costs_p50_ms	costs_p95_ms	costs_kb	push_bytes_per_page_s	pages_live	load1	note" > "$TSV"
+echo "step	value	status	accepted_per_s	cpu_s_per_s	cpu_us_per_span	rss_mb	heap_mb	series	summary_p50_ms	summary_p95_ms	costs_p50_ms	costs_p95_ms	costs_kb	push_bytes_per_page_s	pages_live	browser_cpu_s_per_s	load1	note" > "$TSV"
 
 # run_step dimension value pages loadgen-args...
 run_step() {
@@ -104,7 +109,7 @@ run_step() {
     grep '^READY' "$log-pages.txt" | sed 's/^/   /' || true
   fi
 
-  local cpu0=0 cpu1=0 t0 t1 rss=0 start
+  local cpu0=0 cpu1=0 t0 t1 rss=0 start bcpu0=0 bcpu1=0
   if [ "$status" = ok ]; then
     start=$(now)
     timeout $((WARMUP + WINDOW + 60)) dotnet "$LOADGEN" --label "scale-$tag" --url "http://127.0.0.1:$PORT" \
@@ -113,7 +118,7 @@ run_step() {
     gen=$!; PIDS+=("$gen")
     # The window: from 1 s after LoadGen's warm-up (its start-up) to 1 s before its end.
     sleep_until "$(python3 -c "print($start + $WARMUP + 1)")"
-    cpu0=$(cpu_s "$pid"); t0=$(now)
+    cpu0=$(cpu_s "$pid"); t0=$(now); [ -n "$view" ] && bcpu0=$(tree_cpu_s "$view")
     : > "$log-latency.txt"
     local spacing; spacing=$(python3 -c "print(($WINDOW - 4) / $CALLS)")
     for i in $(seq 1 "$CALLS"); do
@@ -125,7 +130,7 @@ run_step() {
     done
     sleep_until "$(python3 -c "print($start + $WARMUP + $WINDOW - 1)")"
     if kill -0 "$pid" 2>/dev/null; then
-      cpu1=$(cpu_s "$pid"); t1=$(now); rss=$(rss_mb "$pid")
+      cpu1=$(cpu_s "$pid"); t1=$(now); rss=$(rss_mb "$pid"); [ -n "$view" ] && bcpu1=$(tree_cpu_s "$view")
       curl -fsS -m 20 -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$PORT/metrics" > "$log-metrics.txt" 2>/dev/null || true
     else
       status=FAILED; note="dashboard process died"; t1=$(now)
@@ -137,11 +142,12 @@ run_step() {
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
   rm -rf "$data"
 
-  python3 - "$TSV" "$dim" "$value" "$status" "$note" "$RATE" "$cpu0" "$cpu1" "${t0:-0}" "${t1:-0}" "$rss" "$load1" "$log" <<'PY'
+  python3 - "$TSV" "$dim" "$value" "$status" "$note" "$RATE" "$cpu0" "$cpu1" "${t0:-0}" "${t1:-0}" "$rss" "$load1" "$log" "$bcpu0" "$bcpu1" <<'PY'
 import math, os, re, sys
 tsv, dim, value, status, note, rate = sys.argv[1:7]
 cpu0, cpu1, t0, t1, rss, load1 = (float(x) for x in sys.argv[7:13])
 log = sys.argv[13]
+browser = (float(sys.argv[15]) - float(sys.argv[14])) / (t1 - t0) if t1 > t0 and float(sys.argv[15]) > 0 else None
 rate = float(rate)
 read = lambda p: open(p).read() if os.path.exists(p) else ""
 notes = [note] if note else []
@@ -181,7 +187,7 @@ row = [dim, value, status, f"{accepted:.0f}", f"{cpu:.3f}", f"{cpu / accepted * 
        f"{rss:.0f}", f"{metric('dotnet_gc_heap_size_bytes') / 1048576:.0f}", f"{metric('conciergus_timeseries_series'):.0f}",
        f"{pct(calls['summary'], .5):.1f}", f"{pct(calls['summary'], .95):.1f}", f"{pct(calls['costs'], .5):.1f}", f"{pct(calls['costs'], .95):.1f}",
        f"{max(sizes['costs'], default=0) / 1024:.1f}",
-       push, live, f"{load1:.2f}", "; ".join(notes)]
+       push, live, f"{browser:.2f}" if browser is not None else "", f"{load1:.2f}", "; ".join(notes)]
 open(tsv, "a").write("\t".join(row) + "\n")
 print(f"   {dim} {value}: {status}, {accepted:.0f} spans/s, CPU {cpu:.2f} s/s, RSS {rss:.0f} MB, heap {metric('dotnet_gc_heap_size_bytes') / 1048576:.0f} MB"
       + (f", {live} pages live, {push} B/page/s" if pm else "") + (f" ({'; '.join(notes)})" if notes else ""), flush=True)
@@ -205,7 +211,7 @@ rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 cols = [("step", "step"), ("value", "value"), ("status", "status"), ("accepted_per_s", "spans/s"), ("cpu_s_per_s", "CPU s/s"),
         ("cpu_us_per_span", "CPU us/span"), ("rss_mb", "RSS MB"), ("heap_mb", "heap MB"), ("series", "series"),
         ("pages_live", "pages live"), ("summary_p50_ms", "summary p50"), ("summary_p95_ms", "p95"), ("costs_p50_ms", "costs p50"),
-        ("costs_p95_ms", "p95"), ("costs_kb", "costs KB"), ("push_bytes_per_page_s", "push B/page/s"), ("load1", "load1")]
+        ("costs_p95_ms", "p95"), ("costs_kb", "costs KB"), ("push_bytes_per_page_s", "push B/page/s"), ("browser_cpu_s_per_s", "browser CPU s/s"), ("load1", "load1")]
 print("| " + " | ".join(h for _, h in cols) + " |")
 print("|" + "|".join(" --- " for _ in cols) + "|")
 for r in rows:
