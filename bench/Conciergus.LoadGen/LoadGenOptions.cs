@@ -38,6 +38,12 @@ internal sealed record LoadGenOptions
     /// <summary>Cardinality attack: a new application, environment, provider and model in every request / chat span.</summary>
     public bool UniqueValues { get; init; }
 
+    /// <summary>Scale: draw each chat span's model from this many distinct (dated-variant, priced) models; 0 keeps the five standard models.</summary>
+    public int Models { get; init; }
+
+    /// <summary>Scale: give each chat span a <c>user.id</c> drawn from this many distinct users; 0 sends no user.</summary>
+    public int Users { get; init; }
+
     /// <summary>SignalR clients on /hubs/telemetry (0: no live-path measurement).</summary>
     public int HubClients { get; init; }
 
@@ -66,6 +72,8 @@ internal sealed record LoadGenOptions
           --error-rate 0.02               share of failing chat spans
           --requests 0                    stop after this many requests in all (0 = duration only)
           --unique-values                 cardinality attack: new application/environment per request, new provider/model per span
+          --models 0                      draw each chat span's model from N distinct models (0 = the five standard models)
+          --users 0                       give each chat span a user.id drawn from N distinct users (0 = no user)
           --hub-clients 0                 SignalR clients on {url}/hubs/telemetry (live-path latency)
           --hub-key KEY                   Viewer API key for the hub clients (X-Api-Key)
           --marker-interval 1             seconds between marker batches (hub mode)
@@ -96,6 +104,8 @@ internal sealed record LoadGenOptions
                 "--error-rate" => options with { ErrorRate = Number() },
                 "--requests" => options with { MaxRequests = (long)Number() },
                 "--unique-values" => options with { UniqueValues = true },
+                "--models" => options with { Models = (int)Number() },
+                "--users" => options with { Users = (int)Number() },
                 "--hub-clients" => options with { HubClients = (int)Number() },
                 "--hub-key" => options with { HubKey = Value() },
                 "--marker-interval" => options with { MarkerInterval = TimeSpan.FromSeconds(Number()) },
@@ -117,9 +127,10 @@ internal sealed record LoadGenOptions
             throw new ArgumentException("--hub-clients measures the live path over OTLP/HTTP; use --protocol http with it.");
         }
 
-        if (options.BatchSize < 2 || options.Connections < 1 || options.Duration <= TimeSpan.Zero || options.Rate < 0 || options.HubClients < 0)
+        if (options.BatchSize < 2 || options.Connections < 1 || options.Duration <= TimeSpan.Zero || options.Rate < 0 || options.HubClients < 0
+            || options.Models < 0 || options.Users < 0)
         {
-            throw new ArgumentException("--batch-size must be >= 2, --connections >= 1, --duration > 0, --rate >= 0, --hub-clients >= 0.");
+            throw new ArgumentException("--batch-size must be >= 2, --connections >= 1, --duration > 0, --rate >= 0, --hub-clients >= 0, --models >= 0, --users >= 0.");
         }
 
         return options with { Headers = headers, ErrorRate = options.HubClients > 0 ? 0 : options.ErrorRate };

@@ -16,7 +16,7 @@ namespace Conciergus.LoadGen;
 internal sealed class LoadRunner(LoadGenOptions options, HttpClient http, TraceService.TraceServiceClient[]? grpc = null)
 {
     private readonly Metadata _metadata = ToMetadata(options.Headers);
-    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate, options.UniqueValues);
+    private readonly PayloadFactory _payloads = new(options.Seed, options.ErrorRate, options.UniqueValues, options.Models, options.Users);
     private long _sequence;
     private long _issued;
 

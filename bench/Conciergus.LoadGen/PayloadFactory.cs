@@ -1,3 +1,4 @@
+using System.Globalization;
 using Conciergus.Core.Ingestion.Otlp.Proto.Collector.Trace;
 using Conciergus.Core.Ingestion.Otlp.Proto.Common;
 using Conciergus.Core.Ingestion.Otlp.Proto.Resource;
@@ -11,8 +12,11 @@ namespace Conciergus.LoadGen;
 /// ("POST /api/chat") and one GenAI chat client span under it (semantic conventions 1.37: operation, provider,
 /// request and response model, input/output tokens, finish reasons, server address). One service per request,
 /// two scopes (ASP.NET Core, Microsoft.Extensions.AI). Batch n of seed s is always the same bytes apart from timestamps.
+/// Scale runs (bench/scale.sh): <paramref name="models"/> &gt; 0 draws the model from that many distinct dated variants of
+/// the five models (<c>gpt-4o-v17</c>: priced like <c>gpt-4o</c>), <paramref name="users"/> &gt; 0 adds a <c>user.id</c>
+/// drawn from that many users; with both 0 the bytes are those of earlier runs.
 /// </summary>
-internal sealed class PayloadFactory(int seed, double errorRate, bool uniqueValues = false)
+internal sealed class PayloadFactory(int seed, double errorRate, bool uniqueValues = false, int models = 0, int users = 0)
 {
     private static readonly string[] Services = ["support-bot", "search-api", "checkout-assistant", "docs-qa", "agent-runner"];
     private static readonly (string Provider, string Model, string ResponseModel, string Server)[] Models =
@@ -63,6 +67,14 @@ internal sealed class PayloadFactory(int seed, double errorRate, bool uniqueValu
             random.NextBytes(id.AsSpan(0, 8));
             var chatId = ByteString.CopyFrom(id, 0, 8);
             var model = Models[random.Next(Models.Length)];
+            if (models > 0)
+            {
+                var k = random.Next(models);
+                var standard = Models[k % Models.Length];
+                var variant = string.Create(CultureInfo.InvariantCulture, $"{standard.Model}-v{k}");
+                model = (standard.Provider, variant, variant, standard.Server);
+            }
+
             if (uniqueValues)
             {
                 var unique = $"{seed}-{sequence}-{t}";
@@ -113,6 +125,11 @@ internal sealed class PayloadFactory(int seed, double errorRate, bool uniqueValu
             chat.Attributes.Add(Int("server.port", 443));
             chat.Attributes.Add(Int("gen_ai.request.max_tokens", 1024));
             chat.Attributes.Add(new KeyValue { Key = "gen_ai.request.temperature", Value = new AnyValue { DoubleValue = 0.2 } });
+            if (users > 0)
+            {
+                chat.Attributes.Add(Text("user.id", string.Create(CultureInfo.InvariantCulture, $"user-{random.Next(users)}")));
+            }
+
             if (failed)
             {
                 chat.Attributes.Add(Text("error.type", "429"));
