@@ -23,9 +23,7 @@ mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
 DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
@@ -33,26 +31,15 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 DATA=$(mktemp -d /tmp/conciergus-cardinality.XXXXXX)
-( cd "$DASHBOARD_DIR" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-  Logging__LogLevel__Default=Warning \
-  Conciergus__DataDirectory="$DATA" Conciergus__Demo__Enabled=false \
-  Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
-  Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
-  Conciergus__Api__IngestionRequestsPerMinute=100000000 \
-  Conciergus__Ingestion__Otlp__GrpcEndpoint= \
-  Conciergus__TimeSeries__MemoryBudgetMB="$BUDGET_MB" \
-  Conciergus__TimeSeries__MaxSeriesPerDimension="$MAX_SERIES" \
-  Conciergus__Auth__InitialAdminPassword=cardinality-admin-password \
-  exec dotnet Conciergus.Dashboard.dll >"$OUT/cardinality-$STAMP.log" 2>&1 ) &
-PID=$!; PIDS+=("$PID")
-for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 0.1; done
+start_dashboard "$DASHBOARD_DIR" "$PORT" "$DATA" "$OUT/cardinality-$STAMP.log" \
+  Conciergus__TimeSeries__MemoryBudgetMB="$BUDGET_MB" Conciergus__TimeSeries__MaxSeriesPerDimension="$MAX_SERIES"
+PID=$DASHBOARD_PID
+wait_http "http://127.0.0.1:$PORT/healthz" 60
 
 metrics() { curl -fsS -m 20 -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$PORT/metrics"; }
-metric() { awk -v n="$1" '$1 == n {print $2; exit}' "$2"; }  # exact series name, labels included
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status"; }
 sleep 3
 metrics > "$OUT/cardinality-$STAMP-before.txt"
-RSS0=$(rss_mb)
+RSS0=$(rss_mb "$PID")
 echo "== cardinality attack: $OPS operations with unique application/environment/provider/model, budget $BUDGET_MB MB, cap $MAX_SERIES per dimension; load $(cut -d' ' -f1-3 /proc/loadavg)"
 # 50 traces = 50 chat spans (operations) + 50 request spans per export request.
 REQUESTS=$(( (OPS + 49) / 50 ))
@@ -60,12 +47,12 @@ dotnet "$LOADGEN" --label cardinality --url "http://127.0.0.1:$PORT" --header "x
   --unique-values --batch-size 100 --connections 2 --rate 0 --warmup 0 --duration 300 --requests "$REQUESTS" --error-rate 0 \
   > "$OUT/cardinality-$STAMP-loadgen.txt" 2>&1 || true
 grep -E "accepted spans|requests  " "$OUT/cardinality-$STAMP-loadgen.txt" || true
-RSS1=$(rss_mb)
+RSS1=$(rss_mb "$PID")
 metrics > "$OUT/cardinality-$STAMP-after.txt"
 echo "   settling ${SETTLE}s (the sweep rolls the attack's seconds up into the minute and hour rings)"
 sleep "$SETTLE"
 metrics > "$OUT/cardinality-$STAMP-settled.txt"
-RSS2=$(rss_mb)
+RSS2=$(rss_mb "$PID")
 kill "$PID"; wait "$PID" 2>/dev/null || true
 rm -rf "$DATA"
 

@@ -28,9 +28,7 @@ mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
 DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
@@ -39,12 +37,6 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 ASPIRE_DIR=$(ls -d ~/.nuget/packages/aspire.dashboard.sdk.linux-x64/13.6.5/tools)
 
-wait_http() { # url, seconds
-  for _ in $(seq 1 $(($2 * 10))); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  echo "not ready: $1" >&2; return 1
-}
-cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }  # user+system CPU seconds
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 loadgen() { # label url extra-args...
   local label=$1 url=$2; shift 2
   dotnet "$LOADGEN" --protocol "$PROTOCOL" --label "$label" --url "$url" --duration "$SECONDS_RUN" --connections "$CONNECTIONS" \
@@ -58,17 +50,9 @@ echo "== run: OTLP/$PROTOCOL, ${SECONDS_RUN}s measured after ${WARMUP}s warm-up,
 # gRPC is off for an HTTP run (its default 127.0.0.1:4317 may be taken on a shared machine), on a free port for a gRPC run.
 if [ "$PROTOCOL" = grpc ]; then OUR_GRPC="http://127.0.0.1:$OUR_GRPC_PORT"; OUR_URL=$OUR_GRPC; else OUR_GRPC=""; OUR_URL="http://127.0.0.1:$OUR_PORT"; fi
 DATA=$(mktemp -d /tmp/conciergus-loadtest.XXXXXX)
-( cd "$DASHBOARD_DIR" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$OUR_PORT" \
-  Logging__LogLevel__Default=Warning \
-  Conciergus__DataDirectory="$DATA" Conciergus__Demo__Enabled=false \
-  Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
-  Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
-  Conciergus__Api__IngestionRequestsPerMinute=100000000 \
-  Conciergus__Ingestion__MaxConcurrentRequests="${MAX_CONCURRENT:-64}" \
-  Conciergus__Ingestion__Otlp__GrpcEndpoint="$OUR_GRPC" \
-  Conciergus__Auth__InitialAdminPassword=loadtest-admin-password \
-  exec dotnet Conciergus.Dashboard.dll >"$OUT/$STAMP-conciergus.log" 2>&1 ) &
-OUR_PID=$!; PIDS+=("$OUR_PID")
+start_dashboard "$DASHBOARD_DIR" "$OUR_PORT" "$DATA" "$OUT/$STAMP-conciergus.log" \
+  Conciergus__Ingestion__MaxConcurrentRequests="${MAX_CONCURRENT:-64}" Conciergus__Ingestion__Otlp__GrpcEndpoint="$OUR_GRPC"
+OUR_PID=$DASHBOARD_PID
 wait_http "http://127.0.0.1:$OUR_PORT/healthz" 60
 OUR_CPU0=$(cpu_s "$OUR_PID")
 loadgen conciergus "$OUR_URL" --header "x-otlp-api-key=$INGEST_KEY"

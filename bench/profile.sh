@@ -19,21 +19,15 @@ mkdir -p "$OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
 DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
   dotnet build bench/Conciergus.LoadGen -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
 fi
 DATA=$(mktemp -d /tmp/conciergus-profile.XXXXXX)
-( cd "$DASHBOARD_DIR" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-  Logging__LogLevel__Default=Warning Conciergus__DataDirectory="$DATA" Conciergus__Demo__Enabled=false \
-  Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" Conciergus__Api__IngestionRequestsPerMinute=100000000 \
-  Conciergus__Ingestion__Otlp__GrpcEndpoint= Conciergus__Auth__InitialAdminPassword=profile-admin-password \
-  exec dotnet Conciergus.Dashboard.dll >"$OUT/profile-$STAMP.log" 2>&1 ) &
-PID=$!; PIDS+=("$PID")
-for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 0.1; done
+start_dashboard "$DASHBOARD_DIR" "$PORT" "$DATA" "$OUT/profile-$STAMP.log"
+PID=$DASHBOARD_PID
+wait_http "http://127.0.0.1:$PORT/healthz" 60
 echo "== profile: load $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet "$LOADGEN" --label profile --url "http://127.0.0.1:$PORT" --header "x-otlp-api-key=$INGEST_KEY" \
   --connections "$CONNECTIONS" --batch-size 100 --rate 0 --warmup 5 --duration "$LOAD_SECONDS" > "$OUT/profile-$STAMP-loadgen.txt" 2>&1 &

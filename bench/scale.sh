@@ -51,9 +51,7 @@ PAGESCALE="$ROOT/bench/Conciergus.PageScale/bin/Release/net10.0/Conciergus.PageS
 # A published dashboard: the Release build folder has no wwwroot, and Production serves static assets (blazor.web.js,
 # MudBlazor, ApexCharts) only from a published one, so pages opened on a build folder never start their circuit.
 DASHBOARD_DIR=${SCALE_BIN:-/tmp/conciergus-scale-publish}
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 trap 'exit 143' TERM INT
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
@@ -64,14 +62,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 now() { date +%s.%N; }
-cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }  # utime+stime, seconds
 tree_cpu_s() { # utime+stime of a process and all its descendants (the browser side of the pages step)
   ps -e -o pid=,ppid= | awk -v root="$1" '{ parent[$1] = $2 } END { for (p in parent) { q = p; while (q != "" && q != root && q > 1) q = parent[q]; if (q == root) print p } }' \
     | while read -r p; do cat "/proc/$p/stat" 2>/dev/null; done \
     | awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); s += $12 + $13 } END { printf "%.2f", s / t }'
 }
-rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo 0; }
-metric() { awk -v n="$1" '$1 == n {print $2; exit}' "$2"; }  # exact series name, labels included
 sleep_until() { local d; d=$(python3 -c "print(max(0.0, $1 - $(now)))"); sleep "$d"; }
 
 echo "step	value	status	accepted_per_s	cpu_s_per_s	cpu_us_per_span	rss_mb	heap_mb	series	summary_p50_ms	summary_p95_ms	costs_p50_ms	costs_p95_ms	costs_kb	push_bytes_per_page_s	pages_live	browser_cpu_s_per_s	load1	note" > "$TSV"
@@ -82,19 +77,11 @@ run_step() {
   local tag="$dim-$value" status=ok note="" pid gen view=""
   local log="$OUT/scale-$STAMP-$tag"
   local data; data=$(mktemp -d /tmp/conciergus-scale.XXXXXX)
-  ( cd "$DASHBOARD_DIR" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-    Logging__LogLevel__Default=Warning \
-    Conciergus__DataDirectory="$data" Conciergus__Demo__Enabled=false \
-    Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
-    Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
-    Conciergus__Api__IngestionRequestsPerMinute=100000000 \
-    Conciergus__Ingestion__Otlp__GrpcEndpoint= \
-    Conciergus__TimeSeries__MaxSeriesPerDimension="$MAX_SERIES" \
-    Conciergus__Auth__InitialAdminPassword="$ADMIN_PASSWORD" \
-    exec dotnet Conciergus.Dashboard.dll >"$log.log" 2>&1 ) &
-  pid=$!; PIDS+=("$pid")
+  start_dashboard "$DASHBOARD_DIR" "$PORT" "$data" "$log.log" \
+    Conciergus__TimeSeries__MaxSeriesPerDimension="$MAX_SERIES" Conciergus__Auth__InitialAdminPassword="$ADMIN_PASSWORD"
+  pid=$DASHBOARD_PID
   local up=0
-  for _ in $(seq 1 600); do curl -fsS -m 2 -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && { up=1; break; }; sleep 0.1; done
+  wait_http "http://127.0.0.1:$PORT/healthz" 60 && up=1
   [ "$up" = 1 ] || { status=FAILED; note="not healthy within 60 s"; }
 
   if [ "$status" = ok ] && [ "$pages" -gt 0 ]; then

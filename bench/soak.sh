@@ -24,9 +24,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 CSV="$OUT/soak-$STAMP.csv"
 LOADGEN=${LOADGEN:-$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll}
 BIN=${SOAK_BIN:-$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0}
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/lib.sh
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
@@ -34,20 +32,13 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 
 DATA=$(mktemp -d /tmp/conciergus-soak.XXXXXX)
-( cd "$BIN" && ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-  Logging__LogLevel__Default=Warning \
-  Conciergus__DataDirectory="$DATA" Conciergus__Demo__Enabled=false \
-  Conciergus__Ingestion__ApiKeys__0="$INGEST_KEY" \
-  Conciergus__Api__Keys__0__Key="$VIEWER_KEY" Conciergus__Api__Keys__0__Role=Viewer \
-  Conciergus__Api__IngestionRequestsPerMinute=100000000 \
-  Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}" \
-  Conciergus__Auth__InitialAdminPassword=soak-admin-password \
-  exec dotnet Conciergus.Dashboard.dll >"$OUT/soak-$STAMP.log" 2>&1 ) &
-PID=$!; PIDS+=("$PID")
-for _ in $(seq 1 600); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null && break; sleep 0.1; done
+start_dashboard "$BIN" "$PORT" "$DATA" "$OUT/soak-$STAMP.log" Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}"
+PID=$DASHBOARD_PID
+wait_http "http://127.0.0.1:$PORT/healthz" 60
 
-metric() { # name label-fragment
-  curl -fsS -m 10 -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -E "^$1\{?.*$2" | awk '{print $2}' | head -1
+live_metric() { # name [label-fragment]: read now from /metrics
+  local label=${2:-}
+  curl -fsS -m 10 -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$PORT/metrics" 2>/dev/null | grep -E "^$1\{?.*$label" | awk '{print $2}' | head -1
 }
 echo "elapsed_s,rss_kb,heap_bytes,otlp_accepted_spans,operations_recorded,store_queue,store_dropped,store_disk_bytes,loadavg1" > "$CSV"
 sample() {
@@ -55,7 +46,7 @@ sample() {
   local dropped
   dropped=$(curl -fsS -m 10 -H "X-Api-Key: $VIEWER_KEY" "http://127.0.0.1:$PORT/metrics" 2>/dev/null \
     | awk '/^conciergus_operation_store_dropped_total/ {s += $2} END {print s + 0}')
-  echo "$t,$(awk '/VmRSS/ {print $2}' /proc/$PID/status),$(metric dotnet_gc_heap_size_bytes),$(metric conciergus_otlp_spans_total accepted),$(metric conciergus_ingestion_operations_total recorded),$(metric conciergus_operation_store_queue_length),$dropped,$(metric conciergus_operation_store_disk_bytes),$(cut -d' ' -f1 /proc/loadavg)" >> "$CSV"
+  echo "$t,$(rss_kb "$PID"),$(live_metric dotnet_gc_heap_size_bytes),$(live_metric conciergus_otlp_spans_total accepted),$(live_metric conciergus_ingestion_operations_total recorded),$(live_metric conciergus_operation_store_queue_length),$dropped,$(live_metric conciergus_operation_store_disk_bytes),$(cut -d' ' -f1 /proc/loadavg)" >> "$CSV"
 }
 if [ "$RATE" = half ]; then
   MAX_SECONDS=${MAX_SECONDS:-20}
@@ -65,7 +56,7 @@ if [ "$RATE" = half ]; then
   RATE=$(python3 -c "print(int(float('$MAX') / 2))")
   echo "== maximum on this process: $MAX spans/s over ${MAX_SECONDS}s (4 senders); soaking at half: $RATE spans/s"
   # let the store's writer drain what the maximum run queued before the soak's first sample
-  for _ in $(seq 1 120); do [ "$(metric conciergus_operation_store_queue_length)" = 0 ] && break; sleep 1; done
+  for _ in $(seq 1 120); do [ "$(live_metric conciergus_operation_store_queue_length)" = 0 ] && break; sleep 1; done
 fi
 echo "== soak: $MINUTES min at $RATE spans/s ($CONNECTIONS connections, $BATCH spans/request), RSS every ${INTERVAL}s -> $CSV"
 sample 0
@@ -107,7 +98,8 @@ if len(loaded) >= 6:
     hz = sum(map(hb, loaded[-third:])) / third
     print(f"mean managed heap middle third {ha:.0f} MB, last third {hz:.0f} MB, change {hz - ha:+.0f} MB")
     queue = max(int(float(r["store_queue"] or 0)) for r in loaded)
-    dropped = int(float(loaded[-1]["store_dropped"] or 0))
+    # counted from the soak's first sample: what the maximum run of 'half' dropped is not the soak's
+    dropped = int(float(loaded[-1]["store_dropped"] or 0)) - int(float(rows[0]["store_dropped"] or 0))
     disk = float(loaded[-1]["store_disk_bytes"] or 0) / 1048576
     m = re.search(r"accepted spans/s : ([0-9.]+)\s+\(accepted (\d+) of (\d+) sent, rejected (\d+)\)", gen)
     got, acc, sent = (float(m.group(1)), int(m.group(2)), int(m.group(3))) if m else (0.0, 0, 1)

@@ -76,7 +76,21 @@ public sealed record ModelReport
 /// <param name="TotalUsd">Total cost over the window.</param>
 /// <param name="UnpricedRequests">Operations on unpriced models.</param>
 /// <param name="Groups">Groups, highest cost first.</param>
-public sealed record CostBreakdown(string GroupBy, decimal TotalUsd, long UnpricedRequests, IReadOnlyList<CostGroup> Groups);
+public sealed record CostBreakdown(string GroupBy, decimal TotalUsd, long UnpricedRequests, IReadOnlyList<CostGroup> Groups)
+{
+    /// <summary>Groups of the breakdown before <see cref="Top"/> cut it (the totals always cover all of them).</summary>
+    public int GroupCount { get; init; } = Groups.Count;
+
+    /// <summary>Whether <see cref="Groups"/> holds fewer groups than <see cref="GroupCount"/>.</summary>
+    public bool Truncated => Groups.Count < GroupCount;
+
+    /// <summary>The breakdown with its first <paramref name="limit"/> groups (the highest cost); totals and <see cref="GroupCount"/> unchanged.</summary>
+    public CostBreakdown Top(int limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        return Groups.Count <= limit ? this : this with { Groups = Groups.Take(limit).ToList() };
+    }
+}
 
 /// <summary>One group of a cost breakdown.</summary>
 /// <param name="Key">Group value (model id, provider, day as yyyy-MM-dd, ...).</param>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Conciergus.Core.Analytics;
 using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
@@ -18,7 +19,13 @@ public static class ReadApiEndpoints
         .ToDictionary(AnalyticsService.ToWireName, m => m, StringComparer.OrdinalIgnoreCase);
 
     private static readonly string[] SummaryParameters = ["window"];
-    private static readonly string[] CostParameters = ["window", "groupBy"];
+    private static readonly string[] CostParameters = ["window", "groupBy", "limit"];
+
+    /// <summary>Groups a cost breakdown returns when the request names no <c>limit</c> (its totals still cover every group).</summary>
+    internal const int DefaultCostGroups = 1000;
+
+    /// <summary>The largest <c>limit</c> of a cost breakdown.</summary>
+    internal const int MaxCostGroups = 100_000;
     private static readonly string[] TimeSeriesParameters = ["metric", "window", "step", "groupBy"];
 
     /// <summary>Maps the read endpoints (Viewer or higher, enforced centrally by the security feature).</summary>
@@ -38,7 +45,14 @@ public static class ReadApiEndpoints
                     return BadParameter("groupBy", groupBy, AnalyticsService.GroupByNames.Append("metadata.<key>"));
                 }
 
-                return Results.Ok(await analytics.CostsAsync(w, group, filter, ct));
+                var limit = DefaultCostGroups;
+                if (Single(request, "limit") is { } l
+                    && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxCostGroups))
+                {
+                    return EndpointInput.Problem400("limit", $"'{l}' is not allowed; use a whole number from 1 to {MaxCostGroups}");
+                }
+
+                return Results.Ok((await analytics.CostsAsync(w, group, filter, ct)).Top(limit));
             }));
         api.MapGet("/timeseries", (HttpRequest request, AnalyticsService analytics, CancellationToken ct) =>
             Read(request, "/timeseries", TimeSeriesParameters, async (w, filter) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Conciergus.Core.Analytics;
 using Conciergus.Dashboard.Security;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -184,6 +185,45 @@ public sealed class ReadApiEndpointsTests : IDisposable
     }
 
     [Fact]
+    public async Task Costs_Limit_KeepsTheHighestCostGroupsAndSaysHowManyThereAre()
+    {
+        using var client = await PostBatchAsync();
+
+        var body = await client.GetFromJsonAsync<JsonElement>("/api/v1/costs?window=1h&groupBy=user&limit=3");
+
+        var expected = _ops.GroupBy(o => o.User).Select(g => (g.Key, Cost: g.Sum(Cost))).OrderByDescending(g => g.Cost).ToList();
+        Assert.Equal(7, expected.Count);
+        var groups = body.GetProperty("groups").EnumerateArray().ToList();
+        Assert.Equal(expected.Take(3).Select(g => g.Key), groups.Select(g => g.GetProperty("key").GetString()));
+        Assert.Equal(expected.Take(3).Select(g => g.Cost), groups.Select(g => g.GetProperty("costUsd").GetDecimal()));
+        Assert.Equal(7, body.GetProperty("groupCount").GetInt32());
+        Assert.True(body.GetProperty("truncated").GetBoolean());
+        Assert.Equal(_ops.Sum(Cost), body.GetProperty("totalUsd").GetDecimal());
+
+        var all = await client.GetFromJsonAsync<JsonElement>("/api/v1/costs?window=1h&groupBy=user");
+        Assert.Equal(7, all.GetProperty("groups").GetArrayLength());
+        Assert.Equal(7, all.GetProperty("groupCount").GetInt32());
+        Assert.False(all.GetProperty("truncated").GetBoolean());
+    }
+
+    [Fact]
+    public void CostBreakdown_Top_CutsGroupsOnlyAndKeepsTheCount()
+    {
+        var groups = Enumerable.Range(0, 5).Select(i => new CostGroup($"k{i}", 5 - i, 1, 0, 0, 0.2)).ToList();
+        var breakdown = new CostBreakdown("user", 15, 0, groups);
+
+        var top = breakdown.Top(2);
+
+        Assert.Equal(["k0", "k1"], top.Groups.Select(g => g.Key));
+        Assert.Equal(5, top.GroupCount);
+        Assert.True(top.Truncated);
+        Assert.Equal(15, top.TotalUsd);
+        Assert.Same(breakdown, breakdown.Top(5));
+        Assert.False(breakdown.Truncated);
+        Assert.Throws<ArgumentOutOfRangeException>(() => breakdown.Top(-1));
+    }
+
+    [Fact]
     public async Task TimeSeries_Requests_PointsSumToBatchSize()
     {
         using var client = await PostBatchAsync();
@@ -216,6 +256,10 @@ public sealed class ReadApiEndpointsTests : IDisposable
     [InlineData("/api/v1/summary?window=31d", "window")]
     [InlineData("/api/v1/summary?window=30s", "window")]
     [InlineData("/api/v1/costs?groupBy=planet", "groupBy")]
+    [InlineData("/api/v1/costs?groupBy=user&limit=0", "limit")]
+    [InlineData("/api/v1/costs?groupBy=user&limit=100001", "limit")]
+    [InlineData("/api/v1/costs?groupBy=user&limit=-5", "limit")]
+    [InlineData("/api/v1/costs?groupBy=user&limit=ten", "limit")]
     [InlineData("/api/v1/timeseries?metric=happiness", "metric")]
     [InlineData("/api/v1/timeseries?metric=requests&window=1h&step=7s", "step")]
     public async Task Read_BadParameter_Returns400ProblemThatSaysWhatIsAllowed(string url, string parameter)
