@@ -206,6 +206,7 @@ public sealed partial class DuckDbOperationStore
         var slots = 0;
         try
         {
+            _sealingDirty = true; // a seal building meanwhile never commits: it cannot take this lock, rolls back and gives its reader slot up
             for (; slots < ReaderSlots; slots++)
             {
                 await _readers.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -251,6 +252,7 @@ public sealed partial class DuckDbOperationStore
         try
         {
             var connection = _connection ?? throw new OperationStoreUnavailableException(_state, _reason);
+            _sealingDirty = true; // the work may change raw rows: a seal building meanwhile rolls back
             return work(connection);
         }
         finally

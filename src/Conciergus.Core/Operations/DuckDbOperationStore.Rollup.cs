@@ -60,8 +60,23 @@ public sealed partial class DuckDbOperationStore
     private long _rollupPassTicks;
     private volatile bool _rollupBacklog; // the last pass stopped at its cap: more hours wait (read by the idle writer)
 
+    // The seal building on its own connection (SealConcurrentlyAsync): its hours, and whether anything may have changed
+    // their raw rows since its snapshot (an append into them, erasure, purge, recompute, compaction). Under _writeLock.
+    private (long From, long To)? _sealing;
+    private bool _sealingDirty;
+    private Task _sealTask = Task.CompletedTask; // set by the writer under _writeLock
+
+    /// <summary>How long a seal waits for the write lock to take its snapshot or commit before it gives the pass up.</summary>
+    private static readonly TimeSpan SealLockWait = TimeSpan.FromSeconds(30);
+
     /// <summary>Hours re-sealed per pass between two batches (bounds the pause an old or rebuilt file causes).</summary>
     internal int RollupHoursPerPass { get; set; } = 12;
+
+    /// <summary>Tests: awaited by a seal building beside the writer after its rows are written, before it commits.</summary>
+    internal Func<Task>? BeforeSealCommit { get; set; }
+
+    /// <summary>Tests: the seal building beside the writer (completed when none is).</summary>
+    internal Task SealInFlight => Volatile.Read(ref _sealTask);
 
     /// <summary>False: restore reads scan raw rows only (the benchmark's and tests' comparison path).</summary>
     internal bool ReadRollup { get; set; } = true;
@@ -139,14 +154,19 @@ public sealed partial class DuckDbOperationStore
     /// <summary>Notes the slots an appended operation's end time touches if they are sealed (writer, under the lock).</summary>
     private void NoteAppended(DateTimeOffset end)
     {
+        // The stored TIMESTAMP keeps microseconds: the slot of the time itself and of the next microsecond cover rounding.
+        var ticks = end.UtcTicks;
+        var slot = ticks / TimeSpan.TicksPerHour;
+        if (_sealing is { } building && slot + 1 >= building.From && slot < building.To)
+        {
+            _sealingDirty = true;
+        }
+
         if (_sealed.Count == 0)
         {
             return;
         }
 
-        // The stored TIMESTAMP keeps microseconds: the slot of the time itself and of the next microsecond cover rounding.
-        var ticks = end.UtcTicks;
-        var slot = ticks / TimeSpan.TicksPerHour;
         if (_sealed.Contains(slot))
         {
             _unseal.Add(slot);
@@ -203,32 +223,158 @@ public sealed partial class DuckDbOperationStore
         Run(connection, $"DELETE FROM rollup_hours WHERE slot <= {slot}; DELETE FROM rollup_totals WHERE slot <= {slot}; DELETE FROM rollup_sketch WHERE slot <= {slot};");
     }
 
-    /// <summary>Between batches: at most once per commit interval, seal a few missing complete hours.</summary>
-    private void SealBetweenBatches(DuckDBConnection connection)
+    /// <summary>
+    /// Between batches (the writer): at most once per commit interval, and when no seal is building, starts building a
+    /// few missing complete hours on a connection of its own (<see cref="SealConcurrentlyAsync"/>), so that the writer
+    /// goes on appending while an hour of millions of operations is aggregated (built on the writer, such an hour held
+    /// the writer for longer than the queue's headroom: the soak of 2026-12-03 dropped 273,700 operations at 08:01).
+    /// </summary>
+    private async Task SealPassAsync()
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        if (now - _rollupPassTicks < _options.CommitInterval.Ticks)
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            return;
-        }
+            var now = _time.GetUtcNow().UtcTicks;
+            if (_connection is null || !_sealTask.IsCompleted || Volatile.Read(ref _disposed) != 0 || now - _rollupPassTicks < _options.CommitInterval.Ticks)
+            {
+                return;
+            }
 
-        _rollupPassTicks = now;
-        SealMissing(connection, RollupHoursPerPass);
+            _rollupPassTicks = now;
+            var runs = MissingRuns(RollupHoursPerPass);
+            if (runs.Count > 0)
+            {
+                _sealTask = Task.Run(() => SealConcurrentlyAsync(runs));
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>
-    /// Seals up to <paramref name="maxHours"/> missing slots, newest first, among the complete hours (ended more than a
-    /// minute ago) within the longer of the retention and 31 days. Returns how many it sealed.
+    /// Builds each run of hours in a transaction of its own connection: its snapshot is taken under the write lock (no
+    /// batch is half committed then), the aggregation runs without the lock, and the commit happens under the lock only
+    /// if nothing touched those hours' raw rows meanwhile (<see cref="_sealingDirty"/>); otherwise it rolls back and a
+    /// later pass builds them again. Holds a reader slot, so compaction and backup wait for it (or it gives up).
     /// </summary>
-    private int SealMissing(DuckDBConnection connection, int maxHours)
+    private async Task SealConcurrentlyAsync(IReadOnlyList<(long From, long To)> runs)
+    {
+        if (!_readers.Wait(0))
+        {
+            return; // every reader slot taken (compaction): the next pass
+        }
+
+        try
+        {
+            EnsureReadable();
+            using var connection = await OpenReaderAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var (from, to) in runs)
+            {
+                if (!await SealRunAsync(connection, from, to).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+        }
+#pragma warning disable CA1031 // The rollup is an index of the raw rows: without it reads scan raw rows; the writer goes on.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _rollupBacklog = true;
+            LogRollupFailed(_logger, e.Message, e);
+        }
+        finally
+        {
+            _readers.Release();
+        }
+    }
+
+    /// <summary>One run of <see cref="SealConcurrentlyAsync"/>; false when it was not sealed (the pass stops).</summary>
+    private async Task<bool> SealRunAsync(DuckDBConnection connection, long from, long to)
+    {
+        if (!await _writeLock.WaitAsync(SealLockWait).ConfigureAwait(false))
+        {
+            _rollupBacklog = true;
+            return false;
+        }
+
+        try
+        {
+            if (_connection is null || Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
+
+            // The snapshot starts with the transaction's first read, here, while no batch is between append and commit.
+            Run(connection, "BEGIN TRANSACTION; SELECT count(*) FROM rollup_hours;");
+            _sealing = (from, to);
+            _sealingDirty = false;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        var built = false;
+        try
+        {
+            BuildRange(connection, from, to);
+            if (BeforeSealCommit is { } pause)
+            {
+                await pause().ConfigureAwait(false);
+            }
+
+            built = true;
+        }
+        finally
+        {
+            var locked = await _writeLock.WaitAsync(SealLockWait).ConfigureAwait(false);
+            try
+            {
+                if (built && locked && !_sealingDirty && _connection is not null)
+                {
+                    Run(connection, "COMMIT");
+                    for (var slot = from; slot < to; slot++)
+                    {
+                        _sealed.Add(slot);
+                    }
+                }
+                else
+                {
+                    built = false;
+                    _rollupBacklog = true;
+                    Run(connection, "ROLLBACK");
+                }
+            }
+            finally
+            {
+                if (locked)
+                {
+                    _sealing = null;
+                    _writeLock.Release();
+                }
+            }
+        }
+
+        return built;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="maxHours"/> missing slots, newest first, among the complete hours (ended more than a minute
+    /// ago) within the longer of the retention and 31 days, as runs [From, To) of consecutive slots (under the write lock).
+    /// </summary>
+    private List<(long From, long To)> MissingRuns(int maxHours)
     {
         var now = _time.GetUtcNow().UtcTicks;
         var limit = (now - TimeSpan.TicksPerMinute) / TimeSpan.TicksPerHour; // slots below are complete
         var reach = Math.Max(_options.Retention.Ticks, TimeSpan.FromDays(31).Ticks);
         var low = Math.Max(0, (now - reach) / TimeSpan.TicksPerHour);
-        var sealedCount = 0;
+        var runs = new List<(long From, long To)>();
+        var count = 0;
         var slot = limit - 1;
-        while (slot >= low && sealedCount < maxHours)
+        while (slot >= low && count < maxHours)
         {
             if (_sealed.Contains(slot))
             {
@@ -239,23 +385,48 @@ public sealed partial class DuckDbOperationStore
             // A run of missing slots [from, to], newest first, capped by what this pass may still seal.
             var to = slot;
             var from = slot;
-            while (from - 1 >= low && !_sealed.Contains(from - 1) && to - from + 1 < maxHours - sealedCount)
+            while (from - 1 >= low && !_sealed.Contains(from - 1) && to - from + 1 < maxHours - count)
             {
                 from--;
             }
 
-            SealRange(connection, from, to + 1);
-            sealedCount += (int)(to - from + 1);
+            runs.Add((from, to + 1));
+            count += (int)(to - from + 1);
             slot = from - 1;
         }
 
         // More to do when the pass stopped at its cap with missing slots left below.
-        _rollupBacklog = sealedCount >= maxHours && Enumerable.Range(0, (int)Math.Max(0, slot - low + 1)).Any(i => !_sealed.Contains(low + i));
+        _rollupBacklog = count >= maxHours && Enumerable.Range(0, (int)Math.Max(0, slot - low + 1)).Any(i => !_sealed.Contains(low + i));
+        return runs;
+    }
+
+    /// <summary>Seals up to <paramref name="maxHours"/> missing slots on the writer's connection (under the write lock); returns how many.</summary>
+    private int SealMissing(DuckDBConnection connection, int maxHours)
+    {
+        var sealedCount = 0;
+        foreach (var (from, to) in MissingRuns(maxHours))
+        {
+            SealRange(connection, from, to);
+            sealedCount += (int)(to - from);
+        }
+
         return sealedCount;
     }
 
     /// <summary>Builds and seals slots [from, to) in one transaction.</summary>
     private void SealRange(DuckDBConnection connection, long from, long to)
+    {
+        using var transaction = connection.BeginTransaction();
+        BuildRange(connection, from, to);
+        transaction.Commit();
+        for (var s = from; s < to; s++)
+        {
+            _sealed.Add(s);
+        }
+    }
+
+    /// <summary>Writes slots [from, to)'s rollup rows and seal rows inside the caller's transaction.</summary>
+    private static void BuildRange(DuckDBConnection connection, long from, long to)
     {
         var query = new RestoreBucketQuery
         {
@@ -265,7 +436,6 @@ public sealed partial class DuckDbOperationStore
             ClampTo = DateTimeOffset.MaxValue,
             SketchScale = LatencySketch.BucketScale,
         };
-        using var transaction = connection.BeginTransaction();
         var range = string.Create(CultureInfo.InvariantCulture, $"slot >= {from} AND slot < {to}");
         Run(connection, $"DELETE FROM rollup_hours WHERE {range}; DELETE FROM rollup_totals WHERE {range}; DELETE FROM rollup_sketch WHERE {range};");
 
@@ -279,11 +449,6 @@ public sealed partial class DuckDbOperationStore
         }
 
         Run(connection, string.Create(CultureInfo.InvariantCulture, $"INSERT INTO rollup_hours SELECT range FROM range({from}, {to})"));
-        transaction.Commit();
-        for (var s = from; s < to; s++)
-        {
-            _sealed.Add(s);
-        }
     }
 
     private static void ExecuteSql(DuckDBConnection connection, string text, OperationSql sql)

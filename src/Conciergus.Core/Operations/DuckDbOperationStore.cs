@@ -280,6 +280,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
             }
         }
 
+        await _sealTask.ConfigureAwait(false);
         await CloseWriterConnectionAsync().ConfigureAwait(false);
         CompleteFlushWaiters(degraded: true);
     }
@@ -413,33 +414,6 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
 
         CompleteFlushWaiters(degraded: false);
         await SealPassAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Between batches: a few missing hours of the rollup (a failure leaves them raw and is logged, never retried as a write).</summary>
-    private async Task SealPassAsync()
-    {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (_connection is { } connection)
-            {
-                SealBetweenBatches(connection);
-            }
-        }
-#pragma warning disable CA1031 // The rollup is an index of the raw rows: without it reads scan raw rows; the writer goes on.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            LogRollupFailed(_logger, e.Message, e);
-            if (_connection is { } open)
-            {
-                TryReloadSealed(open);
-            }
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
     }
 
     private void DropBatch(string reason)

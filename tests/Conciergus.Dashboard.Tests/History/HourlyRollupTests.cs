@@ -2,6 +2,7 @@ using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
 using Conciergus.Core.TimeSeries;
 using Conciergus.Dashboard.Tests.Operations;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Conciergus.Dashboard.Tests.History;
 
@@ -67,6 +68,60 @@ public sealed class HourlyRollupTests
         await AssertRollupEqualsRawAsync(store.Store, "after purge", expectRollupRows: true);
         await store.Store.BuildRollupAsync();
         await AssertRollupEqualsRawAsync(store.Store, "after purge, rebuilt", expectRollupRows: true);
+    }
+
+    [Fact]
+    public async Task WriterSeal_BuildsBesideTheWriter_AndRollsBackWhenAnAppendLandsInItsHours()
+    {
+        var operations = BulkRestoreTests.StoredTimes(HistoryTestData.Month(3_000, seed: 13, days: 0.4)).Select(o => o.Operation).ToList();
+        var late = operations.Where(o => o.EndTime < HistoryTestData.Now.AddHours(-2) && o.OperationId.EndsWith('7')).ToList();
+        Assert.True(late.Count > 20, "too few late operations to prove anything");
+        await using var store = new TempOperationStore(o => o.Retention = TimeSpan.FromDays(365), new FakeTimeProvider(HistoryTestData.Now));
+        await store.WaitForStateAsync(OperationStoreState.Healthy);
+        store.Store.RollupHoursPerPass = 48; // one pass covers every hour the operations are in
+        var building = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Store.BeforeSealCommit = () =>
+        {
+            building.TrySetResult();
+            return release.Task;
+        };
+
+        // The batch commits, then the writer starts sealing the complete hours on a connection of its own.
+        foreach (var operation in operations.Except(late))
+        {
+            Assert.True(store.Store.TryAppend(operation));
+        }
+
+        await store.Store.FlushAsync();
+        await building.Task.WaitAsync(TimeSpan.FromSeconds(120));
+        var seal = store.Store.SealInFlight;
+
+        // The writer is not held by the seal: late operations into the hours it is building commit while it waits.
+        foreach (var operation in late)
+        {
+            Assert.True(store.Store.TryAppend(operation));
+        }
+
+        await store.Store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(120));
+        Assert.False(seal.IsCompleted, "the seal should still be waiting to commit");
+
+        // Its snapshot lacks them, so it rolls back instead of sealing hours without them.
+        release.SetResult();
+        await seal.WaitAsync(TimeSpan.FromSeconds(120));
+        var lateSlots = late.Select(o => o.EndTime.UtcTicks / TimeSpan.TicksPerHour).ToHashSet();
+        Assert.Empty((await store.Store.SealedSlotsAsync()).Intersect(lateSlots));
+        await AssertRollupEqualsRawAsync(store.Store, "after the rolled-back seal", expectRollupRows: false);
+
+        // The next pass seals those hours, late operations included.
+        store.Store.BeforeSealCommit = null;
+        store.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(store.Store.TryAppend(operations[0] with { OperationId = "op-now", StartTime = HistoryTestData.Now, DurationMs = 5 }));
+        await store.Store.FlushAsync();
+        await store.Store.SealInFlight.WaitAsync(TimeSpan.FromSeconds(120));
+        var sealedSlots = (await store.Store.SealedSlotsAsync()).ToHashSet();
+        Assert.All(lateSlots, s => Assert.Contains(s, sealedSlots));
+        await AssertRollupEqualsRawAsync(store.Store, "after the next seal", expectRollupRows: true);
     }
 
     [Fact]
