@@ -18,17 +18,9 @@ PORT=${PORT:-18480}
 SETTLE=${SETTLE:-75}
 INGEST_KEY=cardinality-ingestion-key-0123456
 VIEWER_KEY=cardinality-viewer-key-0123456789
-OUT=${OUT:-$ROOT/bench/results}
-mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
-DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
 . bench/lib.sh
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-  dotnet build bench/Conciergus.LoadGen -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-fi
+build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 
 DATA=$(mktemp -d /tmp/conciergus-cardinality.XXXXXX)
 start_dashboard "$DASHBOARD_DIR" "$PORT" "$DATA" "$OUT/cardinality-$STAMP.log" \

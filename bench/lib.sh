@@ -1,5 +1,18 @@
 # What the bench scripts share; each sources it after `cd` to the repository root: `. bench/lib.sh`.
-# A script sets INGEST_KEY (and VIEWER_KEY when it reads /metrics or the read API) before start_dashboard.
+# A script sets INGEST_KEY (and VIEWER_KEY when it reads /metrics or the read API) before start_dashboard; OUT, LOADGEN and
+# DASHBOARD_DIR keep a value set before sourcing (or in the environment).
+
+OUT=${OUT:-$PWD/bench/results}
+mkdir -p "$OUT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+LOADGEN=${LOADGEN:-$PWD/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll}
+DASHBOARD_DIR=${DASHBOARD_DIR:-$PWD/src/Conciergus.Dashboard/bin/Release/net10.0}
+
+# build_release PROJECT...: Release builds (errors and the elapsed time shown), skipped when SKIP_BUILD=1.
+build_release() {
+  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
+  for project in "$@"; do dotnet build "$project" -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true; done
+}
 
 PIDS=()
 # Stops, by PID, every process the script started (never by name: other engineers' servers share the machine).

@@ -23,16 +23,10 @@ ASPIRE_GRPC_PORT=${ASPIRE_GRPC_PORT:-18189}
 ASPIRE_MAX_TRACES=${ASPIRE_MAX_TRACES:-2000000}
 INGEST_KEY=loadtest-ingestion-key-0123456789
 VIEWER_KEY=loadtest-viewer-key-0123456789ab
-OUT=${OUT:-$ROOT/bench/results}
-mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
-DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
 . bench/lib.sh
 
+build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-  dotnet build bench/Conciergus.LoadGen -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
   dotnet restore bench/AspireDashboard/AspireDashboard.proj -v q >/dev/null
 fi
 ASPIRE_DIR=$(ls -d ~/.nuget/packages/aspire.dashboard.sdk.linux-x64/13.6.5/tools)

@@ -14,16 +14,8 @@ PORT=${PORT:-18580}
 TRACE_SECONDS=${TRACE_SECONDS:-20}
 TOP=${TOP:-25}
 INGEST_KEY=profile-ingestion-key-0123456789a
-OUT=${OUT:-$ROOT/bench/results}
-mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
-DASHBOARD_DIR="$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0"
 . bench/lib.sh
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-  dotnet build bench/Conciergus.LoadGen -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-fi
+build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 DATA=$(mktemp -d /tmp/conciergus-profile.XXXXXX)
 start_dashboard "$DASHBOARD_DIR" "$PORT" "$DATA" "$OUT/profile-$STAMP.log"
 PID=$DASHBOARD_PID

@@ -42,16 +42,12 @@ OPEN_TIMEOUT=${OPEN_TIMEOUT:-240}  # seconds for PageScale to sign in and open i
 INGEST_KEY=scale-ingestion-key-0123456789abcd
 VIEWER_KEY=scale-viewer-key-0123456789abcdefg
 ADMIN_PASSWORD=scale-admin-password-0123
-OUT=${OUT:-$ROOT/bench/results}
-mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-TSV="$OUT/scale-$STAMP.tsv"
-LOADGEN="$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll"
 PAGESCALE="$ROOT/bench/Conciergus.PageScale/bin/Release/net10.0/Conciergus.PageScale.dll"
 # A published dashboard: the Release build folder has no wwwroot, and Production serves static assets (blazor.web.js,
 # MudBlazor, ApexCharts) only from a published one, so pages opened on a build folder never start their circuit.
 DASHBOARD_DIR=${SCALE_BIN:-/tmp/conciergus-scale-publish}
 . bench/lib.sh
+TSV="$OUT/scale-$STAMP.tsv"
 trap 'exit 143' TERM INT
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then

@@ -18,18 +18,11 @@ BATCH=${BATCH:-100}
 PORT=${PORT:-18280}
 INGEST_KEY=soak-ingestion-key-0123456789abc
 VIEWER_KEY=soak-viewer-key-0123456789abcdef
-OUT=${OUT:-$ROOT/bench/results}
-mkdir -p "$OUT"
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-CSV="$OUT/soak-$STAMP.csv"
-LOADGEN=${LOADGEN:-$ROOT/bench/Conciergus.LoadGen/bin/Release/net10.0/Conciergus.LoadGen.dll}
 BIN=${SOAK_BIN:-$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0}
 . bench/lib.sh
+CSV="$OUT/soak-$STAMP.csv"
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  dotnet build src/Conciergus.Dashboard -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-  dotnet build bench/Conciergus.LoadGen -c Release -v q -nologo 2>&1 | grep -E " error |Elapsed" || true
-fi
+build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 
 DATA=$(mktemp -d /tmp/conciergus-soak.XXXXXX)
 start_dashboard "$BIN" "$PORT" "$DATA" "$OUT/soak-$STAMP.log" Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}"
