@@ -263,7 +263,8 @@ public sealed partial class DuckDbOperationStore
     {
         if (!_readers.Wait(0))
         {
-            return; // every reader slot taken (compaction): the next pass
+            _rollupBacklog = true; // every reader slot taken (compaction, a burst of reads): the next pass
+            return;
         }
 
         try
