@@ -181,7 +181,7 @@ internal struct AiCallTracker
     private readonly string? _spanId;
     private readonly string? _parentSpanId;
     private long? _firstTokenTimestamp;
-    private int _finished;
+    private bool _finished;
 
     private AiCallTracker(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, ICostCalculator? pricer, TimeProvider timeProvider, in CallDescription call)
     {
@@ -243,11 +243,14 @@ internal struct AiCallTracker
 
     private void Finish(string? responseModel, string? conversationId, UsageDetails? usage, IReadOnlyList<string>? finishReasons, Exception? exception, bool abandoned)
     {
-        // The streaming path can reach both its catch and its finally; only the first end counts.
-        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        // The streaming path can reach both its catch and its finally; only the first end counts. The two run one after
+        // the other (an enumerator is never used by two threads at once), so a plain flag is enough.
+        if (_finished)
         {
             return;
         }
+
+        _finished = true;
 
         var elapsed = _timeProvider.GetElapsedTime(_startTimestamp);
         var tokens = TokenUsage.From(usage);
