@@ -198,10 +198,10 @@ internal struct AiCallTracker
             activity.SetTag(GenAiAttributes.OperationName, call.Operation);
             activity.SetTag(GenAiAttributes.ProviderName, call.Provider);
             activity.SetTag(GenAiAttributes.RequestModel, call.RequestModel);
-            activity.SetTag(GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
-            activity.SetTag(GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
-            activity.SetTag(GenAiAttributes.ExperimentKey, call.ExperimentKey);
-            activity.SetTag(GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
+            SetTagIfAny(activity, GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
+            SetTagIfAny(activity, GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
+            SetTagIfAny(activity, GenAiAttributes.ExperimentKey, call.ExperimentKey);
+            SetTagIfAny(activity, GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
             if (call.OriginalModel is not null)
             {
                 activity.SetTag(ConciergusPropertyNames.RetryCount, call.RetryCount);
@@ -352,7 +352,7 @@ internal struct AiCallTracker
 
         if (_activity.IsAllDataRequested)
         {
-            _activity.SetTag(GenAiAttributes.ResponseModel, operation.ResponseModel);
+            SetTagIfAny(_activity, GenAiAttributes.ResponseModel, operation.ResponseModel);
             if (exception is null || operation.InputTokens > 0 || operation.OutputTokens > 0)
             {
                 _activity.SetTag(GenAiAttributes.InputTokens, operation.InputTokens);
@@ -392,6 +392,18 @@ internal struct AiCallTracker
         }
 
         _activity.Dispose();
+    }
+
+    /// <summary>
+    /// Sets a tag that has a value. SetTag with null removes a tag, which on a new span is a no-op, but still takes the
+    /// span's tag lock and walks its tags: most calls have no conversation, function or experiment.
+    /// </summary>
+    private static void SetTagIfAny(Activity activity, string key, string? value)
+    {
+        if (value is not null)
+        {
+            activity.SetTag(key, value);
+        }
     }
 
     /// <summary>
