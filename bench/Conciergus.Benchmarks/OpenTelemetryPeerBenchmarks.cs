@@ -48,6 +48,8 @@ public class OpenTelemetryPeerBenchmarks
     private IChatClient _conciergus = null!;
     private AiOperationCollector _collector = null!;
     private AiOperation _operation = null!;
+    private ICostCalculator _pricer = null!;
+    private PricingInput _pricingInput;
     private MeterProvider _meterProvider = null!;
     private CountingExporter _exporter = null!;
     private Meter _histogramsMeter = null!;
@@ -83,9 +85,12 @@ public class OpenTelemetryPeerBenchmarks
         _meai = new ChatClientBuilder(_inner).UseOpenTelemetry(sourceName: MeaiSource).Build();
 
         // As the dashboard's DI does: one cost calculator, given to the collector and resolved by UseConciergus().
-        var pricer = new CostCalculator(PriceCatalog.CreateBuiltIn());
-        _collector = CollectorBenchmarks.Create(TimeProvider.System, pricer);
-        _conciergus = new ChatClientBuilder(_inner).UseConciergus().Build(new Services(_collector, pricer));
+        _pricer = new CostCalculator(PriceCatalog.CreateBuiltIn());
+        _collector = CollectorBenchmarks.Create(TimeProvider.System, _pricer);
+        _conciergus = new ChatClientBuilder(_inner).UseConciergus().Build(new Services(_collector, _pricer));
+
+        // What the middleware prices for this call: the response model first, the fake client's tokens.
+        _pricingInput = new PricingInput(AiOperationKinds.Chat, "openai", "gpt-4o", "gpt-4o-2024-08-06", BenchData.JustFinished, 1_200, 350, 800, 0, 0);
 
         // What the middleware hands the collector for this call, priced (the collector's allocation-free case).
         _operation = new AiOperation
@@ -191,6 +196,10 @@ public class OpenTelemetryPeerBenchmarks
     /// <summary>Only Conciergus's recording: <see cref="AiOperationCollector.Record"/> of the prebuilt, priced operation for this call.</summary>
     [Benchmark]
     public void CollectorRecord() => _collector.Record(_operation);
+
+    /// <summary>Only the pricing <c>UseConciergus()</c> does for this call (catalog lookup of the response model, then the arithmetic).</summary>
+    [Benchmark]
+    public CostResult PricingOnly() => _pricer.Calculate(in _pricingInput);
 
     /// <summary>A provider's client: fixed metadata and one completed response with usage.</summary>
     private sealed class FakeChatClient : IChatClient

@@ -8,7 +8,8 @@ namespace Conciergus.Core.Pricing;
 /// (OpenTelemetry GenAI conventions), so each part is priced once at its own rate:
 /// (input - cacheRead - cacheWrite) x input + cacheRead x cachedInput + cacheWrite x cacheCreation
 /// + (output - reasoning) x output + reasoning x reasoning, per million tokens.
-/// The hot path allocates nothing: lookups are memoised per (provider, model) and price versions are precomputed.
+/// The hot path allocates nothing: lookups are memoised per (provider, model), price versions are precomputed and
+/// rates are scaled to whole numbers once per price, so a call is priced with integer arithmetic.
 /// </remarks>
 public sealed class CostCalculator : ICostCalculator
 {
@@ -57,23 +58,32 @@ public sealed class CostCalculator : ICostCalculator
     }
 
     /// <summary>Cost in USD of one call's tokens at one price (negative counts and remainders count as zero).</summary>
+    /// <remarks>
+    /// The price's rates were scaled to whole numbers once (<see cref="ScaledTokenRates"/>), so this is integer arithmetic
+    /// with the same decimal, scale included, as the decimal formula below, which remains for rates or sums too large for it.
+    /// </remarks>
     public static decimal Compute(PriceEntry price, bool inputOnly, long inputTokens, long outputTokens, long cachedInputTokens, long cacheCreationTokens, long reasoningTokens)
     {
         ArgumentNullException.ThrowIfNull(price);
 
         // Bad data (negative counts, parts larger than their totals) must never produce a negative cost.
         var input = Math.Max(0, inputTokens);
+        var cacheRead = inputOnly ? 0 : Math.Max(0, cachedInputTokens);
+        var cacheWrite = inputOnly ? 0 : Math.Max(0, cacheCreationTokens);
+        var reasoning = inputOnly ? 0 : Math.Max(0, reasoningTokens);
+        var uncachedInput = inputOnly ? input : Math.Max(0, input - cacheRead - cacheWrite);
+        var plainOutput = inputOnly ? 0 : Math.Max(0, Math.Max(0, outputTokens) - reasoning);
+
+        if (price.ScaledRatesFor(input).TryCost(inputOnly, uncachedInput, cacheRead, cacheWrite, plainOutput, reasoning, out var cost))
+        {
+            return cost;
+        }
+
         var rates = price.RatesFor(input);
         if (inputOnly)
         {
             return input * rates.Input / TokensPerUnit;
         }
-
-        var cacheRead = Math.Max(0, cachedInputTokens);
-        var cacheWrite = Math.Max(0, cacheCreationTokens);
-        var reasoning = Math.Max(0, reasoningTokens);
-        var uncachedInput = Math.Max(0, input - cacheRead - cacheWrite);
-        var plainOutput = Math.Max(0, Math.Max(0, outputTokens) - reasoning);
 
         var total = (uncachedInput * rates.Input)
             + (cacheRead * rates.CachedInput)

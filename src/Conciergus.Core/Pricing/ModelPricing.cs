@@ -29,6 +29,7 @@ public sealed record LongContextTier(long AboveInputTokens, TokenRates Rates);
 public sealed class PriceEntry
 {
     private readonly LongContextTier[] _tiers;
+    private readonly ScaledTokenRates[] _scaledRates;
 
     /// <summary>Creates a price entry; tiers are sorted by threshold.</summary>
     public PriceEntry(string modelId, DateOnly effectiveFrom, TokenRates rates, IEnumerable<LongContextTier>? longContext = null, string? source = null)
@@ -43,6 +44,7 @@ public sealed class PriceEntry
         // Precomputed once so that pricing an operation allocates nothing.
         Version = string.Create(CultureInfo.InvariantCulture, $"{modelId}@{effectiveFrom:yyyy-MM-dd}");
         EffectiveFromUtcTicks = effectiveFrom.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).Ticks;
+        _scaledRates = [new ScaledTokenRates(rates), .. _tiers.Select(t => new ScaledTokenRates(t.Rates))];
     }
 
     /// <summary>The catalog model id this price belongs to.</summary>
@@ -68,15 +70,23 @@ public sealed class PriceEntry
     /// <summary>The rates for a request with this many input tokens (the highest tier it exceeds, else the base rates).</summary>
     public TokenRates RatesFor(long inputTokens)
     {
-        for (var i = _tiers.Length - 1; i >= 0; i--)
+        var tier = TierOf(inputTokens);
+        return tier >= 0 ? _tiers[tier].Rates : Rates;
+    }
+
+    /// <summary>The same rates as <see cref="RatesFor"/>, scaled to whole numbers once (the cost calculator's hot path).</summary>
+    internal ref readonly ScaledTokenRates ScaledRatesFor(long inputTokens) => ref _scaledRates[TierOf(inputTokens) + 1];
+
+    /// <summary>The highest tier <paramref name="inputTokens"/> exceeds, or -1 for the base rates.</summary>
+    private int TierOf(long inputTokens)
+    {
+        var tier = _tiers.Length - 1;
+        while (tier >= 0 && inputTokens <= _tiers[tier].AboveInputTokens)
         {
-            if (inputTokens > _tiers[i].AboveInputTokens)
-            {
-                return _tiers[i].Rates;
-            }
+            tier--;
         }
 
-        return Rates;
+        return tier;
     }
 }
 

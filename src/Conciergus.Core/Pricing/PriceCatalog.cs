@@ -29,8 +29,12 @@ public sealed partial class PriceCatalog
     private readonly Dictionary<string, ModelPricing[]> _exact;
     private readonly (string Name, ModelPricing Model)[] _prefixes;
     private readonly (Regex Glob, int Specificity, ModelPricing Model)[] _globs;
-    private readonly ConcurrentDictionary<(string Provider, string Model), ModelPricing?> _lookups = new();
+    private readonly ConcurrentDictionary<(string Provider, string Model), Lookup> _lookups = new();
     private int _lookupCount;
+
+    // The last answer, in front of the memo: consecutive calls mostly name the same model, and comparing two short
+    // strings is cheaper than hashing them. See Find for why sharing it between threads is safe.
+    private Lookup? _lastLookup;
 
     /// <summary>Creates the catalog from options (used by dependency injection).</summary>
     /// <exception cref="InvalidDataException">The override file is not a valid catalog.</exception>
@@ -91,21 +95,31 @@ public sealed partial class PriceCatalog
             return null;
         }
 
-        var key = (provider ?? string.Empty, model);
-        if (_lookups.TryGetValue(key, out var cached))
+        provider ??= string.Empty;
+
+        // A Lookup never changes once built, and a reference is read and written whole: a thread sees either the
+        // previous answer or the new one, each right for its own key. A catalog never changes either (a new file
+        // makes a new catalog, with a memo and a last answer of its own), so no answer goes stale.
+        var last = Volatile.Read(ref _lastLookup);
+        if (last is not null && string.Equals(last.Model, model, StringComparison.Ordinal) && string.Equals(last.Provider, provider, StringComparison.Ordinal))
         {
-            return cached;
+            return last.Pricing;
         }
 
-        var resolved = Resolve(ProviderFamilies.Normalize(provider), model);
-
-        // The counter is approximate under races (two threads may add the same key); it only bounds memory.
-        if (Volatile.Read(ref _lookupCount) < MaxCachedLookups && _lookups.TryAdd(key, resolved))
+        var key = (provider, model);
+        if (!_lookups.TryGetValue(key, out var lookup))
         {
-            Interlocked.Increment(ref _lookupCount);
+            lookup = new Lookup(provider, model, Resolve(ProviderFamilies.Normalize(provider), model));
+
+            // The counter is approximate under races (two threads may add the same key); it only bounds memory.
+            if (Volatile.Read(ref _lookupCount) < MaxCachedLookups && _lookups.TryAdd(key, lookup))
+            {
+                Interlocked.Increment(ref _lookupCount);
+            }
         }
 
-        return resolved;
+        Volatile.Write(ref _lastLookup, lookup);
+        return lookup.Pricing;
     }
 
     /// <summary>The price in force at <paramref name="at"/> for a provider and model, or null when unknown.</summary>
@@ -196,6 +210,9 @@ public sealed partial class PriceCatalog
     private static Regex GlobToRegex(string pattern) =>
         new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal) + "$",
             RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
+
+    /// <summary>One memoised answer: the key it answers and the model (null: unpriced).</summary>
+    private sealed record Lookup(string Provider, string Model, ModelPricing? Pricing);
 
     // One or more of: -2024-08-06, -20250929, @20250929, -2411, -001, -05-20, -latest, -preview, -exp, -v1:0.
     [GeneratedRegex(@"^(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{3}|\d{2}-\d{2}|latest|preview|exp|v\d+(?::\d+)?))+$",

@@ -181,7 +181,7 @@ internal struct AiCallTracker
     private readonly string? _spanId;
     private readonly string? _parentSpanId;
     private long? _firstTokenTimestamp;
-    private int _finished;
+    private bool _finished;
 
     private AiCallTracker(IAiOperationRecorder recorder, IErrorCategorizer? categorizer, ICostCalculator? pricer, TimeProvider timeProvider, in CallDescription call)
     {
@@ -198,10 +198,10 @@ internal struct AiCallTracker
             activity.SetTag(GenAiAttributes.OperationName, call.Operation);
             activity.SetTag(GenAiAttributes.ProviderName, call.Provider);
             activity.SetTag(GenAiAttributes.RequestModel, call.RequestModel);
-            activity.SetTag(GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
-            activity.SetTag(GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
-            activity.SetTag(GenAiAttributes.ExperimentKey, call.ExperimentKey);
-            activity.SetTag(GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
+            SetTagIfAny(activity, GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
+            SetTagIfAny(activity, GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
+            SetTagIfAny(activity, GenAiAttributes.ExperimentKey, call.ExperimentKey);
+            SetTagIfAny(activity, GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
             if (call.OriginalModel is not null)
             {
                 activity.SetTag(ConciergusPropertyNames.RetryCount, call.RetryCount);
@@ -243,11 +243,14 @@ internal struct AiCallTracker
 
     private void Finish(string? responseModel, string? conversationId, UsageDetails? usage, IReadOnlyList<string>? finishReasons, Exception? exception, bool abandoned)
     {
-        // The streaming path can reach both its catch and its finally; only the first end counts.
-        if (Interlocked.Exchange(ref _finished, 1) != 0)
+        // The streaming path can reach both its catch and its finally; only the first end counts. The two run one after
+        // the other (an enumerator is never used by two threads at once), so a plain flag is enough.
+        if (_finished)
         {
             return;
         }
+
+        _finished = true;
 
         var elapsed = _timeProvider.GetElapsedTime(_startTimestamp);
         var tokens = TokenUsage.From(usage);
@@ -349,7 +352,7 @@ internal struct AiCallTracker
 
         if (_activity.IsAllDataRequested)
         {
-            _activity.SetTag(GenAiAttributes.ResponseModel, operation.ResponseModel);
+            SetTagIfAny(_activity, GenAiAttributes.ResponseModel, operation.ResponseModel);
             if (exception is null || operation.InputTokens > 0 || operation.OutputTokens > 0)
             {
                 _activity.SetTag(GenAiAttributes.InputTokens, operation.InputTokens);
@@ -389,6 +392,18 @@ internal struct AiCallTracker
         }
 
         _activity.Dispose();
+    }
+
+    /// <summary>
+    /// Sets a tag that has a value. SetTag with null removes a tag, which on a new span is a no-op, but still takes the
+    /// span's tag lock and walks its tags: most calls have no conversation, function or experiment.
+    /// </summary>
+    private static void SetTagIfAny(Activity activity, string key, string? value)
+    {
+        if (value is not null)
+        {
+            activity.SetTag(key, value);
+        }
     }
 
     /// <summary>

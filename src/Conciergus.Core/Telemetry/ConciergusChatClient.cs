@@ -49,22 +49,75 @@ public sealed class ConciergusChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(
+    /// <remarks>
+    /// Without an interceptor this is not an async method: when the inner client answers at once (a cache, a fake, a
+    /// completed task), its own task is returned after the call is recorded, with no state machine and no task of ours.
+    /// </remarks>
+    public override Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        var (sendMessages, sendOptions, tracker) = await BeginAsync(messages, options, streaming: false, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(messages);
+        var dimensions = DimensionsOf(options);
+        return _interceptor is null
+            ? Send(messages, options, Describe(options, dimensions, streaming: false, experiment: default), cancellationToken)
+            : GetInterceptedResponseAsync(messages, options, dimensions, cancellationToken);
+    }
+
+    private async Task<ChatResponse> GetInterceptedResponseAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        CallDimensions dimensions,
+        CancellationToken cancellationToken)
+    {
+        var request = await InterceptAsync(messages, options, dimensions, cancellationToken).ConfigureAwait(false);
+        var call = Describe(request.Options, dimensions, streaming: false, (request.ExperimentKey, request.ExperimentVariant));
+        return await Send(request.Messages, request.Options, call, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts tracking, calls the inner client and records the call when its answer is in.</summary>
+    private Task<ChatResponse> Send(IEnumerable<ChatMessage> messages, ChatOptions? options, in CallDescription call, CancellationToken cancellationToken)
+    {
+        // Starting our span makes it current, so the inner client (and HttpClient) sees it as parent. This method is
+        // not async, so nothing undoes that on return: the caller's span is put back as soon as the inner client
+        // returns. Our span's parent is that caller's span, as it was started from Activity.Current.
+        var tracker = AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, call);
+        Task<ChatResponse> pending;
+        try
+        {
+            pending = base.GetResponseAsync(messages, options, cancellationToken);
+        }
+#pragma warning disable CA1031 // Not swallowed: the task carries it to the caller, as an async method's would, and Complete records it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            pending = Task.FromException<ChatResponse>(exception);
+        }
+        finally
+        {
+            if (tracker.Activity is { } span)
+            {
+                Activity.Current = span.Parent;
+            }
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            tracker.Succeed(pending.Result);
+            return pending;
+        }
+
+        return Complete(pending, tracker);
+    }
+
+    /// <summary>Waits for an answer that was not in at once and records the call (the tracker is moved here, not shared).</summary>
+    private static async Task<ChatResponse> Complete(Task<ChatResponse> pending, AiCallTracker tracker)
+    {
         ChatResponse response;
         try
         {
-            // BeginAsync's change to Activity.Current ended with it; the inner client must see our span.
-            if (tracker.Activity is { } activity)
-            {
-                Activity.Current = activity;
-            }
-
-            response = await base.GetResponseAsync(sendMessages, sendOptions, cancellationToken).ConfigureAwait(false);
+            response = await pending.ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -82,12 +135,21 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (sendMessages, sendOptions, tracker) = await BeginAsync(messages, options, streaming: true, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(messages);
+        var dimensions = DimensionsOf(options);
+        var experiment = default((string?, string?));
+        if (_interceptor is not null)
+        {
+            var request = await InterceptAsync(messages, options, dimensions, cancellationToken).ConfigureAwait(false);
+            (messages, options, experiment) = (request.Messages, request.Options, (request.ExperimentKey, request.ExperimentVariant));
+        }
+
+        var tracker = AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, Describe(options, dimensions, streaming: true, experiment));
         var outcome = new CallOutcome();
         IAsyncEnumerator<ChatResponseUpdate> updates;
         try
         {
-            updates = base.GetStreamingResponseAsync(sendMessages, sendOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         }
         catch (Exception exception)
         {
@@ -142,47 +204,24 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         }
     }
 
-    private async ValueTask<(IEnumerable<ChatMessage> Messages, ChatOptions? Options, AiCallTracker Tracker)> BeginAsync(
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options,
-        bool streaming,
-        CancellationToken cancellationToken)
+    /// <summary>What is known about a call before it is sent (the options are the ones sent, after any interceptor).</summary>
+    private CallDescription Describe(ChatOptions? options, CallDimensions dimensions, bool streaming, (string? Key, string? Variant) experiment)
     {
-        ArgumentNullException.ThrowIfNull(messages);
         var metadata = GetMetadata();
-        var provider = _provider;
-        var dimensions = DimensionsOf(options);
-        string? experimentKey = null;
-        string? experimentVariant = null;
-
-        // Only an interceptor (experiments) can change what is sent; without one nothing is allocated for it.
-        if (_interceptor is not null)
-        {
-            var request = await InterceptAsync(
-                new ChatRequestInterception { Messages = messages, Options = options },
-                provider,
-                ModelOf(options, metadata),
-                dimensions,
-                cancellationToken).ConfigureAwait(false);
-            (messages, options, experimentKey, experimentVariant) = (request.Messages, request.Options, request.ExperimentKey, request.ExperimentVariant);
-        }
-
         var (retryCount, fallbackUsed, originalModel) = ConciergusPropertyNames.ReadAttempt(options?.AdditionalProperties);
-        var call = new CallDescription
+        return new CallDescription
         {
             Operation = AiOperationKinds.Chat,
-            Provider = provider,
+            Provider = _provider,
             RequestModel = ModelOf(options, metadata),
             Dimensions = dimensions,
-            ExperimentKey = experimentKey,
-            ExperimentVariant = experimentVariant,
+            ExperimentKey = experiment.Key,
+            ExperimentVariant = experiment.Variant,
             Streaming = streaming,
             RetryCount = retryCount,
             FallbackUsed = fallbackUsed,
             OriginalModel = originalModel,
         };
-
-        return (messages, options, AiCallTracker.Start(_recorder, _categorizer, _pricer, _timeProvider, call));
     }
 
     /// <summary>
@@ -199,19 +238,21 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         return CallDimensions.Resolve(options?.AdditionalProperties, options?.ConversationId, _options);
     }
 
+    /// <summary>Lets the interceptor (experiments) change what is sent; its failure sends the request unchanged.</summary>
     private async ValueTask<ChatRequestInterception> InterceptAsync(
-        ChatRequestInterception original,
-        string provider,
-        string requestModel,
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
         CallDimensions dimensions,
         CancellationToken cancellationToken)
     {
+        var original = new ChatRequestInterception { Messages = messages, Options = options };
+        var metadata = GetMetadata();
         var context = new ChatRequestContext
         {
-            Messages = original.Messages,
-            Options = original.Options,
-            Provider = provider,
-            RequestModel = requestModel,
+            Messages = messages,
+            Options = options,
+            Provider = _provider,
+            RequestModel = ModelOf(options, metadata),
             UserId = dimensions.UserId,
             Application = dimensions.Application,
             Environment = dimensions.Environment,
@@ -233,6 +274,7 @@ public sealed class ConciergusChatClient : DelegatingChatClient
         }
     }
 
+    /// <summary>The inner client's metadata, asked once; <c>_provider</c> is set with it.</summary>
     private ChatClientMetadata? GetMetadata()
     {
         // Benign race: two first calls may both ask the inner client; they get the same answer.

@@ -88,6 +88,69 @@ public class PriceCatalogTests
     }
 
     [Fact]
+    public void Find_NamesInTurn_EachGetsItsOwnAnswerNotThePreviousOne()
+    {
+        // The last answer sits in front of the memo: names that alternate (cases, providers, unknown names) must each
+        // get what a catalog that saw every name once gives.
+        (string? Provider, string Model)[] names =
+        [
+            ("openai", "gpt-4o"), ("openai", "gpt-4o-mini"), ("openai", "GPT-4O"), ("azure.ai.openai", "gpt-4o"), (null, "gpt-4o-2024-08-06"),
+            ("openai", "no-such-model"), ("anthropic", "claude-sonnet-4-5-20250929"), ("gcp.gemini", "gemini-2.5-pro"),
+        ];
+        var reference = PriceCatalog.CreateBuiltIn();
+        var expected = names.Select(n => reference.Find(n.Provider, n.Model)?.Id).ToArray();
+        var catalog = PriceCatalog.CreateBuiltIn();
+        var random = new Random(7);
+
+        for (var i = 0; i < 2_000; i++)
+        {
+            var n = random.Next(names.Length);
+            Assert.Equal(expected[n], catalog.Find(names[n].Provider, names[n].Model)?.Id);
+        }
+    }
+
+    [Fact]
+    public void Find_ManyThreadsNamesInTurn_EveryAnswerIsForItsOwnName()
+    {
+        string[] models = ["gpt-4o", "gpt-4o-mini", "claude-haiku-4-5", "no-such-model", "o3", "gemini-2.5-flash"];
+        var reference = PriceCatalog.CreateBuiltIn();
+        var expected = models.Select(m => reference.Find("openai", m)?.Id).ToArray();
+        var catalog = PriceCatalog.CreateBuiltIn();
+        var wrong = 0;
+
+        Parallel.For(0, 8, worker =>
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                var n = (i + worker) % models.Length;
+                if (catalog.Find("openai", models[n])?.Id != expected[n])
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+            }
+        });
+
+        Assert.Equal(0, wrong);
+    }
+
+    [Fact]
+    public void Find_TwoCatalogsInTurn_EachAnswersFromItsOwnModels()
+    {
+        // A changed price file makes a new catalog: its answers must not come from the other catalog's last answer.
+        var builtIn = PriceCatalog.CreateBuiltIn();
+        var overridden = PriceCatalog.Create(WriteCatalog(OverrideJson));
+        var builtInGpt4o = builtIn.Models.Single(m => m.Id == "gpt-4o");
+        var overriddenGpt4o = overridden.Models.Single(m => m.Id == "gpt-4o");
+        Assert.NotSame(builtInGpt4o, overriddenGpt4o);
+
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Same(builtInGpt4o, builtIn.Find("openai", "gpt-4o"));
+            Assert.Same(overriddenGpt4o, overridden.Find("openai", "gpt-4o"));
+        }
+    }
+
+    [Fact]
     public void Models_BuiltIn_AreConsistent()
     {
         var catalog = PriceCatalog.CreateBuiltIn();

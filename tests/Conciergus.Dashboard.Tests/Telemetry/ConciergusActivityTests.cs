@@ -107,6 +107,55 @@ public sealed class ConciergusActivityTests : IDisposable
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(recorder.Operations).SpanId);
     }
 
+    [Fact]
+    public async Task GetResponseAsync_InnerAnswersLater_CallerKeepsItsSpanWhileTheInnerSeesOurs()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        Activity? seenByInner = null;
+        var inner = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _model), OnCall = () => seenByInner = Activity.Current };
+        using var client = Pipelines.Chat(inner, recorder, time);
+        using var parent = new Activity("request").Start();
+
+        var call = client.GetResponseAsync(Prompt);
+
+        // The middleware is not an async method: it must put the caller's span back itself before returning.
+        Assert.Same(parent, Activity.Current);
+        Assert.NotNull(seenByInner);
+        Assert.Same(parent, seenByInner.Parent);
+        Assert.Empty(_stopped);
+
+        inner.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ModelId = _model });
+        await call;
+
+        var span = Assert.Single(_stopped);
+        Assert.Same(span, seenByInner);
+        Assert.Equal(span.SpanId.ToHexString(), Assert.Single(recorder.Operations).SpanId);
+        Assert.Same(parent, Activity.Current);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_NoCallerSpan_LeavesNoCurrentSpanBehind()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        var inner = new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _model) };
+        var pending = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _model) };
+        using var client = Pipelines.Chat(inner, recorder, time);
+        using var pendingClient = Pipelines.Chat(pending, recorder, time);
+        Activity.Current = null;
+
+        await client.GetResponseAsync(Prompt);
+        Assert.Null(Activity.Current);
+        var call = pendingClient.GetResponseAsync(Prompt);
+        Assert.Null(Activity.Current);
+        pending.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")));
+        await call;
+
+        Assert.Equal(2, _stopped.Count);
+        Assert.Null(Activity.Current);
+    }
+
     /// <summary>Notes what Activity.Current is when the inner client is called or its stream first pulled.</summary>
     private sealed class SpyChatClient(IChatClient inner, Action onPull) : DelegatingChatClient(inner)
     {

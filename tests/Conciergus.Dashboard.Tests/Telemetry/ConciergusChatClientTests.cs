@@ -175,6 +175,85 @@ public class ConciergusChatClientTests
     }
 
     [Fact]
+    public async Task GetResponseAsync_InnerAnswersLater_RecordsWhenTheAnswerArrives()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        var inner = new PendingChatClient();
+        using var client = Pipelines.Chat(inner, recorder, time);
+
+        var call = client.GetResponseAsync(Prompt);
+        Assert.False(call.IsCompleted);
+        Assert.Equal(0, recorder.Count);
+        time.Advance(TimeSpan.FromMilliseconds(700));
+        inner.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "later"))
+        {
+            ModelId = "gpt-4o-2024-08-06",
+            Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 10 },
+        });
+        var response = await call;
+
+        Assert.Equal("later", response.Text);
+        var op = Assert.Single(recorder.Operations);
+        Assert.Equal(AiOperationStatus.Ok, op.Status);
+        Assert.Equal("gpt-4o-2024-08-06", op.ResponseModel);
+        Assert.Equal((100, 10), (op.InputTokens, op.OutputTokens));
+        Assert.Equal(Pipelines.Start, op.StartTime);
+        Assert.Equal(700, op.DurationMs);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_InnerFailsLater_RethrowsAndRecordsTheError()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        var inner = new PendingChatClient();
+        using var client = Pipelines.Chat(inner, recorder, time);
+        var failure = new HttpRequestException("busy", null, HttpStatusCode.TooManyRequests);
+
+        var call = client.GetResponseAsync(Prompt);
+        Assert.Equal(0, recorder.Count);
+        inner.Fail(failure);
+
+        Assert.Same(failure, await Assert.ThrowsAsync<HttpRequestException>(() => call));
+        var op = Assert.Single(recorder.Operations);
+        Assert.Equal(AiOperationStatus.Error, op.Status);
+        Assert.Equal(429, op.Error!.HttpStatus);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_InnerThrowsBeforeReturningATask_FaultsTheTaskAndRecordsTheError()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        var failure = new TimeoutException("no connection");
+        using var client = Pipelines.Chat(new PendingChatClient { ThrowAtOnce = failure }, recorder, time);
+
+        // As from an async method: the exception travels in the task, not out of the call.
+        var call = client.GetResponseAsync(Prompt);
+
+        Assert.Same(failure, await Assert.ThrowsAsync<TimeoutException>(() => call));
+        Assert.True(call.IsFaulted);
+        Assert.Equal("System.TimeoutException", Assert.Single(recorder.Operations).Error!.Type);
+    }
+
+    [Fact]
+    public async Task GetResponseAsync_InnerThrowsCancellationBeforeReturningATask_CancelsTheTask()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        var recorder = new CapturingRecorder();
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        using var client = Pipelines.Chat(new PendingChatClient { ThrowAtOnce = new OperationCanceledException(cts.Token) }, recorder, time);
+
+        var call = client.GetResponseAsync(Prompt, cancellationToken: cts.Token);
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => call);
+        Assert.True(call.IsCanceled);
+        Assert.Equal(AiOperationStatus.Error, Assert.Single(recorder.Operations).Status);
+    }
+
+    [Fact]
     public async Task GetResponseAsync_Cancelled_CategorizerDecidesCancelled()
     {
         var time = new FakeTimeProvider(Pipelines.Start);

@@ -90,6 +90,40 @@ internal sealed class ScriptedChatClient(FakeTimeProvider time) : IChatClient
     }
 }
 
+/// <summary>A model provider whose answer comes later, when the test gives it (or which throws before returning a task).</summary>
+internal sealed class PendingChatClient : IChatClient
+{
+    private readonly TaskCompletionSource<ChatResponse> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ChatClientMetadata Metadata { get; init; } = new("OpenAI", null, "gpt-4o");
+
+    /// <summary>Thrown by GetResponseAsync itself, before any task exists.</summary>
+    public Exception? ThrowAtOnce { get; init; }
+
+    /// <summary>Called when the middleware calls this client (to see Activity.Current there).</summary>
+    public Action? OnCall { get; init; }
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        OnCall?.Invoke();
+        return ThrowAtOnce is null ? _answer.Task : throw ThrowAtOnce;
+    }
+
+    public void Answer(ChatResponse response) => _answer.SetResult(response);
+
+    public void Fail(Exception exception) => _answer.SetException(exception);
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException();
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceType == typeof(ChatClientMetadata) ? Metadata : null;
+
+    public void Dispose()
+    {
+    }
+}
+
 /// <summary>An embeddings provider at the edge.</summary>
 internal sealed class ScriptedEmbeddingGenerator(FakeTimeProvider time) : IEmbeddingGenerator<string, Embedding<float>>
 {
