@@ -91,9 +91,18 @@ public sealed record OperationQuery
 
     /// <summary>Bucket width for a time series; null for one row per group over the whole range.</summary>
     public TimeSpan? Step { get; init; }
+
+    /// <summary>
+    /// Also count <see cref="OperationAggregateRow.StalePricedRequests"/> (a join of every selected row to the catalog's
+    /// price versions: asked only where the figure is shown; otherwise it is 0).
+    /// </summary>
+    public bool CountStalePriced { get; init; }
 }
 
-/// <summary>One group (and bucket) of an aggregate query. Percentiles are exact over the stored durations.</summary>
+/// <summary>
+/// One group (and bucket) of an aggregate query. Counts, tokens and cost are exact; percentiles are those of the
+/// in-memory latency sketch over the same operations (within 1% of the sample at rank floor(q (n - 1))).
+/// </summary>
 public sealed record OperationAggregateRow
 {
     /// <summary>The group's value (provider + "/" + model is NOT combined: model groups are by <see cref="FilterFields.Model"/> with <see cref="Provider"/> beside it); null for the total row or when the operation had no value.</summary>
@@ -132,7 +141,7 @@ public sealed record OperationAggregateRow
     /// <summary>Operations on unpriced models.</summary>
     public long UnpricedRequests { get; init; }
 
-    /// <summary>Operations priced with a catalog entry older than the current one.</summary>
+    /// <summary>Operations priced with a catalog entry older than the current one (0 unless <see cref="OperationQuery.CountStalePriced"/>).</summary>
     public long StalePricedRequests { get; init; }
 
     /// <summary>Latency p50 in ms.</summary>
