@@ -10,6 +10,121 @@ namespace Conciergus.Core.Operations;
 /// <summary>Queries: aggregates, distinct values, streaming reads.</summary>
 public sealed partial class DuckDbOperationStore
 {
+    private (List<string> Versions, List<long> From, List<long> Until)? _catalogVersions;
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OperationAggregateRow>> AggregateAsync(OperationQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Step is { } step && step < TimeSpan.FromMilliseconds(1))
+        {
+            throw new ArgumentException("step must be at least 1 ms", nameof(query));
+        }
+
+        var sql = new OperationSql();
+        string? group = null;
+        if (query.GroupBy is { } groupBy && !OperationSql.TryNormalizeGroup(groupBy, out group))
+        {
+            throw new ArgumentException($"'{groupBy}' cannot be grouped by; use one of: {string.Join(", ", FilterFields.All)}, day, metadata.<key>", nameof(query));
+        }
+
+        var groupExpression = group switch
+        {
+            null => "NULL::VARCHAR",
+            "day" => "strftime(o.end_time, '%Y-%m-%d')",
+            _ => sql.Field(group),
+        };
+        var providerExpression = group == FilterFields.Model ? "o.provider" : "NULL::VARCHAR";
+        var bucketExpression = query.Step is { } width
+            ? $"(epoch_us(o.end_time) // {sql.Add(Micros(width))}) * {sql.Add(Micros(width))}"
+            : "NULL::BIGINT";
+        // The stale count joins every selected row to the catalog's versions (a hash probe per row): only when asked.
+        var catalog = query.CountStalePriced ? CatalogVersions() : null;
+        var cte = "";
+        var join = "";
+        var stale = "0::BIGINT";
+        if (catalog is { } c)
+        {
+            cte = $"WITH cat AS (SELECT unnest({sql.Add(c.Versions)}) AS version, unnest({sql.Add(c.From)}) AS valid_from, unnest({sql.Add(c.Until)}) AS valid_until) ";
+            join = " LEFT JOIN cat ON cat.version = o.price_version";
+            stale = "count(*) FILTER (WHERE o.pricing = 1 AND (cat.version IS NULL OR epoch_us(o.start_time) < cat.valid_from OR epoch_us(o.start_time) >= cat.valid_until))";
+        }
+
+        var where = sql.Where(query.From, query.To, query.Filter);
+        var groupClause = group is null && query.Step is null ? "" : " GROUP BY grp, prov, bucket";
+        var text = cte + $"""
+            SELECT {groupExpression} AS grp, {providerExpression} AS prov, {bucketExpression} AS bucket,
+                count(*) AS requests,
+                count(*) FILTER (WHERE o.status = 'error') AS errors,
+                coalesce(sum(o.input_tokens), 0)::BIGINT,
+                coalesce(sum(o.output_tokens), 0)::BIGINT,
+                coalesce(sum(o.cached_input_tokens), 0)::BIGINT,
+                coalesce(sum(o.cache_creation_input_tokens), 0)::BIGINT,
+                coalesce(sum(o.reasoning_tokens), 0)::BIGINT,
+                coalesce(sum(o.cost_usd), 0)::DECIMAL(38, 12),
+                count(*) FILTER (WHERE o.pricing = 2),
+                {stale},
+                quantile_cont(o.duration_ms, [0.5, 0.95, 0.99]),
+                avg(o.duration_ms),
+                quantile_cont(o.ttft_ms, [0.5, 0.95]),
+                max(o.end_time)
+            FROM operations o{join}
+            WHERE {where}{groupClause}
+            ORDER BY bucket NULLS FIRST, requests DESC, grp NULLS LAST, prov NULLS LAST
+            """;
+        await _readers.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureReadable();
+            using var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = text;
+            sql.Bind(command);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<OperationAggregateRow>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var requests = reader.GetInt64(3);
+                if (requests == 0 && (group is not null || query.Step is not null))
+                {
+                    continue;
+                }
+
+                var latency = reader.IsDBNull(13) ? null : reader.GetFieldValue<List<double>>(13);
+                var ttft = reader.IsDBNull(15) ? null : reader.GetFieldValue<List<double>>(15);
+                rows.Add(new OperationAggregateRow
+                {
+                    Group = reader.IsDBNull(0) ? null : reader.GetString(0),
+                    Provider = reader.IsDBNull(1) ? null : reader.GetString(1),
+                    Bucket = reader.IsDBNull(2) ? null : DateTimeOffset.UnixEpoch.AddTicks(reader.GetInt64(2) * 10),
+                    Requests = requests,
+                    Errors = reader.GetInt64(4),
+                    InputTokens = reader.GetInt64(5),
+                    OutputTokens = reader.GetInt64(6),
+                    CachedInputTokens = reader.GetInt64(7),
+                    CacheCreationInputTokens = reader.GetInt64(8),
+                    ReasoningTokens = reader.GetInt64(9),
+                    CostUsd = reader.GetDecimal(10),
+                    UnpricedRequests = reader.GetInt64(11),
+                    StalePricedRequests = reader.GetInt64(12),
+                    LatencyP50 = latency?[0],
+                    LatencyP95 = latency?[1],
+                    LatencyP99 = latency?[2],
+                    LatencyAvg = reader.IsDBNull(14) ? null : reader.GetDouble(14),
+                    TtftP50 = ttft?[0],
+                    TtftP95 = ttft?[1],
+                    LastSeen = reader.IsDBNull(16) ? null : Utc(reader.GetDateTime(16)),
+                });
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _readers.Release();
+        }
+    }
+
     /// <inheritdoc />
     /// <remarks>The field "metadata" lists the metadata keys seen (for the filter bar's <c>metadata.&lt;key&gt;</c>).</remarks>
     public async Task<IReadOnlyList<string>> DistinctValuesAsync(string field, DateTimeOffset since, DateTimeOffset until, int limit, CancellationToken cancellationToken = default)
@@ -207,6 +322,43 @@ public sealed partial class DuckDbOperationStore
             throw new OperationStoreUnavailableException(_state, _reason);
         }
     }
+
+    /// <summary>
+    /// The catalog's price versions with the time range each one is in force (microseconds since the epoch). A priced
+    /// operation is stale when the current catalog would not pick its recorded version for its start time.
+    /// </summary>
+    private (List<string> Versions, List<long> From, List<long> Until)? CatalogVersions()
+    {
+        if (_catalog is null)
+        {
+            return null;
+        }
+
+        if (_catalogVersions is { } cached)
+        {
+            return cached;
+        }
+
+        var versions = new List<string>();
+        var from = new List<long>();
+        var until = new List<long>();
+        foreach (var model in _catalog.Models)
+        {
+            var prices = model.Prices;
+            for (var i = 0; i < prices.Count; i++)
+            {
+                versions.Add(prices[i].Version);
+                from.Add(i == 0 ? long.MinValue : (prices[i].EffectiveFromUtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+                until.Add(i == prices.Count - 1 ? long.MaxValue : (prices[i + 1].EffectiveFromUtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+            }
+        }
+
+        var result = (versions, from, until);
+        _catalogVersions = result;
+        return result;
+    }
+
+    private static long Micros(TimeSpan span) => span.Ticks / 10;
 
     private static string Prefixed(string columns, string alias) =>
         string.Join(", ", columns.Split(", ").Select(c => alias + c));

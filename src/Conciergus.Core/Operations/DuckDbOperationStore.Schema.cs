@@ -17,9 +17,7 @@ public sealed partial class DuckDbOperationStore
     /// more as one string (<see cref="MetadataText"/>): a <c>metadata.&lt;key&gt;</c> filter is a substring search on it,
     /// about a tenth of <c>list_position</c>'s cost per row. <c>cost_usd</c> is DECIMAL(18, 12): exact to 1e-12 USD, summed
     /// in 128 bits (DECIMAL(38, 12) sums cost ten times more per row); an operation costing $1,000,000 or more is stored
-    /// without cost. <c>latency_bucket</c> and <c>ttft_bucket</c> are the latency sketch's bucket of <c>duration_ms</c> and
-    /// <c>ttft_ms</c> (<see cref="SketchBucketColumns"/>): filtered queries count them instead of sorting latencies. Files of
-    /// the earlier schema are migrated on open (<see cref="MigrateOperations"/>).
+    /// without cost. Files of the earlier schema are migrated on open (<see cref="MigrateOperations"/>).
     /// </summary>
     internal const string Schema = $"""
         CREATE TABLE IF NOT EXISTS operations (
@@ -64,9 +62,7 @@ public sealed partial class DuckDbOperationStore
             finish_reasons VARCHAR[],
             metadata_keys VARCHAR[],
             metadata_values VARCHAR[],
-            metadata_text VARCHAR,
-            latency_bucket SMALLINT,
-            ttft_bucket SMALLINT
+            metadata_text VARCHAR
         );
         CREATE TABLE IF NOT EXISTS spans {SpanTable};
         """;
@@ -93,7 +89,7 @@ public sealed partial class DuckDbOperationStore
     /// <summary>The views (created after <see cref="MigrateOperations"/>: a view binds the columns it names).</summary>
     internal static readonly string Views = $"""
         CREATE OR REPLACE VIEW operations_v AS
-            SELECT * EXCLUDE (metadata_keys, metadata_values, metadata_text, latency_bucket, ttft_bucket), map(coalesce(metadata_keys, []), coalesce(metadata_values, [])) AS metadata FROM operations;
+            SELECT * EXCLUDE (metadata_keys, metadata_values, metadata_text), map(coalesce(metadata_keys, []), coalesce(metadata_values, [])) AS metadata FROM operations;
         CREATE OR REPLACE VIEW spans_v AS
             SELECT * EXCLUDE (attributes_text), {MetadataText.ToMapSql("attributes_text")} AS attributes FROM spans;
         """;
@@ -122,19 +118,16 @@ public sealed partial class DuckDbOperationStore
 
     /// <summary>
     /// Brings a file of an earlier schema to this one, in one transaction: <c>cost_usd</c> DECIMAL(38, 12) becomes
-    /// DECIMAL(18, 12) (a cost of $1,000,000 or more becomes NULL, as the writer stores it), <c>metadata_text</c> is
-    /// added and filled from the key/value lists with the same encoding as <see cref="MetadataText"/>, and
-    /// <c>latency_bucket</c> / <c>ttft_bucket</c> are added and filled with the sketch's buckets computed in SQL
-    /// (<see cref="SketchBucketColumns.Sql"/>). Columns are added in table order (the appender writes by position). Nothing
-    /// to do on a current file (three catalog lookups).
+    /// DECIMAL(18, 12) (a cost of $1,000,000 or more becomes NULL, as the writer stores it), and <c>metadata_text</c> is
+    /// added and filled from the key/value lists with the same encoding as <see cref="MetadataText"/>. Nothing to do on a
+    /// current file (two catalog lookups).
     /// </summary>
     internal static void MigrateOperations(DuckDBConnection connection)
     {
         MigrateSpans(connection);
         var oldCost = ColumnType(connection, "operations", "cost_usd") is { } type && type != "DECIMAL(18,12)";
         var noText = ColumnType(connection, "operations", "metadata_text") is null;
-        var noBuckets = ColumnType(connection, "operations", "latency_bucket") is null;
-        if (!oldCost && !noText && !noBuckets)
+        if (!oldCost && !noText)
         {
             return;
         }
@@ -152,14 +145,6 @@ public sealed partial class DuckDbOperationStore
             {
                 statements.Add("ALTER TABLE operations ADD COLUMN metadata_text VARCHAR");
                 statements.Add($"UPDATE operations SET metadata_text = {MetadataText.FromListsSql("metadata_keys", "metadata_values")} WHERE len(metadata_keys) > 0 AND len(metadata_values) > 0");
-            }
-
-            if (noBuckets)
-            {
-                // Added nullable and filled (DuckDB cannot add a NOT NULL column to a table with rows); the writer always writes it.
-                statements.Add("ALTER TABLE operations ADD COLUMN latency_bucket SMALLINT");
-                statements.Add("ALTER TABLE operations ADD COLUMN ttft_bucket SMALLINT");
-                statements.Add($"UPDATE operations SET latency_bucket = {SketchBucketColumns.Sql("duration_ms")}, ttft_bucket = {SketchBucketColumns.Sql("ttft_ms")}");
             }
 
             command.CommandText = string.Join(";\n", statements);
@@ -271,7 +256,6 @@ public sealed partial class DuckDbOperationStore
             row.AppendNullValue().AppendNullValue().AppendNullValue();
         }
 
-        row.AppendValue(SketchBucketColumns.Of(op.DurationMs)).AppendValue(SketchBucketColumns.Of(op.TimeToFirstTokenMs));
         row.EndRow();
     }
 

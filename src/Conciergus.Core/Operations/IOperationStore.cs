@@ -99,10 +99,7 @@ public sealed record OperationQuery
     public bool CountStalePriced { get; init; }
 }
 
-/// <summary>
-/// One group (and bucket) of an aggregate query. Counts, tokens and cost are exact; percentiles are those of the
-/// in-memory latency sketch over the same operations (within 1% of the sample at rank floor(q (n - 1))).
-/// </summary>
+/// <summary>One group (and bucket) of an aggregate query. Percentiles are exact over the stored durations.</summary>
 public sealed record OperationAggregateRow
 {
     /// <summary>The group's value (provider + "/" + model is NOT combined: model groups are by <see cref="FilterFields.Model"/> with <see cref="Provider"/> beside it); null for the total row or when the operation had no value.</summary>

@@ -4,10 +4,8 @@ using Conciergus.Core.Operations;
 namespace Conciergus.Dashboard.Tests.Operations;
 
 /// <summary>
-/// AggregateAsync against a brute-force computation (<see cref="OperationFilter.Matches"/> plus sums and exact lower-rank
-/// percentiles, which the store answers within the latency sketch's 1%) over the same operations, for every filter field,
-/// combinations, groups, metadata and step buckets; and its percentiles equal, figure for figure, those of the in-memory
-/// sketch fed the same operations.
+/// AggregateAsync against a brute-force computation (<see cref="OperationFilter.Matches"/> plus sums and type-7
+/// quantiles) over the same operations, for every filter field, combinations, groups, metadata and step buckets.
 /// </summary>
 public sealed class OperationStoreAggregateTests(AggregateStoreFixture fixture) : IClassFixture<AggregateStoreFixture>
 {
@@ -173,44 +171,6 @@ public sealed class OperationStoreAggregateTests(AggregateStoreFixture fixture) 
         }
 
         Assert.Equal(rows.Select(r => r.Bucket).Order(), rows.Select(r => r.Bucket));
-    }
-
-    [Theory]
-    [InlineData("model", "")]
-    [InlineData("user", "application=support-bot,search")]
-    [InlineData("metadata.tier", "status=ok")]
-    [InlineData(null, "metadata.tier=pro")]
-    public async Task AggregateAsync_Percentiles_EqualTheMemorySketchOfTheSameOperations(string? groupBy, string query)
-    {
-        var filter = query.Length == 0 ? OperationFilter.Empty : Filter((query.Split('=')[0], query.Split('=')[1]));
-
-        var rows = await _host.Store.AggregateAsync(new OperationQuery { From = From, To = To, Filter = filter, GroupBy = groupBy, Step = TimeSpan.FromHours(6) }, CancellationToken.None);
-
-        Assert.NotEmpty(rows);
-        foreach (var row in rows)
-        {
-            // What the time-series cache holds for these operations: one sketch per series, every latency added.
-            var latency = new Core.TimeSeries.LatencySketch();
-            var ttft = new Core.TimeSeries.LatencySketch();
-            foreach (var o in _operations.Where(o => InRange(o) && filter.Matches(o)
-                && o.EndTime.UtcTicks / TimeSpan.TicksPerHour / 6 * 6 * TimeSpan.TicksPerHour == row.Bucket!.Value.UtcTicks
-                && (groupBy is null || FilterFields.ValueOf(o, groupBy) == row.Group) && (row.Provider is null || o.Provider == row.Provider)))
-            {
-                latency.Add(o.DurationMs);
-                if (o.TimeToFirstTokenMs is { } t)
-                {
-                    ttft.Add(t);
-                }
-            }
-
-            var context = $"{row.Bucket:O} {row.Provider}/{row.Group}";
-            Assert.True(latency.Count == row.Requests, context);
-            Assert.True(latency.Quantile(0.50) == row.LatencyP50, $"{context}: p50 {row.LatencyP50} != {latency.Quantile(0.50)}");
-            Assert.True(latency.Quantile(0.95) == row.LatencyP95, $"{context}: p95");
-            Assert.True(latency.Quantile(0.99) == row.LatencyP99, $"{context}: p99");
-            Assert.True((ttft.Count == 0 ? null : ttft.Quantile(0.50)) == row.TtftP50, $"{context}: ttft p50");
-            Assert.True((ttft.Count == 0 ? null : ttft.Quantile(0.95)) == row.TtftP95, $"{context}: ttft p95");
-        }
     }
 
     [Fact]
