@@ -38,7 +38,8 @@ public sealed partial class DuckDbOperationStore
         var bucketExpression = query.Step is { } width
             ? $"(epoch_us(o.end_time) // {sql.Add(Micros(width))}) * {sql.Add(Micros(width))}"
             : "NULL::BIGINT";
-        var catalog = CatalogVersions();
+        // The stale count joins every selected row to the catalog's versions (a hash probe per row): only when asked.
+        var catalog = query.CountStalePriced ? CatalogVersions() : null;
         var cte = "";
         var join = "";
         var stale = "0::BIGINT";

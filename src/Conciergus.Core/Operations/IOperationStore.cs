@@ -91,6 +91,12 @@ public sealed record OperationQuery
 
     /// <summary>Bucket width for a time series; null for one row per group over the whole range.</summary>
     public TimeSpan? Step { get; init; }
+
+    /// <summary>
+    /// Also count <see cref="OperationAggregateRow.StalePricedRequests"/> (a join of every selected row to the catalog's
+    /// price versions: asked only where the figure is shown; otherwise it is 0).
+    /// </summary>
+    public bool CountStalePriced { get; init; }
 }
 
 /// <summary>One group (and bucket) of an aggregate query. Percentiles are exact over the stored durations.</summary>
@@ -132,7 +138,7 @@ public sealed record OperationAggregateRow
     /// <summary>Operations on unpriced models.</summary>
     public long UnpricedRequests { get; init; }
 
-    /// <summary>Operations priced with a catalog entry older than the current one.</summary>
+    /// <summary>Operations priced with a catalog entry older than the current one (0 unless <see cref="OperationQuery.CountStalePriced"/>).</summary>
     public long StalePricedRequests { get; init; }
 
     /// <summary>Latency p50 in ms.</summary>

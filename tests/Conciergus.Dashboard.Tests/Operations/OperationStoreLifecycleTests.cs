@@ -160,8 +160,9 @@ public sealed class OperationStoreLifecycleTests
         }
 
         await host.Store.FlushAsync();
-        var query = new OperationQuery { From = OperationStoreTestData.Start, To = OperationStoreTestData.Start.AddDays(3) };
+        var query = new OperationQuery { From = OperationStoreTestData.Start, To = OperationStoreTestData.Start.AddDays(3), CountStalePriced = true };
         var before = (await host.Store.AggregateAsync(query))[0];
+        var notAsked = (await host.Store.AggregateAsync(query with { CountStalePriced = false }))[0];
 
         // Act
         var result = await new OperationRepricer(host.Store, calculator).RecomputeAsync(query.From, query.To);
@@ -169,6 +170,8 @@ public sealed class OperationStoreLifecycleTests
 
         // Assert
         Assert.Equal(before.Requests, before.StalePricedRequests);
+        Assert.Equal(0, notAsked.StalePricedRequests); // not asked, not joined; the other figures the same
+        Assert.Equal((before.Requests, before.CostUsd, before.InputTokens), (notAsked.Requests, notAsked.CostUsd, notAsked.InputTokens));
         Assert.Equal(before.Requests, result.Updated);
         Assert.Equal(0, after.StalePricedRequests);
         var expected = operations.Where(o => o.EndTime < query.To)
