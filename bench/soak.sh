@@ -18,14 +18,14 @@ BATCH=${BATCH:-100}
 PORT=${PORT:-18280}
 INGEST_KEY=soak-ingestion-key-0123456789abc
 VIEWER_KEY=soak-viewer-key-0123456789abcdef
-BIN=${SOAK_BIN:-$ROOT/src/Conciergus.Dashboard/bin/Release/net10.0}
+[ -z "${SOAK_BIN:-}" ] || DASHBOARD_DIR=$SOAK_BIN
 . bench/lib.sh
 CSV="$OUT/soak-$STAMP.csv"
 
 build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 
 DATA=$(mktemp -d /tmp/conciergus-soak.XXXXXX)
-start_dashboard "$BIN" "$PORT" "$DATA" "$OUT/soak-$STAMP.log" Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}"
+start_dashboard "$DASHBOARD_DIR" "$PORT" "$DATA" "$OUT/soak-$STAMP.log" Conciergus__Ingestion__Otlp__GrpcEndpoint="${SOAK_GRPC_ENDPOINT:-}"
 PID=$DASHBOARD_PID
 wait_http "http://127.0.0.1:$PORT/healthz" 60
 

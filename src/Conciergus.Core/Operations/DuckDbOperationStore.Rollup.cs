@@ -116,20 +116,6 @@ public sealed partial class DuckDbOperationStore
         ReloadSealed(connection);
     }
 
-    private void TryReloadSealed(DuckDBConnection connection)
-    {
-        try
-        {
-            ReloadSealed(connection);
-        }
-#pragma warning disable CA1031 // Best effort after a failure: the set is reloaded on the next open anyway.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            _sealed.Clear();
-        }
-    }
-
     private void ReloadSealed(DuckDBConnection connection)
     {
         _rollupBacklog = true;
