@@ -29,7 +29,7 @@ build_release src/Conciergus.Dashboard bench/Conciergus.LoadGen
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   dotnet restore bench/AspireDashboard/AspireDashboard.proj -v q >/dev/null
 fi
-ASPIRE_DIR=$(ls -d ~/.nuget/packages/aspire.dashboard.sdk.linux-x64/13.6.5/tools)
+[ "${SKIP_ASPIRE:-0}" = 1 ] || ASPIRE_DIR=$(ls -d ~/.nuget/packages/aspire.dashboard.sdk.linux-x64/13.6.5/tools)
 
 loadgen() { # label url extra-args...
   local label=$1 url=$2; shift 2

@@ -207,20 +207,24 @@ public sealed partial class PriceCatalog
         return BedrockPrefix().Replace(name, string.Empty, 1);
     }
 
+    // The model names matched here arrive by telemetry (hostile, any length). Non-backtracking matching is linear in the
+    // input, so no match timeout is needed: a wall-clock timeout fired on benign names when a loaded machine descheduled
+    // the matching thread, and threw out of pricing on the ingestion path.
+    private const RegexOptions MatchOptions = RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking;
+
     private static Regex GlobToRegex(string pattern) =>
-        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal) + "$",
-            RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
+        new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal) + "$", MatchOptions);
 
     /// <summary>One memoised answer: the key it answers and the model (null: unpriced).</summary>
     private sealed record Lookup(string Provider, string Model, ModelPricing? Pricing);
 
     // One or more of: -2024-08-06, -20250929, @20250929, -2411, -001, -05-20, -latest, -preview, -exp, -v1:0.
     [GeneratedRegex(@"^(?:[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|\d{3}|\d{2}-\d{2}|latest|preview|exp|v\d+(?::\d+)?))+$",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+        MatchOptions)]
     private static partial Regex VersionSuffix();
 
     // Bedrock model ids: optional cross-region prefix, then the vendor ("us.anthropic.claude-...", "mistral.mistral-large-2407-v1:0").
     [GeneratedRegex(@"^(?:(?:us|eu|apac|ap|global|jp|au|ca|us-gov)\.)?(?:anthropic|mistral|openai|google|meta|amazon|cohere)\.",
-        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+        MatchOptions)]
     private static partial Regex BedrockPrefix();
 }

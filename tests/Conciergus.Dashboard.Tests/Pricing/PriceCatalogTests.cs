@@ -87,6 +87,25 @@ public class PriceCatalogTests
         Assert.Equal(expectedId, PriceCatalog.CreateBuiltIn().Find("openai", model)?.Id);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Find_HostileLongNames_AnswerLikeShortOnesWithoutATimeout(bool matching)
+    {
+        // Names that make a backtracking matcher work hard: a long run of version-like suffixes after a known prefix, a
+        // long name for a pattern with a star, a long Bedrock-like prefix. The matching is linear (no match timeout to
+        // fire on a loaded machine); `matching` false spoils each name's end so that nothing may match.
+        var catalog = PriceCatalog.Create(WriteCatalog(OverrideJson));
+        var end = matching ? "" : "!";
+        var suffixes = string.Concat(Enumerable.Repeat("-2411-001", 30_000)) + end;
+        var starred = "acme-large-" + new string('-', 200_000) + "v7" + end;
+        var bedrock = string.Concat(Enumerable.Repeat("us.", 50_000)) + "anthropic.claude-sonnet-4-5" + end;
+
+        Assert.Equal(matching ? "gpt-4o" : null, catalog.Find("openai", "gpt-4o" + suffixes)?.Id);
+        Assert.Equal("acme-large", catalog.Find("acme", starred)?.Id); // the star takes any end
+        Assert.Null(catalog.Find("aws.bedrock", bedrock)?.Id);
+    }
+
     [Fact]
     public void Find_NamesInTurn_EachGetsItsOwnAnswerNotThePreviousOne()
     {
