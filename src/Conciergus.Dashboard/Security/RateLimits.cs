@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.RateLimiting;
@@ -10,8 +11,8 @@ namespace Conciergus.Dashboard.Security;
 /// <summary>
 /// Rate limits (no queue): POST /auth/login per client address (a fixed one-minute window), and, only when
 /// <see cref="ApiOptions.IngestionRequestsPerMinute"/> is set, ingestion endpoints per ingestion key (or address
-/// without one) as a token bucket: a minute's worth of burst, refilled every second, so a collector sending steadily
-/// at the configured rate is never refused. Off by default: the ingestion concurrency gate protects the server.
+/// without one) as a token bucket: a minute's worth of burst, refilled at the configured rate (<see cref="Bucket"/>), so a
+/// collector sending steadily at that rate is never refused. Off by default: the ingestion concurrency gate protects the server.
 /// The client address is the forwarded one behind a configured proxy (Conciergus:ForwardedHeaders).
 /// Everything else is not limited. Rejections are 429 problem details with Retry-After.
 /// </summary>
@@ -62,14 +63,20 @@ internal static class RateLimits
         AutoReplenishment = true,
     };
 
-    private static TokenBucketRateLimiterOptions Bucket(int perMinute)
+    /// <summary>
+    /// A minute's worth of burst, refilled at exactly the configured rate in the shortest whole-second step that carries a
+    /// whole number of tokens: 120 a minute is 2 every second, 90 is 3 every 2 s, 2 is 1 every 30 s. (Rounding the rate
+    /// up to whole tokens per second let 2 a minute through as 60.) Periods stay of a second or more: each limiter's
+    /// refill timer ticks once per period.
+    /// </summary>
+    internal static TokenBucketRateLimiterOptions Bucket(int perMinute)
     {
-        var perSecond = Math.Max(1, (int)Math.Ceiling(perMinute / 60.0));
+        var step = (int)BigInteger.GreatestCommonDivisor(perMinute, 60);
         return new TokenBucketRateLimiterOptions
         {
-            TokenLimit = Math.Max(perMinute, perSecond),
-            TokensPerPeriod = perSecond,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            TokenLimit = perMinute,
+            TokensPerPeriod = perMinute / step,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(60 / step),
             QueueLimit = 0,
             AutoReplenishment = true,
         };

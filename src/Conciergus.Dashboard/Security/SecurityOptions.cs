@@ -72,7 +72,8 @@ public sealed class ApiOptions
 
     /// <summary>
     /// Ingestion requests allowed per ingestion key (or client address without one) and minute, as a token bucket
-    /// (a minute's worth of burst, refilled every second); more get 429. 0 (the default) turns the per-key limit off:
+    /// (a minute's worth of burst, refilled at this rate: every second from 60 a minute, 2 a minute is 1 token every 30 s);
+    /// more get 429. 0 (the default) turns the per-key limit off:
     /// the ingestion concurrency gate (Conciergus:Ingestion:MaxConcurrentRequests) protects the server.
     /// </summary>
     public int IngestionRequestsPerMinute { get; set; }

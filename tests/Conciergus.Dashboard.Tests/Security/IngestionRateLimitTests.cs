@@ -72,4 +72,42 @@ public sealed class IngestionRateLimitTests
             Assert.InRange(retryAfter, 1, 2);
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(59)]
+    [InlineData(60)]
+    [InlineData(90)]
+    [InlineData(120)]
+    [InlineData(6_000)]
+    [InlineData(100_000_000)]
+    public void Bucket_AnyRate_RefillsExactlyThatManyTokensAMinuteInWholeSecondSteps(int perMinute)
+    {
+        var bucket = Conciergus.Dashboard.Security.RateLimits.Bucket(perMinute);
+
+        Assert.Equal(perMinute, bucket.TokenLimit);
+        Assert.Equal(perMinute * 1.0, bucket.TokensPerPeriod * (60.0 / bucket.ReplenishmentPeriod.TotalSeconds), precision: 9);
+        Assert.True(bucket.ReplenishmentPeriod >= TimeSpan.FromSeconds(1) && bucket.ReplenishmentPeriod <= TimeSpan.FromMinutes(1));
+        Assert.Equal(0, bucket.ReplenishmentPeriod.Ticks % TimeSpan.TicksPerSecond);
+    }
+
+    [Fact]
+    public async Task Operations_TwoAMinute_ThirdIsRefusedWithARetryOfSecondsNotOne()
+    {
+        using var factory = new ConciergusAppFactory(new() { ["Conciergus:Api:IngestionRequestsPerMinute"] = "2" });
+        using var client = factory.CreateIngestionClient();
+        var body = new object[] { new { model = "gpt-4o", durationMs = 5 } };
+
+        using var first = await client.PostAsJsonAsync("/api/v1/operations", body);
+        using var second = await client.PostAsJsonAsync("/api/v1/operations", body);
+        using var third = await client.PostAsJsonAsync("/api/v1/operations", body);
+
+        // Two a minute refill one token every 30 s: the third waits for it (a refill of one token a second, as rounding
+        // the rate up to whole tokens per second gave, let it through after a second and allowed 60 a minute).
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], [first.StatusCode, second.StatusCode, third.StatusCode]);
+        var retryAfter = int.Parse(third.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture);
+        Assert.InRange(retryAfter, 2, 30);
+    }
 }
