@@ -20,6 +20,7 @@ public sealed class ConciergusSpanTagTests : IDisposable
     // Listeners are process-wide: this one samples only spans of this test's unique model (as ConciergusActivityTests).
     private readonly string _model = "span-tags-" + Guid.NewGuid().ToString("N")[..8];
     private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ConcurrentQueue<string[]> _sampledTagKeys = new();
     private readonly ActivityListener _listener;
 
     public ConciergusSpanTagTests()
@@ -173,6 +174,18 @@ public sealed class ConciergusSpanTagTests : IDisposable
             _stopped.Select(s => (s.DisplayName, (string?)s.GetTagItem("gen_ai.provider.name"), (string?)s.GetTagItem("gen_ai.request.model"))));
     }
 
+    [Fact]
+    public async Task GetResponseAsync_WithListener_SamplerSeesOperationProviderAndModel()
+    {
+        var time = new FakeTimeProvider(Pipelines.Start);
+        using var client = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _model) }, new CapturingRecorder(), time);
+
+        await client.GetResponseAsync(Prompt);
+
+        // The GenAI conventions name these as the attributes a sampler may use, so they are given at span creation.
+        Assert.Equal(["gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model"], Assert.Single(_sampledTagKeys));
+    }
+
     private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
     {
         if (!options.Name.EndsWith(_model, StringComparison.Ordinal) && !options.Name.EndsWith(_model + "-other", StringComparison.Ordinal))
@@ -180,6 +193,7 @@ public sealed class ConciergusSpanTagTests : IDisposable
             return ActivitySamplingResult.None;
         }
 
+        _sampledTagKeys.Enqueue(options.Tags?.Select(t => t.Key).ToArray() ?? []);
         return ActivitySamplingResult.AllDataAndRecorded;
     }
 
