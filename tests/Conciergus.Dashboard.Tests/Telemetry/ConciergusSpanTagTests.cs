@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 using Conciergus.Core.Model;
@@ -17,24 +16,9 @@ public sealed class ConciergusSpanTagTests : IDisposable
 {
     private static readonly ChatMessage[] Prompt = [new(ChatRole.User, "Hello")];
 
-    // Listeners are process-wide: this one samples only spans of this test's unique model (as ConciergusActivityTests).
-    private readonly string _model = "span-tags-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly ConcurrentQueue<Activity> _stopped = new();
-    private readonly ConcurrentQueue<string[]> _sampledTagKeys = new();
-    private readonly ActivityListener _listener;
+    private readonly ModelSpanListener _spans = new("span-tags-");
 
-    public ConciergusSpanTagTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ConciergusDiagnostics.ActivitySourceName,
-            Sample = Sample,
-            ActivityStopped = _stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _spans.Dispose();
 
     [Fact]
     public async Task GetResponseAsync_PlainCall_SpanHasExactlyTheGenAiTags()
@@ -42,10 +26,10 @@ public sealed class ConciergusSpanTagTests : IDisposable
         var time = new FakeTimeProvider(Pipelines.Start);
         var inner = new ScriptedChatClient(time)
         {
-            Metadata = new ChatClientMetadata("OpenAI", null, _model),
+            Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model),
             Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))
             {
-                ModelId = _model + "-2025",
+                ModelId = _spans.Model + "-2025",
                 ConversationId = "conv-from-response",
                 FinishReason = ChatFinishReason.Stop,
                 Usage = new UsageDetails { InputTokenCount = 1_200, OutputTokenCount = 350, CachedInputTokenCount = 800 },
@@ -55,16 +39,16 @@ public sealed class ConciergusSpanTagTests : IDisposable
 
         await client.GetResponseAsync(Prompt);
 
-        var span = Assert.Single(_stopped);
-        Assert.Equal("chat " + _model, span.DisplayName);
+        var span = Assert.Single(_spans.Stopped);
+        Assert.Equal("chat " + _spans.Model, span.DisplayName);
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.Equal(ActivityStatusCode.Unset, span.Status);
         AssertTags(
             span,
             ("gen_ai.operation.name", "chat"),
             ("gen_ai.provider.name", "openai"),
-            ("gen_ai.request.model", _model),
-            ("gen_ai.response.model", _model + "-2025"),
+            ("gen_ai.request.model", _spans.Model),
+            ("gen_ai.response.model", _spans.Model + "-2025"),
             ("gen_ai.usage.input_tokens", 1_200L),
             ("gen_ai.usage.output_tokens", 350L),
             ("gen_ai.usage.cache_read.input_tokens", 800L),
@@ -81,7 +65,7 @@ public sealed class ConciergusSpanTagTests : IDisposable
             Metadata = new ChatClientMetadata("Anthropic", null, "claude-x"),
             Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))
             {
-                ModelId = _model,
+                ModelId = _spans.Model,
                 ConversationId = "ignored-the-caller-named-one",
                 FinishReason = ChatFinishReason.Length,
                 Usage = new UsageDetails
@@ -97,7 +81,7 @@ public sealed class ConciergusSpanTagTests : IDisposable
         using var client = Pipelines.Chat(inner, new CapturingRecorder(), time, interceptor: new ExperimentInterceptor());
         var options = new ChatOptions
         {
-            ModelId = _model,
+            ModelId = _spans.Model,
             ConversationId = "conv-1",
             AdditionalProperties = new()
             {
@@ -110,13 +94,13 @@ public sealed class ConciergusSpanTagTests : IDisposable
 
         await client.GetResponseAsync(Prompt, options);
 
-        var span = Assert.Single(_stopped);
-        Assert.Equal("chat " + _model, span.DisplayName);
+        var span = Assert.Single(_spans.Stopped);
+        Assert.Equal("chat " + _spans.Model, span.DisplayName);
         AssertTags(
             span,
             ("gen_ai.operation.name", "chat"),
             ("gen_ai.provider.name", "anthropic"),
-            ("gen_ai.request.model", _model),
+            ("gen_ai.request.model", _spans.Model),
             ("gen_ai.conversation.id", "conv-1"),
             ("conciergus.function_id", "summarize"),
             ("conciergus.experiment.key", "exp-1"),
@@ -124,7 +108,7 @@ public sealed class ConciergusSpanTagTests : IDisposable
             ("conciergus.retry_count", 2),
             ("conciergus.fallback_used", true),
             ("conciergus.original_model", "claude-big"),
-            ("gen_ai.response.model", _model),
+            ("gen_ai.response.model", _spans.Model),
             ("gen_ai.usage.input_tokens", 100L),
             ("gen_ai.usage.output_tokens", 50L),
             ("gen_ai.usage.cache_read.input_tokens", 10L),
@@ -139,21 +123,21 @@ public sealed class ConciergusSpanTagTests : IDisposable
         var time = new FakeTimeProvider(Pipelines.Start);
         var inner = new ScriptedChatClient(time)
         {
-            Metadata = new ChatClientMetadata("OpenAI", null, _model),
+            Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model),
             Exception = new TimeoutException("too slow"),
         };
         using var client = Pipelines.Chat(inner, new CapturingRecorder(), time);
 
         await Assert.ThrowsAsync<TimeoutException>(() => client.GetResponseAsync(Prompt));
 
-        var span = Assert.Single(_stopped);
+        var span = Assert.Single(_spans.Stopped);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("too slow", span.StatusDescription);
         AssertTags(
             span,
             ("gen_ai.operation.name", "chat"),
             ("gen_ai.provider.name", "openai"),
-            ("gen_ai.request.model", _model),
+            ("gen_ai.request.model", _spans.Model),
             ("error.type", "System.TimeoutException"));
     }
 
@@ -161,8 +145,8 @@ public sealed class ConciergusSpanTagTests : IDisposable
     public async Task GetResponseAsync_TwoModelsInTurn_EachSpanNamesAndTagsItsOwnModel()
     {
         var time = new FakeTimeProvider(Pipelines.Start);
-        var other = _model + "-other";
-        using var first = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _model) }, new CapturingRecorder(), time);
+        var other = _spans.Model + "-other";
+        using var first = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model) }, new CapturingRecorder(), time);
         using var second = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("Mistral", null, other) }, new CapturingRecorder(), time);
 
         await first.GetResponseAsync(Prompt);
@@ -170,31 +154,20 @@ public sealed class ConciergusSpanTagTests : IDisposable
         await first.GetResponseAsync(Prompt);
 
         Assert.Equal(
-            [("chat " + _model, "openai", _model), ("chat " + other, "mistral", other), ("chat " + _model, "openai", _model)],
-            _stopped.Select(s => (s.DisplayName, (string?)s.GetTagItem("gen_ai.provider.name"), (string?)s.GetTagItem("gen_ai.request.model"))));
+            [("chat " + _spans.Model, "openai", _spans.Model), ("chat " + other, "mistral", other), ("chat " + _spans.Model, "openai", _spans.Model)],
+            _spans.Stopped.Select(s => (s.DisplayName, (string?)s.GetTagItem("gen_ai.provider.name"), (string?)s.GetTagItem("gen_ai.request.model"))));
     }
 
     [Fact]
     public async Task GetResponseAsync_WithListener_SamplerSeesOperationProviderAndModel()
     {
         var time = new FakeTimeProvider(Pipelines.Start);
-        using var client = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _model) }, new CapturingRecorder(), time);
+        using var client = Pipelines.Chat(new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model) }, new CapturingRecorder(), time);
 
         await client.GetResponseAsync(Prompt);
 
         // The GenAI conventions name these as the attributes a sampler may use, so they are given at span creation.
-        Assert.Equal(["gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model"], Assert.Single(_sampledTagKeys));
-    }
-
-    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
-    {
-        if (!options.Name.EndsWith(_model, StringComparison.Ordinal) && !options.Name.EndsWith(_model + "-other", StringComparison.Ordinal))
-        {
-            return ActivitySamplingResult.None;
-        }
-
-        _sampledTagKeys.Enqueue(options.Tags?.Select(t => t.Key).ToArray() ?? []);
-        return ActivitySamplingResult.AllDataAndRecorded;
+        Assert.Equal(["gen_ai.operation.name", "gen_ai.provider.name", "gen_ai.request.model"], Assert.Single(_spans.SampledTagKeys));
     }
 
     /// <summary>The span's tags are exactly <paramref name="expected"/>: same keys (each once), equal values of the same type.</summary>
