@@ -191,24 +191,8 @@ internal struct AiCallTracker
         _timeProvider = timeProvider;
         _call = call;
 
-        // The span's name is only built when someone listens (it is a string per call).
-        _activity = Source.HasListeners() ? Source.StartActivity($"{call.Operation} {call.RequestModel}", ActivityKind.Client) : null;
-        if (_activity is { IsAllDataRequested: true } activity)
-        {
-            activity.SetTag(GenAiAttributes.OperationName, call.Operation);
-            activity.SetTag(GenAiAttributes.ProviderName, call.Provider);
-            activity.SetTag(GenAiAttributes.RequestModel, call.RequestModel);
-            SetTagIfAny(activity, GenAiAttributes.ConversationId, call.Dimensions.ConversationId);
-            SetTagIfAny(activity, GenAiAttributes.FunctionId, call.Dimensions.FunctionId);
-            SetTagIfAny(activity, GenAiAttributes.ExperimentKey, call.ExperimentKey);
-            SetTagIfAny(activity, GenAiAttributes.ExperimentVariant, call.ExperimentVariant);
-            if (call.OriginalModel is not null)
-            {
-                activity.SetTag(ConciergusPropertyNames.RetryCount, call.RetryCount);
-                activity.SetTag(ConciergusPropertyNames.FallbackUsed, call.FallbackUsed);
-                activity.SetTag(ConciergusPropertyNames.OriginalModel, call.OriginalModel);
-            }
-        }
+        // Nothing of the span (name, tags) is built unless someone listens.
+        _activity = Source.HasListeners() ? SpanStart.Begin(Source, call) : null;
 
         (_traceId, _spanId, _parentSpanId) = ResolveIds(_activity);
         _operationId = _spanId ?? ActivitySpanId.CreateRandom().ToHexString();
@@ -350,60 +334,59 @@ internal struct AiCallTracker
             return;
         }
 
+        // These keys are never among the start tags and each is written once, so appending (AddTag) gives the same tags
+        // as SetTag without walking the list for the key first.
         if (_activity.IsAllDataRequested)
         {
-            SetTagIfAny(_activity, GenAiAttributes.ResponseModel, operation.ResponseModel);
+            if (operation.ResponseModel is not null)
+            {
+                _activity.AddTag(GenAiAttributes.ResponseModel, operation.ResponseModel);
+            }
+
             if (exception is null || operation.InputTokens > 0 || operation.OutputTokens > 0)
             {
-                _activity.SetTag(GenAiAttributes.InputTokens, operation.InputTokens);
-                _activity.SetTag(GenAiAttributes.OutputTokens, operation.OutputTokens);
+                _activity.AddTag(GenAiAttributes.InputTokens, operation.InputTokens);
+                _activity.AddTag(GenAiAttributes.OutputTokens, operation.OutputTokens);
             }
 
             if (operation.CachedInputTokens > 0)
             {
-                _activity.SetTag(GenAiAttributes.CacheReadInputTokens, operation.CachedInputTokens);
+                _activity.AddTag(GenAiAttributes.CacheReadInputTokens, operation.CachedInputTokens);
             }
 
             if (operation.CacheCreationInputTokens > 0)
             {
-                _activity.SetTag(GenAiAttributes.CacheCreationInputTokens, operation.CacheCreationInputTokens);
+                _activity.AddTag(GenAiAttributes.CacheCreationInputTokens, operation.CacheCreationInputTokens);
             }
 
             if (operation.ReasoningTokens > 0)
             {
-                _activity.SetTag(GenAiAttributes.ReasoningOutputTokens, operation.ReasoningTokens);
+                _activity.AddTag(GenAiAttributes.ReasoningOutputTokens, operation.ReasoningTokens);
             }
 
+            // A copy: the array handed to listeners is theirs; the record's list (often a shared array) stays ours.
             if (operation.FinishReasons is { Count: > 0 } reasons)
             {
-                _activity.SetTag(GenAiAttributes.ResponseFinishReasons, reasons.ToArray());
+                _activity.AddTag(GenAiAttributes.ResponseFinishReasons, reasons.ToArray());
             }
 
             if (operation.ConversationId is not null && _call.Dimensions.ConversationId is null)
             {
-                _activity.SetTag(GenAiAttributes.ConversationId, operation.ConversationId);
+                _activity.AddTag(GenAiAttributes.ConversationId, operation.ConversationId);
             }
         }
 
         if (exception is not null)
         {
-            _activity.SetTag(GenAiAttributes.ErrorType, exception.GetType().FullName);
+            if (exception.GetType().FullName is { } errorType)
+            {
+                _activity.AddTag(GenAiAttributes.ErrorType, errorType);
+            }
+
             _activity.SetStatus(ActivityStatusCode.Error, exception.Message);
         }
 
         _activity.Dispose();
-    }
-
-    /// <summary>
-    /// Sets a tag that has a value. SetTag with null removes a tag, which on a new span is a no-op, but still takes the
-    /// span's tag lock and walks its tags: most calls have no conversation, function or experiment.
-    /// </summary>
-    private static void SetTagIfAny(Activity activity, string key, string? value)
-    {
-        if (value is not null)
-        {
-            activity.SetTag(key, value);
-        }
     }
 
     /// <summary>

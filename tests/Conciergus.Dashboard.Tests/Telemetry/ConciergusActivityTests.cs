@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 
@@ -13,25 +12,9 @@ public sealed class ConciergusActivityTests : IDisposable
 {
     private static readonly ChatMessage[] Prompt = [new(ChatRole.User, "Hello")];
 
-    // Listeners are process-wide: this one samples only spans of this test's unique model, so parallel tests
-    // neither see its spans nor get spans created for them.
-    private readonly string _model = "activity-test-" + Guid.NewGuid().ToString("N")[..8];
-    private readonly ConcurrentQueue<Activity> _stopped = new();
-    private readonly ActivityListener _listener;
+    private readonly ModelSpanListener _spans = new("activity-test-");
 
-    public ConciergusActivityTests()
-    {
-        _listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == ConciergusDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> options) =>
-                options.Name.EndsWith(_model, StringComparison.Ordinal) ? ActivitySamplingResult.AllDataAndRecorded : ActivitySamplingResult.None,
-            ActivityStopped = _stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(_listener);
-    }
-
-    public void Dispose() => _listener.Dispose();
+    public void Dispose() => _spans.Dispose();
 
     [Fact]
     public async Task GetResponseAsync_WithListener_EmitsGenAiClientSpanAndOperationSharesItsIds()
@@ -40,10 +23,10 @@ public sealed class ConciergusActivityTests : IDisposable
         var recorder = new CapturingRecorder();
         var inner = new ScriptedChatClient(time)
         {
-            Metadata = new ChatClientMetadata("OpenAI", null, _model),
+            Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model),
             Response = new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok"))
             {
-                ModelId = _model + "-2025",
+                ModelId = _spans.Model + "-2025",
                 FinishReason = ChatFinishReason.Length,
                 Usage = new UsageDetails { InputTokenCount = 10, OutputTokenCount = 20, CachedInputTokenCount = 4, ReasoningTokenCount = 5 },
             },
@@ -54,15 +37,15 @@ public sealed class ConciergusActivityTests : IDisposable
 
         await client.GetResponseAsync(Prompt);
 
-        var span = Assert.Single(_stopped);
+        var span = Assert.Single(_spans.Stopped);
         Assert.Same(span, seenByInner);
         Assert.Same(parent, Activity.Current);
-        Assert.Equal("chat " + _model, span.DisplayName);
+        Assert.Equal("chat " + _spans.Model, span.DisplayName);
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.Equal("chat", span.GetTagItem("gen_ai.operation.name"));
         Assert.Equal("openai", span.GetTagItem("gen_ai.provider.name"));
-        Assert.Equal(_model, span.GetTagItem("gen_ai.request.model"));
-        Assert.Equal(_model + "-2025", span.GetTagItem("gen_ai.response.model"));
+        Assert.Equal(_spans.Model, span.GetTagItem("gen_ai.request.model"));
+        Assert.Equal(_spans.Model + "-2025", span.GetTagItem("gen_ai.response.model"));
         Assert.Equal(10L, span.GetTagItem("gen_ai.usage.input_tokens"));
         Assert.Equal(20L, span.GetTagItem("gen_ai.usage.output_tokens"));
         Assert.Equal(4L, span.GetTagItem("gen_ai.usage.cache_read.input_tokens"));
@@ -86,7 +69,7 @@ public sealed class ConciergusActivityTests : IDisposable
         Activity? seenByInner = null;
         var inner = new ScriptedChatClient(time)
         {
-            Metadata = new ChatClientMetadata("Mistral_AI", null, _model),
+            Metadata = new ChatClientMetadata("Mistral_AI", null, _spans.Model),
             Updates = [(TimeSpan.FromMilliseconds(10), new ChatResponseUpdate(ChatRole.Assistant, "x"))],
             StreamException = new HttpRequestException("boom", null, HttpStatusCode.InternalServerError),
         };
@@ -99,7 +82,7 @@ public sealed class ConciergusActivityTests : IDisposable
             }
         });
 
-        var span = Assert.Single(_stopped);
+        var span = Assert.Single(_spans.Stopped);
         Assert.Equal(ActivityStatusCode.Error, span.Status);
         Assert.Equal("System.Net.Http.HttpRequestException", span.GetTagItem("error.type"));
         Assert.Equal("mistral_ai", span.GetTagItem("gen_ai.provider.name"));
@@ -113,7 +96,7 @@ public sealed class ConciergusActivityTests : IDisposable
         var time = new FakeTimeProvider(Pipelines.Start);
         var recorder = new CapturingRecorder();
         Activity? seenByInner = null;
-        var inner = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _model), OnCall = () => seenByInner = Activity.Current };
+        var inner = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model), OnCall = () => seenByInner = Activity.Current };
         using var client = Pipelines.Chat(inner, recorder, time);
         using var parent = new Activity("request").Start();
 
@@ -123,12 +106,12 @@ public sealed class ConciergusActivityTests : IDisposable
         Assert.Same(parent, Activity.Current);
         Assert.NotNull(seenByInner);
         Assert.Same(parent, seenByInner.Parent);
-        Assert.Empty(_stopped);
+        Assert.Empty(_spans.Stopped);
 
-        inner.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ModelId = _model });
+        inner.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")) { ModelId = _spans.Model });
         await call;
 
-        var span = Assert.Single(_stopped);
+        var span = Assert.Single(_spans.Stopped);
         Assert.Same(span, seenByInner);
         Assert.Equal(span.SpanId.ToHexString(), Assert.Single(recorder.Operations).SpanId);
         Assert.Same(parent, Activity.Current);
@@ -139,8 +122,8 @@ public sealed class ConciergusActivityTests : IDisposable
     {
         var time = new FakeTimeProvider(Pipelines.Start);
         var recorder = new CapturingRecorder();
-        var inner = new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _model) };
-        var pending = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _model) };
+        var inner = new ScriptedChatClient(time) { Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model) };
+        var pending = new PendingChatClient { Metadata = new ChatClientMetadata("OpenAI", null, _spans.Model) };
         using var client = Pipelines.Chat(inner, recorder, time);
         using var pendingClient = Pipelines.Chat(pending, recorder, time);
         Activity.Current = null;
@@ -152,7 +135,7 @@ public sealed class ConciergusActivityTests : IDisposable
         pending.Answer(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")));
         await call;
 
-        Assert.Equal(2, _stopped.Count);
+        Assert.Equal(2, _spans.Stopped.Count);
         Assert.Null(Activity.Current);
     }
 

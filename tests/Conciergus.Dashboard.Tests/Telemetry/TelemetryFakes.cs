@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 using Conciergus.Core.Collector;
@@ -11,6 +12,59 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Conciergus.Dashboard.Tests.Telemetry;
+
+/// <summary>
+/// Listens to the middleware's spans of one unique model only. Listeners are process-wide: this one samples only spans
+/// whose name holds its model, so parallel tests get no spans created for them, and keeps only those spans when they
+/// stop (every listener of the source is told of every span that any listener sampled).
+/// </summary>
+internal sealed class ModelSpanListener : IDisposable
+{
+    private readonly ConcurrentQueue<Activity> _stopped = new();
+    private readonly ConcurrentQueue<string[]> _sampledTagKeys = new();
+    private readonly ActivityListener _listener;
+
+    public ModelSpanListener(string prefix)
+    {
+        Model = prefix + Guid.NewGuid().ToString("N")[..8];
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == ConciergusDiagnostics.ActivitySourceName,
+            Sample = Sample,
+            ActivityStopped = KeepIfOurs,
+        };
+        ActivitySource.AddActivityListener(_listener);
+    }
+
+    /// <summary>The unique model to give the pipelines under test (spans of "chat {Model}..." are sampled).</summary>
+    public string Model { get; }
+
+    public IReadOnlyCollection<Activity> Stopped => _stopped;
+
+    /// <summary>The tag keys each sampled span offered its sampler at creation.</summary>
+    public IReadOnlyCollection<string[]> SampledTagKeys => _sampledTagKeys;
+
+    public void Dispose() => _listener.Dispose();
+
+    private void KeepIfOurs(Activity span)
+    {
+        if (span.DisplayName.Contains(Model, StringComparison.Ordinal))
+        {
+            _stopped.Enqueue(span);
+        }
+    }
+
+    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        if (!options.Name.Contains(Model, StringComparison.Ordinal))
+        {
+            return ActivitySamplingResult.None;
+        }
+
+        _sampledTagKeys.Enqueue(options.Tags?.Select(t => t.Key).ToArray() ?? []);
+        return ActivitySamplingResult.AllDataAndRecorded;
+    }
+}
 
 /// <summary>Captures what the middleware records (the real collector is built elsewhere).</summary>
 internal sealed class CapturingRecorder : IAiOperationRecorder
