@@ -15,6 +15,9 @@ using Microsoft.Extensions.Options;
 //   rowcost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--request-spans] [--settings "SET x = y;"] [--no-finish-reasons]
 //                                                          CPU per trace of the rows OTLP ingestion stores: operations
 //                                                          only vs operations + span rows, paced at R traces/s (RowCost.cs)
+//   stagecost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--variants store,pace,stage,...] [--settings "SET x = y;"]
+//                                                          the same rows through the store, a memory stage, the stage
+//                                                          loaded by row groups, an fsync'd log (StageCost.cs)
 // Every line starting with "RESULT" is machine-read by the script.
 var command = args.Length > 0 ? args[0] : "help";
 var options = Options(args);
@@ -45,6 +48,16 @@ switch (command)
             options.ContainsKey("request-spans"),
             options.GetValueOrDefault("settings"),
             options.ContainsKey("no-finish-reasons"));
+        break;
+    case "stagecost":
+        await StageCost.RunAsync(
+            options.GetValueOrDefault("dir", Path.GetTempPath()),
+            int.Parse(options.GetValueOrDefault("count", "250000"), CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
+            int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
+            TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)),
+            options.GetValueOrDefault("variants"),
+            options.GetValueOrDefault("settings"));
         break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture), options.ContainsKey("catalog"), options.ContainsKey("stale"));
