@@ -27,6 +27,8 @@ using DuckDB.NET.Data;
 /// the staged design's whole writer.</item>
 /// <item>"stage-ops" and "stage-numeric" (V3): operations only into the memory stage, all 42 columns vs only the 13
 /// numeric / timestamp ones: whether the per-value interop of the string columns dominates.</item>
+/// <item>"csv" and "csv+load": no appender at all: the rows written as fsync'd CSV each commit interval (<see cref="CsvStage"/>,
+/// the stage is its own log), and (csv+load) every 122,880 rows DuckDB's CSV reader inserting them into the file.</item>
 /// </list>
 /// The figure is the process's CPU from the first append to the last checkpoint (or the closed log), per trace.
 /// </summary>
@@ -34,7 +36,7 @@ internal static class StageCost
 {
     public const int RowGroup = 122_880;
 
-    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric"];
+    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric", "csv", "csv+load"];
 
     // The store's own row code, so every variant appends exactly the rows the store appends.
     private static readonly Action<DuckDBAppender, AiOperation, List<string>, List<string>, StringBuilder> AppendOperation =
@@ -143,6 +145,7 @@ internal static class StageCost
         private readonly SpanRecord[] _spans;
         private readonly DuckDBConnection? _connection;
         private readonly RowLog? _log;
+        private readonly CsvStage? _csv;
         private readonly string _file;
         private readonly string _database = "";
         private readonly bool _stage;
@@ -155,6 +158,7 @@ internal static class StageCost
         private int _staged;
         private long _generation;
         private int _loads;
+        private string _loaded = "-";
         private readonly List<long> _walAfterLoad = [];
 
         public StageSink(string variant, string file, AiOperation[] operations, SpanRecord[] spans, string? settings)
@@ -171,7 +175,12 @@ internal static class StageCost
                 _log = new RowLog(file + ".log");
             }
 
-            if (!_stage)
+            if (variant.StartsWith("csv", StringComparison.Ordinal))
+            {
+                _csv = new CsvStage(file + ".csv");
+            }
+
+            if (!_stage && !_load)
             {
                 return;
             }
@@ -187,6 +196,11 @@ internal static class StageCost
                 SELECT current_database();
                 """;
             _database = (string)command.ExecuteScalar()!;
+            if (!_stage)
+            {
+                return;
+            }
+
             command.CommandText = $"ATTACH ':memory:' AS stage; USE stage; {DuckDbOperationStore.Schema} {Numeric}";
             command.ExecuteNonQuery();
         }
@@ -199,6 +213,7 @@ internal static class StageCost
             {
                 var take = _load ? Math.Min(batch.Count - from, RowGroup - _staged) : batch.Count - from;
                 _log?.Write(_operations, _withSpans ? _spans : null, batch, from, take);
+                _csv?.Write(_operations, _withSpans ? _spans : null, batch, from, take);
                 if (_stage)
                 {
                     AppendStage(batch, from, take);
@@ -223,21 +238,25 @@ internal static class StageCost
             if (_connection is not null && _load)
             {
                 using var command = _connection.CreateCommand();
+                command.CommandText = $"SELECT (SELECT count(*) FROM \"{_database}\".main.operations) || '/' || (SELECT count(*) FROM \"{_database}\".main.spans)";
+                _loaded = (string)command.ExecuteScalar()!; // a count is catalog metadata: nothing to scan
                 command.CommandText = $"CHECKPOINT \"{_database}\"";
                 command.ExecuteNonQuery();
             }
 
             _log?.Dispose();
+            _csv?.Dispose();
             _connection?.Dispose();
         }
 
-        public long Bytes() => (File.Exists(_file) ? new FileInfo(_file).Length : 0) + (_log?.Bytes ?? 0);
+        public long Bytes() => (File.Exists(_file) ? new FileInfo(_file).Length : 0) + (_log?.Bytes ?? 0) + (_csv?.Bytes ?? 0);
 
-        public string Note() => string.Create(CultureInfo.InvariantCulture, $"loads={_loads} walBytesAfterLoads=[{string.Join(' ', _walAfterLoad)}] logBytes={_log?.Bytes ?? 0} logSyncs={_log?.Syncs ?? 0}");
+        public string Note() => string.Create(CultureInfo.InvariantCulture, $"loads={_loads} loadedRows={_loaded} walBytesAfterLoads=[{string.Join(' ', _walAfterLoad)}] logBytes={_log?.Bytes ?? 0} logSyncs={_log?.Syncs ?? 0} csvBytes={_csv?.Bytes ?? 0} csvSyncs={_csv?.Syncs ?? 0}");
 
         public void Dispose()
         {
             _log?.Dispose();
+            _csv?.Dispose();
             _connection?.Dispose();
         }
 
@@ -284,7 +303,9 @@ internal static class StageCost
             using (var transaction = _connection!.BeginTransaction())
             using (var command = _connection.CreateCommand())
             {
-                command.CommandText = string.Create(CultureInfo.InvariantCulture, $"""
+                command.CommandText = _csv is not null
+                    ? _csv.LoadSql(_database) + string.Create(CultureInfo.InvariantCulture, $"INSERT INTO \"{_database}\".main.stage_loads VALUES ({_generation});")
+                    : string.Create(CultureInfo.InvariantCulture, $"""
                     INSERT INTO "{_database}".main.operations SELECT * FROM stage.main.operations;
                     INSERT INTO "{_database}".main.spans SELECT * FROM stage.main.spans;
                     INSERT INTO "{_database}".main.stage_loads VALUES ({_generation});
@@ -295,12 +316,13 @@ internal static class StageCost
 
             using (var command = _connection.CreateCommand())
             {
-                command.CommandText = "DELETE FROM stage.main.operations; DELETE FROM stage.main.spans;";
+                command.CommandText = _stage ? "DELETE FROM stage.main.operations; DELETE FROM stage.main.spans;" : "SELECT 1";
                 command.ExecuteNonQuery();
             }
 
             _walAfterLoad.Add(File.Exists(_file + ".wal") ? new FileInfo(_file + ".wal").Length : 0);
             _log?.NextGeneration();
+            _csv?.NextGeneration();
             _generation++;
             _staged = 0;
             _loads++;
