@@ -10,7 +10,7 @@ using Conciergus.Core.Traces;
 /// generation's two files, flushed and fsync'd; a load is DuckDB's own C++ CSV reader inserting a generation's files into
 /// the tables (<see cref="LoadSql"/>), after which the next generation starts and the loaded files are deleted.
 /// </summary>
-internal sealed class CsvStage : IDisposable
+internal sealed class CsvStage : StageLog
 {
     private const string OperationColumns = """
         {'operation_id': 'VARCHAR', 'trace_id': 'VARCHAR', 'span_id': 'VARCHAR', 'parent_span_id': 'VARCHAR', 'start_time': 'BIGINT',
@@ -34,37 +34,16 @@ internal sealed class CsvStage : IDisposable
 
     private readonly string _prefix;
     private readonly StringBuilder _text = new();
-    private Writer _operations;
-    private Writer _spans;
-    private long _generation;
-    private long _closedBytes;
+    private Writer _operations = null!;
+    private Writer _spans = null!;
 
     public CsvStage(string prefix)
     {
         _prefix = prefix;
-        (_operations, _spans) = Open(0);
+        Open();
     }
 
-    public long Bytes { get; private set; }
-
-    public int Syncs { get; private set; }
-
-    public void Write(AiOperation[] operations, SpanRecord[]? spans, List<int> batch, int from, int take)
-    {
-        for (var k = from; k < from + take; k++)
-        {
-            WriteOperation(_operations, operations[batch[k]], _text);
-            if (spans is not null)
-            {
-                WriteSpan(_spans, spans[batch[k]], _text);
-            }
-        }
-
-        _operations.Sync();
-        _spans.Sync();
-        Syncs++;
-        Bytes = _closedBytes + _operations.Stream.Length + _spans.Stream.Length;
-    }
+    protected override long OpenBytes => _operations.Stream.Length + _spans.Stream.Length;
 
     /// <summary>The statements that insert the current generation's files into <paramref name="database"/>'s tables.</summary>
     public string LoadSql(string database) => $"""
@@ -78,29 +57,28 @@ internal sealed class CsvStage : IDisposable
             FROM read_csv('{_spans.Stream.Name}', {Options}, columns = {SpanColumns});
         """;
 
-    /// <summary>After a load committed: the next generation's files; the loaded ones are deleted.</summary>
-    public void NextGeneration()
+    protected override void WriteOperation(AiOperation operation) => WriteOperation(_operations, operation, _text);
+
+    protected override void WriteSpan(SpanRecord span) => WriteSpan(_spans, span, _text);
+
+    protected override void Sync()
     {
-        _closedBytes += _operations.Stream.Length + _spans.Stream.Length;
-        var old = new[] { _operations.Stream.Name, _spans.Stream.Name };
-        _operations.Dispose();
-        _spans.Dispose();
-        (_operations, _spans) = Open(++_generation);
-        foreach (var file in old)
-        {
-            File.Delete(file);
-        }
+        _operations.Sync();
+        _spans.Sync();
     }
 
-    public void Dispose()
+    protected override void Open()
+    {
+        _operations = new Writer(string.Create(CultureInfo.InvariantCulture, $"{_prefix}.{Generation:D8}.operations.csv"));
+        _spans = new Writer(string.Create(CultureInfo.InvariantCulture, $"{_prefix}.{Generation:D8}.spans.csv"));
+    }
+
+    protected override string[] Close()
     {
         _operations.Dispose();
         _spans.Dispose();
+        return [_operations.Stream.Name, _spans.Stream.Name];
     }
-
-    private (Writer, Writer) Open(long generation) => (
-        new Writer(string.Create(CultureInfo.InvariantCulture, $"{_prefix}.{generation:D8}.operations.csv")),
-        new Writer(string.Create(CultureInfo.InvariantCulture, $"{_prefix}.{generation:D8}.spans.csv")));
 
     private static void WriteOperation(Writer w, AiOperation op, StringBuilder text)
     {

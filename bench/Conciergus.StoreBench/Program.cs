@@ -39,24 +39,20 @@ switch (command)
         Sql(options["file"], options["sql"], int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture));
         break;
     case "rowcost":
+        var paced = Paced(options, defaultCount: 100_000);
         await RowCost.RunAsync(
-            options.GetValueOrDefault("dir", Path.GetTempPath()),
-            int.Parse(options.GetValueOrDefault("count", "100000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
-            TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)),
+            paced.Dir,
+            paced.Count,
+            paced.Rate,
+            paced.Rounds,
+            paced.CommitInterval,
             options.ContainsKey("request-spans"),
             options.GetValueOrDefault("settings"),
             options.ContainsKey("no-finish-reasons"));
         break;
     case "stagecost":
-        await StageCost.RunAsync(
-            options.GetValueOrDefault("dir", Path.GetTempPath()),
-            int.Parse(options.GetValueOrDefault("count", "250000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
-            TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)),
-            options.GetValueOrDefault("variants"),
+        var staged = Paced(options, defaultCount: 250_000);
+        await StageCost.RunAsync(staged.Dir, staged.Count, staged.Rate, staged.Rounds, staged.CommitInterval, options.GetValueOrDefault("variants"),
             options.GetValueOrDefault("settings"));
         break;
     case "query":
@@ -371,6 +367,14 @@ static long TotalRows(string file)
     command.CommandText = "SELECT count(*) FROM operations";
     return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
 }
+
+// The paced subcommands' common arguments (rowcost, stagecost): folder, traces per variant, traces/s, rounds, commit interval.
+static (string Dir, int Count, int Rate, int Rounds, TimeSpan CommitInterval) Paced(Dictionary<string, string> options, int defaultCount) => (
+    options.GetValueOrDefault("dir", Path.GetTempPath()),
+    options.TryGetValue("count", out var count) ? int.Parse(count, CultureInfo.InvariantCulture) : defaultCount,
+    int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
+    int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
+    TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)));
 
 static Dictionary<string, string> Options(string[] args)
 {

@@ -144,8 +144,8 @@ internal static class StageCost
         private readonly AiOperation[] _operations;
         private readonly SpanRecord[] _spans;
         private readonly DuckDBConnection? _connection;
-        private readonly RowLog? _log;
-        private readonly CsvStage? _csv;
+        private readonly StageLog? _log;
+        private readonly CsvStage? _csv; // also _log when the variant is csv
         private readonly string _file;
         private readonly string _database = "";
         private readonly bool _stage;
@@ -177,7 +177,7 @@ internal static class StageCost
 
             if (variant.StartsWith("csv", StringComparison.Ordinal))
             {
-                _csv = new CsvStage(file + ".csv");
+                _log = _csv = new CsvStage(file + ".csv");
             }
 
             if (!_stage && !_load)
@@ -213,7 +213,6 @@ internal static class StageCost
             {
                 var take = _load ? Math.Min(batch.Count - from, RowGroup - _staged) : batch.Count - from;
                 _log?.Write(_operations, _withSpans ? _spans : null, batch, from, take);
-                _csv?.Write(_operations, _withSpans ? _spans : null, batch, from, take);
                 if (_stage)
                 {
                     AppendStage(batch, from, take);
@@ -245,18 +244,16 @@ internal static class StageCost
             }
 
             _log?.Dispose();
-            _csv?.Dispose();
             _connection?.Dispose();
         }
 
-        public long Bytes() => (File.Exists(_file) ? new FileInfo(_file).Length : 0) + (_log?.Bytes ?? 0) + (_csv?.Bytes ?? 0);
+        public long Bytes() => (File.Exists(_file) ? new FileInfo(_file).Length : 0) + (_log?.Bytes ?? 0);
 
-        public string Note() => string.Create(CultureInfo.InvariantCulture, $"loads={_loads} loadedRows={_loaded} walBytesAfterLoads=[{string.Join(' ', _walAfterLoad)}] logBytes={_log?.Bytes ?? 0} logSyncs={_log?.Syncs ?? 0} csvBytes={_csv?.Bytes ?? 0} csvSyncs={_csv?.Syncs ?? 0}");
+        public string Note() => string.Create(CultureInfo.InvariantCulture, $"loads={_loads} loadedRows={_loaded} walBytesAfterLoads=[{string.Join(' ', _walAfterLoad)}] logBytes={_log?.Bytes ?? 0} logSyncs={_log?.Syncs ?? 0}");
 
         public void Dispose()
         {
             _log?.Dispose();
-            _csv?.Dispose();
             _connection?.Dispose();
         }
 
@@ -322,7 +319,6 @@ internal static class StageCost
 
             _walAfterLoad.Add(File.Exists(_file + ".wal") ? new FileInfo(_file + ".wal").Length : 0);
             _log?.NextGeneration();
-            _csv?.NextGeneration();
             _generation++;
             _staged = 0;
             _loads++;
@@ -345,149 +341,6 @@ internal static class StageCost
                 .AppendValue(op.RetryCount)
                 .AppendValue(op.FallbackUsed)
                 .EndRow();
-        }
-    }
-
-    /// <summary>
-    /// The append-only log a memory stage needs for the SIGKILL bound: each row's fields, length-prefixed (BinaryWriter),
-    /// flushed and fsync'd once per commit interval; one file per generation (a generation = the rows of one load).
-    /// </summary>
-    private sealed class RowLog : IDisposable
-    {
-        private readonly string _prefix;
-        private FileStream _stream;
-        private BinaryWriter _writer;
-        private long _generation;
-        private long _closedBytes;
-
-        public RowLog(string prefix)
-        {
-            _prefix = prefix;
-            (_stream, _writer) = Open(0);
-        }
-
-        public long Bytes { get; private set; }
-
-        public int Syncs { get; private set; }
-
-        public void Write(AiOperation[] operations, SpanRecord[]? spans, List<int> batch, int from, int take)
-        {
-            for (var k = from; k < from + take; k++)
-            {
-                WriteOperation(_writer, operations[batch[k]]);
-                if (spans is not null)
-                {
-                    WriteSpan(_writer, spans[batch[k]]);
-                }
-            }
-
-            _writer.Flush();
-            _stream.Flush(flushToDisk: true);
-            Syncs++;
-            Bytes = _closedBytes + _stream.Length;
-        }
-
-        /// <summary>After a load committed: the next generation's file; the loaded one is deleted (restart replays only generations not yet loaded).</summary>
-        public void NextGeneration()
-        {
-            var old = _stream.Name;
-            _closedBytes += _stream.Length;
-            _writer.Dispose();
-            _generation++;
-            (_stream, _writer) = Open(_generation);
-            File.Delete(old);
-        }
-
-        public void Dispose() => _writer.Dispose();
-
-        private (FileStream, BinaryWriter) Open(long generation)
-        {
-            var stream = new FileStream(string.Create(CultureInfo.InvariantCulture, $"{_prefix}.{generation:D8}"), FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-            return (stream, new BinaryWriter(stream, Encoding.UTF8, leaveOpen: false));
-        }
-
-        private static void WriteOperation(BinaryWriter w, AiOperation op)
-        {
-            w.Write((byte)1);
-            w.Write(op.OperationId);
-            Text(w, op.TraceId);
-            Text(w, op.SpanId);
-            Text(w, op.ParentSpanId);
-            w.Write(op.StartTime.UtcTicks);
-            w.Write(op.DurationMs);
-            w.Write(op.TimeToFirstTokenMs ?? double.NaN);
-            w.Write(op.Operation);
-            w.Write(op.Provider);
-            w.Write(op.RequestModel);
-            Text(w, op.ResponseModel);
-            w.Write(op.InputTokens);
-            w.Write(op.OutputTokens);
-            w.Write(op.CachedInputTokens);
-            w.Write(op.CacheCreationInputTokens);
-            w.Write(op.ReasoningTokens);
-            w.Write(op.CostUsd ?? decimal.MinValue);
-            w.Write((byte)op.Pricing);
-            Text(w, op.PriceVersion);
-            w.Write((byte)op.Status);
-            w.Write((byte)op.ErrorCategory);
-            Text(w, op.Error?.Type);
-            w.Write(op.Error?.HttpStatus ?? -1);
-            Text(w, op.Error?.Code);
-            Text(w, op.Error?.Message);
-            w.Write(op.Application);
-            Text(w, op.FunctionId);
-            Text(w, op.UserId);
-            Text(w, op.SessionId);
-            Text(w, op.ConversationId);
-            Text(w, op.Environment);
-            Text(w, op.ExperimentKey);
-            Text(w, op.ExperimentVariant);
-            w.Write(op.RetryCount);
-            w.Write(op.FallbackUsed);
-            Text(w, op.OriginalModel);
-            w.Write(op.FinishReasons?.Count ?? -1);
-            foreach (var reason in op.FinishReasons ?? [])
-            {
-                w.Write(reason);
-            }
-
-            Pairs(w, op.Metadata);
-        }
-
-        private static void WriteSpan(BinaryWriter w, SpanRecord span)
-        {
-            w.Write((byte)2);
-            w.Write(span.TraceId);
-            w.Write(span.SpanId);
-            Text(w, span.ParentSpanId);
-            w.Write(span.Name);
-            w.Write(span.Kind);
-            w.Write(span.StartTime.UtcTicks);
-            w.Write(span.DurationMs);
-            w.Write(span.Status);
-            Text(w, span.StatusMessage);
-            w.Write(span.Application);
-            Text(w, span.Operation?.OperationId);
-            Pairs(w, span.Attributes);
-        }
-
-        private static void Text(BinaryWriter w, string? value)
-        {
-            w.Write(value is not null);
-            if (value is not null)
-            {
-                w.Write(value);
-            }
-        }
-
-        private static void Pairs(BinaryWriter w, IReadOnlyDictionary<string, string>? pairs)
-        {
-            w.Write(pairs?.Count ?? -1);
-            foreach (var (key, value) in pairs ?? new Dictionary<string, string>())
-            {
-                w.Write(key);
-                w.Write(value);
-            }
         }
     }
 }
