@@ -15,7 +15,7 @@ using Microsoft.Extensions.Options;
 //   rowcost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--request-spans] [--settings "SET x = y;"] [--no-finish-reasons]
 //                                                          CPU per trace of the rows OTLP ingestion stores: operations
 //                                                          only vs operations + span rows, paced at R traces/s (RowCost.cs)
-//   stagecost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--variants store,pace,stage,...] [--settings "SET x = y;"]
+//   stagecost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--variants store,pace,stage,...] [--settings "SET x = y;"] [--keep]
 //                                                          the same rows through the store, a memory stage, the stage
 //                                                          loaded by row groups, an fsync'd log (StageCost.cs)
 // Every line starting with "RESULT" is machine-read by the script.
@@ -53,7 +53,8 @@ switch (command)
     case "stagecost":
         var staged = Paced(options, defaultCount: 250_000);
         await StageCost.RunAsync(staged.Dir, staged.Count, staged.Rate, staged.Rounds, staged.CommitInterval, options.GetValueOrDefault("variants"),
-            options.GetValueOrDefault("settings"));
+            options.GetValueOrDefault("settings"),
+            options.ContainsKey("keep"));
         break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture), options.ContainsKey("catalog"), options.ContainsKey("stale"));

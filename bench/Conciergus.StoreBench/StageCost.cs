@@ -26,7 +26,9 @@ using DuckDB.NET.Data;
 /// <item>"stage+load+log": V2 with the log written before each stage commit and a new log generation after each load:
 /// the staged design's whole writer.</item>
 /// <item>"stage-ops" and "stage-numeric" (V3): operations only into the memory stage, all 42 columns vs only the 13
-/// numeric / timestamp ones: whether the per-value interop of the string columns dominates.</item>
+/// numeric / timestamp ones: whether the per-value interop of the string columns dominates; "stage-ops-utf8": all 42
+/// columns with every string encoded into one reused buffer and handed over as UTF-8 bytes (AppendValue(Span&lt;byte&gt;),
+/// DuckDB's assign with a length) instead of DuckDB.NET's string overload.</item>
 /// <item>"csv" and "csv+load": no appender at all: the rows written as fsync'd CSV each commit interval (<see cref="CsvStage"/>,
 /// the stage is its own log), and (csv+load) every 122,880 rows DuckDB's CSV reader inserting them into the file.</item>
 /// </list>
@@ -36,7 +38,7 @@ internal static class StageCost
 {
     public const int RowGroup = 122_880;
 
-    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric", "csv", "csv+load"];
+    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric", "stage-ops-utf8", "csv", "csv+load"];
 
     // The store's own row code, so every variant appends exactly the rows the store appends.
     private static readonly Action<DuckDBAppender, AiOperation, List<string>, List<string>, StringBuilder> AppendOperation =
@@ -47,7 +49,7 @@ internal static class StageCost
         typeof(DuckDbOperationStore).GetMethod("AppendSpan", BindingFlags.NonPublic | BindingFlags.Static)!
             .CreateDelegate<Action<DuckDBAppender, SpanRecord, StringBuilder>>();
 
-    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, string? variants, string? settings)
+    public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, string? variants, string? settings, bool keep = false)
     {
         var chosen = variants is null ? AllVariants : variants.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var (operations, spans, _) = RowCost.Traces(count);
@@ -70,7 +72,8 @@ internal static class StageCost
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{(round < 0 ? "warm-up" : "RESULT")} stagecost round={round} variant={variant} traces={n} rate={rate}/s commitInterval={commitInterval.TotalMilliseconds:0}ms seconds={seconds:0.00} cpuSeconds={cpu:0.00} cpuUsPerTrace={perTrace:0.0} bytes={bytes} {note}"));
-                foreach (var leftover in Directory.GetFiles(directory, Path.GetFileName(file) + "*"))
+                // --keep leaves the last round's files (e.g. for `sql` over the stored rows).
+                foreach (var leftover in Directory.GetFiles(directory, Path.GetFileName(file) + "*").Where(_ => !keep || round < rounds - 1))
                 {
                     File.Delete(leftover);
                 }
@@ -152,6 +155,8 @@ internal static class StageCost
         private readonly bool _load;
         private readonly bool _withSpans;
         private readonly bool _numericOnly;
+        private readonly bool _utf8;
+        private byte[] _utf8Buffer = new byte[256];
         private readonly List<string> _keys = [];
         private readonly List<string> _values = [];
         private readonly StringBuilder _text = new();
@@ -168,8 +173,9 @@ internal static class StageCost
             _file = file;
             _stage = variant.StartsWith("stage", StringComparison.Ordinal);
             _load = variant.Contains("+load", StringComparison.Ordinal);
-            _withSpans = variant is not ("stage-ops" or "stage-numeric");
+            _withSpans = !variant.StartsWith("stage-", StringComparison.Ordinal);
             _numericOnly = variant == "stage-numeric";
+            _utf8 = variant == "stage-ops-utf8";
             if (variant.EndsWith("log", StringComparison.Ordinal))
             {
                 _log = new RowLog(file + ".log");
@@ -260,12 +266,19 @@ internal static class StageCost
         private void AppendStage(List<int> batch, int from, int take)
         {
             using var transaction = _connection!.BeginTransaction();
-            if (_numericOnly)
+            if (_numericOnly || _utf8)
             {
-                using var appender = _connection.CreateAppender("numeric_ops");
+                using var appender = _connection.CreateAppender(_utf8 ? "operations" : "numeric_ops");
                 for (var k = from; k < from + take; k++)
                 {
-                    AppendNumeric(appender, _operations[batch[k]]);
+                    if (_utf8)
+                    {
+                        AppendUtf8(appender, _operations[batch[k]]);
+                    }
+                    else
+                    {
+                        AppendNumeric(appender, _operations[batch[k]]);
+                    }
                 }
             }
             else
@@ -322,6 +335,53 @@ internal static class StageCost
             _generation++;
             _staged = 0;
             _loads++;
+        }
+
+        /// <summary>
+        /// The operation row with each string encoded to UTF-8 into one reused buffer and appended as bytes (an empty string
+        /// would be stored as NULL: DuckDB.NET treats an empty span as null). Same values as the store's row otherwise.
+        /// </summary>
+        private void AppendUtf8(DuckDBAppender appender, AiOperation op)
+        {
+            var row = appender.CreateRow();
+            Text(Text(Text(Text(row, op.OperationId), op.TraceId), op.SpanId), op.ParentSpanId)
+                .AppendValue(op.StartTime.UtcDateTime).AppendValue(op.EndTime.UtcDateTime).AppendValue(op.DurationMs).AppendValue(op.TimeToFirstTokenMs);
+            Text(Text(Text(Text(Text(row, op.Operation), op.Provider), op.RequestModel), op.ResponseModel), op.Model)
+                .AppendValue(op.InputTokens).AppendValue(op.OutputTokens).AppendValue(op.CachedInputTokens).AppendValue(op.CacheCreationInputTokens)
+                .AppendValue(op.ReasoningTokens).AppendValue(op.CostUsd is { } cost ? Math.Round(cost, 12) : null).AppendValue((sbyte)op.Pricing);
+            Text(Text(Text(Text(row, op.PriceVersion), op.Status == AiOperationStatus.Error ? "error" : "ok"), op.ErrorCategory.ToWireName()), op.Error?.Type)
+                .AppendValue(op.Error?.HttpStatus);
+            foreach (var value in (string?[])[op.Error?.Code, op.Error?.Message, op.Application, op.FunctionId, op.UserId, op.SessionId, op.ConversationId, op.Environment, op.ExperimentKey, op.ExperimentVariant])
+            {
+                Text(row, value);
+            }
+
+            Text(row.AppendValue(op.RetryCount).AppendValue(op.FallbackUsed), op.OriginalModel);
+            if (op.FinishReasons is null)
+            {
+                row.AppendNullValue();
+            }
+            else
+            {
+                row.AppendValue(op.FinishReasons as List<string> ?? [.. op.FinishReasons]);
+            }
+
+            row.AppendNullValue().AppendNullValue().AppendNullValue().EndRow();
+        }
+
+        private IDuckDBAppenderRow Text(IDuckDBAppenderRow row, string? value)
+        {
+            if (value is null)
+            {
+                return row.AppendNullValue();
+            }
+
+            if (_utf8Buffer.Length < Encoding.UTF8.GetMaxByteCount(value.Length))
+            {
+                _utf8Buffer = new byte[Encoding.UTF8.GetMaxByteCount(value.Length) * 2];
+            }
+
+            return row.AppendValue(_utf8Buffer.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8Buffer)));
         }
 
         private static void AppendNumeric(DuckDBAppender appender, AiOperation op)
