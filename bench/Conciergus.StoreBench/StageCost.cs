@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reflection;
-using System.Text;
 using System.Threading.Channels;
 using Conciergus.Core.Model;
 using Conciergus.Core.Operations;
@@ -15,7 +13,7 @@ using DuckDB.NET.Data;
 /// <list type="bullet">
 /// <item>"store" (V0): the store's own TryAppend / TryAppendSpan and writer, as <c>rowcost</c> runs it.</item>
 /// <item>"pace": the harness alone (pacing, channel, writer wake-ups; nothing written), the floor of the variants below.</item>
-/// <item>"stage" (V1): the store's row code (its own AppendOperation / AppendSpan) into the same tables in an attached
+/// <item>"stage" (V1): the store's row code (its AppendOperation / AppendSpan) into the same tables in an attached
 /// in-memory database, one transaction per commit interval: the appender's cost with no WAL, checkpoint or compression.</item>
 /// <item>"stage+load" (V2): V1, and every 122,880 rows (one row group; the writer splits a batch at that boundary) and at
 /// the end, <c>INSERT INTO file.operations SELECT * FROM stage.operations</c> (and spans) in one transaction with the
@@ -26,9 +24,7 @@ using DuckDB.NET.Data;
 /// <item>"stage+load+log": V2 with the log written before each stage commit and a new log generation after each load:
 /// the staged design's whole writer.</item>
 /// <item>"stage-ops" and "stage-numeric" (V3): operations only into the memory stage, all 42 columns vs only the 13
-/// numeric / timestamp ones: whether the per-value interop of the string columns dominates; "stage-ops-utf8": all 42
-/// columns with every string encoded into one reused buffer and handed over as UTF-8 bytes (AppendValue(Span&lt;byte&gt;),
-/// DuckDB's assign with a length) instead of DuckDB.NET's string overload.</item>
+/// numeric / timestamp ones: whether the per-value interop of the string columns dominates.</item>
 /// <item>"csv" and "csv+load": no appender at all: the rows written as fsync'd CSV each commit interval (<see cref="CsvStage"/>,
 /// the stage is its own log), and (csv+load) every 122,880 rows DuckDB's CSV reader inserting them into the file.</item>
 /// </list>
@@ -38,16 +34,7 @@ internal static class StageCost
 {
     public const int RowGroup = 122_880;
 
-    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric", "stage-ops-utf8", "csv", "csv+load"];
-
-    // The store's own row code, so every variant appends exactly the rows the store appends.
-    private static readonly Action<DuckDBAppender, AiOperation, List<string>, List<string>, StringBuilder> AppendOperation =
-        typeof(DuckDbOperationStore).GetMethod("AppendOperation", BindingFlags.NonPublic | BindingFlags.Static)!
-            .CreateDelegate<Action<DuckDBAppender, AiOperation, List<string>, List<string>, StringBuilder>>();
-
-    private static readonly Action<DuckDBAppender, SpanRecord, StringBuilder> AppendSpan =
-        typeof(DuckDbOperationStore).GetMethod("AppendSpan", BindingFlags.NonPublic | BindingFlags.Static)!
-            .CreateDelegate<Action<DuckDBAppender, SpanRecord, StringBuilder>>();
+    private static readonly string[] AllVariants = ["store", "pace", "stage", "stage+load", "log", "stage+load+log", "stage-ops", "stage-numeric", "csv", "csv+load"];
 
     public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, string? variants, string? settings, bool keep = false)
     {
@@ -155,11 +142,7 @@ internal static class StageCost
         private readonly bool _load;
         private readonly bool _withSpans;
         private readonly bool _numericOnly;
-        private readonly bool _utf8;
-        private byte[] _utf8Buffer = new byte[256];
-        private readonly List<string> _keys = [];
-        private readonly List<string> _values = [];
-        private readonly StringBuilder _text = new();
+        private readonly AppendScratch _scratch = new();
         private int _staged;
         private long _generation;
         private int _loads;
@@ -175,7 +158,6 @@ internal static class StageCost
             _load = variant.Contains("+load", StringComparison.Ordinal);
             _withSpans = !variant.StartsWith("stage-", StringComparison.Ordinal);
             _numericOnly = variant == "stage-numeric";
-            _utf8 = variant == "stage-ops-utf8";
             if (variant.EndsWith("log", StringComparison.Ordinal))
             {
                 _log = new RowLog(file + ".log");
@@ -266,19 +248,12 @@ internal static class StageCost
         private void AppendStage(List<int> batch, int from, int take)
         {
             using var transaction = _connection!.BeginTransaction();
-            if (_numericOnly || _utf8)
+            if (_numericOnly)
             {
-                using var appender = _connection.CreateAppender(_utf8 ? "operations" : "numeric_ops");
+                using var appender = _connection.CreateAppender("numeric_ops");
                 for (var k = from; k < from + take; k++)
                 {
-                    if (_utf8)
-                    {
-                        AppendUtf8(appender, _operations[batch[k]]);
-                    }
-                    else
-                    {
-                        AppendNumeric(appender, _operations[batch[k]]);
-                    }
+                    AppendNumeric(appender, _operations[batch[k]]);
                 }
             }
             else
@@ -287,7 +262,7 @@ internal static class StageCost
                 {
                     for (var k = from; k < from + take; k++)
                     {
-                        AppendOperation(appender, _operations[batch[k]], _keys, _values, _text);
+                        DuckDbOperationStore.AppendOperation(appender, _operations[batch[k]], _scratch);
                     }
                 }
 
@@ -296,7 +271,7 @@ internal static class StageCost
                     using var appender = _connection.CreateAppender("spans");
                     for (var k = from; k < from + take; k++)
                     {
-                        AppendSpan(appender, _spans[batch[k]], _text);
+                        DuckDbOperationStore.AppendSpan(appender, _spans[batch[k]], _scratch);
                     }
                 }
             }
@@ -335,53 +310,6 @@ internal static class StageCost
             _generation++;
             _staged = 0;
             _loads++;
-        }
-
-        /// <summary>
-        /// The operation row with each string encoded to UTF-8 into one reused buffer and appended as bytes (an empty string
-        /// would be stored as NULL: DuckDB.NET treats an empty span as null). Same values as the store's row otherwise.
-        /// </summary>
-        private void AppendUtf8(DuckDBAppender appender, AiOperation op)
-        {
-            var row = appender.CreateRow();
-            Text(Text(Text(Text(row, op.OperationId), op.TraceId), op.SpanId), op.ParentSpanId)
-                .AppendValue(op.StartTime.UtcDateTime).AppendValue(op.EndTime.UtcDateTime).AppendValue(op.DurationMs).AppendValue(op.TimeToFirstTokenMs);
-            Text(Text(Text(Text(Text(row, op.Operation), op.Provider), op.RequestModel), op.ResponseModel), op.Model)
-                .AppendValue(op.InputTokens).AppendValue(op.OutputTokens).AppendValue(op.CachedInputTokens).AppendValue(op.CacheCreationInputTokens)
-                .AppendValue(op.ReasoningTokens).AppendValue(op.CostUsd is { } cost ? Math.Round(cost, 12) : null).AppendValue((sbyte)op.Pricing);
-            Text(Text(Text(Text(row, op.PriceVersion), op.Status == AiOperationStatus.Error ? "error" : "ok"), op.ErrorCategory.ToWireName()), op.Error?.Type)
-                .AppendValue(op.Error?.HttpStatus);
-            foreach (var value in (string?[])[op.Error?.Code, op.Error?.Message, op.Application, op.FunctionId, op.UserId, op.SessionId, op.ConversationId, op.Environment, op.ExperimentKey, op.ExperimentVariant])
-            {
-                Text(row, value);
-            }
-
-            Text(row.AppendValue(op.RetryCount).AppendValue(op.FallbackUsed), op.OriginalModel);
-            if (op.FinishReasons is null)
-            {
-                row.AppendNullValue();
-            }
-            else
-            {
-                row.AppendValue(op.FinishReasons as List<string> ?? [.. op.FinishReasons]);
-            }
-
-            row.AppendNullValue().AppendNullValue().AppendNullValue().EndRow();
-        }
-
-        private IDuckDBAppenderRow Text(IDuckDBAppenderRow row, string? value)
-        {
-            if (value is null)
-            {
-                return row.AppendNullValue();
-            }
-
-            if (_utf8Buffer.Length < Encoding.UTF8.GetMaxByteCount(value.Length))
-            {
-                _utf8Buffer = new byte[Encoding.UTF8.GetMaxByteCount(value.Length) * 2];
-            }
-
-            return row.AppendValue(_utf8Buffer.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8Buffer)));
         }
 
         private static void AppendNumeric(DuckDBAppender appender, AiOperation op)
