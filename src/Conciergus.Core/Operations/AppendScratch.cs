@@ -5,8 +5,8 @@ namespace Conciergus.Core.Operations;
 
 /// <summary>
 /// The writer's scratch for appending rows (one per writer, used under its write lock). Strings go to DuckDB as UTF-8
-/// bytes encoded into one reused buffer: DuckDB.NET's string overload marshals each value afresh, which made the
-/// operation row cost about twice as much to append (bench/README.md, "Would a staged writer pay?").
+/// bytes encoded into one reused buffer: DuckDB.NET's string overload marshals each value afresh to a NUL-terminated copy
+/// (the writer's CPU per trace -9%: bench/README.md, "Would a staged writer pay?").
 /// </summary>
 internal sealed class AppendScratch
 {
