@@ -12,6 +12,8 @@
 #   ROUNDS (default 2): on/off pairs in (a)
 #   APPEND_ONLY=1: of b, only the append rate and disk bytes (STEPS=ab APPEND_ONLY=1: (a) and (b) in ~3 minutes)
 #   PROFILE (default 1: after the BIG restart, StoreBench restore: the hour ring read raw vs from the hourly rollup)
+#   STEPS containing s: StoreBench stagecost (the writer's CPU per trace: the store vs a memory stage loaded by row groups,
+#     an fsync'd log, a CSV stage; STAGE_COUNT traces per variant, default 250000, at 14,000/s, 10 variants x 2 rounds: ~7 minutes)
 # Bounded: every step runs under `timeout`; the whole script under STOREBENCH_TIMEOUT (default 40 min).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -179,6 +181,12 @@ if [ "${PROFILE:-1}" = 1 ]; then
   add "(c) restore reads over $BIG, hour ring: $(grep 'name=hourring' "$LOG-restoreprofile.txt" | sed -E 's/RESULT restoreread name=hourring //' | tr '\n' ';'); load $l0 -> $(load)"
 fi
 fi # APPEND_ONLY
+fi
+
+if [[ $STEPS == *s* ]]; then
+  l0=$(load)
+  timeout 1200 dotnet "$STOREBENCH" stagecost --dir "$WORK" --count "${STAGE_COUNT:-250000}" | tee "$LOG-stagecost.txt"
+  add "(a) writer CPU-us per trace (op + span row, minus the harness floor): $(grep '^RESULT stagecost summary' "$LOG-stagecost.txt" | sed -E 's/.*variant=([^ ]+) .*minusPace=([0-9.-]+).*/\1 \2/' | tr '\n' ';'); load $l0 -> $(load)"
 fi
 
 echo

@@ -15,6 +15,9 @@ using Microsoft.Extensions.Options;
 //   rowcost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--request-spans] [--settings "SET x = y;"] [--no-finish-reasons]
 //                                                          CPU per trace of the rows OTLP ingestion stores: operations
 //                                                          only vs operations + span rows, paced at R traces/s (RowCost.cs)
+//   stagecost [--dir D] [--count N] [--rate R] [--rounds K] [--commit-ms C] [--variants store,pace,stage,...] [--settings "SET x = y;"] [--keep]
+//                                                          the same rows through the store, a memory stage, the stage
+//                                                          loaded by row groups, an fsync'd log (StageCost.cs)
 // Every line starting with "RESULT" is machine-read by the script.
 var command = args.Length > 0 ? args[0] : "help";
 var options = Options(args);
@@ -36,15 +39,22 @@ switch (command)
         Sql(options["file"], options["sql"], int.Parse(options.GetValueOrDefault("runs", "5"), CultureInfo.InvariantCulture));
         break;
     case "rowcost":
+        var paced = Paced(options, defaultCount: 100_000);
         await RowCost.RunAsync(
-            options.GetValueOrDefault("dir", Path.GetTempPath()),
-            int.Parse(options.GetValueOrDefault("count", "100000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
-            int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
-            TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)),
+            paced.Dir,
+            paced.Count,
+            paced.Rate,
+            paced.Rounds,
+            paced.CommitInterval,
             options.ContainsKey("request-spans"),
             options.GetValueOrDefault("settings"),
             options.ContainsKey("no-finish-reasons"));
+        break;
+    case "stagecost":
+        var staged = Paced(options, defaultCount: 250_000);
+        await StageCost.RunAsync(staged.Dir, staged.Count, staged.Rate, staged.Rounds, staged.CommitInterval, options.GetValueOrDefault("variants"),
+            options.GetValueOrDefault("settings"),
+            options.ContainsKey("keep"));
         break;
     case "query":
         await QueryAsync(options["file"], int.Parse(options.GetValueOrDefault("runs", "40"), CultureInfo.InvariantCulture), options.ContainsKey("catalog"), options.ContainsKey("stale"));
@@ -358,6 +368,14 @@ static long TotalRows(string file)
     command.CommandText = "SELECT count(*) FROM operations";
     return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
 }
+
+// The paced subcommands' common arguments (rowcost, stagecost): folder, traces per variant, traces/s, rounds, commit interval.
+static (string Dir, int Count, int Rate, int Rounds, TimeSpan CommitInterval) Paced(Dictionary<string, string> options, int defaultCount) => (
+    options.GetValueOrDefault("dir", Path.GetTempPath()),
+    options.TryGetValue("count", out var count) ? int.Parse(count, CultureInfo.InvariantCulture) : defaultCount,
+    int.Parse(options.GetValueOrDefault("rate", "14000"), CultureInfo.InvariantCulture),
+    int.Parse(options.GetValueOrDefault("rounds", "2"), CultureInfo.InvariantCulture),
+    TimeSpan.FromMilliseconds(double.Parse(options.GetValueOrDefault("commit-ms", "250"), CultureInfo.InvariantCulture)));
 
 static Dictionary<string, string> Options(string[] args)
 {

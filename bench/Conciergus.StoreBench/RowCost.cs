@@ -20,23 +20,13 @@ internal static class RowCost
 
     public static async Task RunAsync(string directory, int count, int rate, int rounds, TimeSpan commitInterval, bool requestSpans, string? settings, bool noFinishReasons = false)
     {
-        var random = new Random(42);
-        var now = DateTimeOffset.UtcNow;
-        var operations = new AiOperation[count];
-        var spans = new SpanRecord[count];
-        var parents = requestSpans ? new SpanRecord[count] : null;
-        for (var i = 0; i < count; i++)
+        var (operations, spans, parents) = Traces(count, requestSpans);
+        if (noFinishReasons)
         {
-            (operations[i], spans[i], var parent) = Trace(random, now.AddMilliseconds(-(count - i)), i);
-            if (noFinishReasons)
+            // What the operation row costs without its one list column (finish_reasons) filled.
+            for (var i = 0; i < count; i++)
             {
-                // What the operation row costs without its one list column (finish_reasons) filled.
                 operations[i] = operations[i] with { FinishReasons = null };
-            }
-
-            if (parents is not null)
-            {
-                parents[i] = parent;
             }
         }
 
@@ -49,54 +39,7 @@ internal static class RowCost
                 var n = round < 0 ? Math.Min(count, 20_000) : count;
                 var name = withSpans ? (requestSpans ? "ops+2spans" : "ops+spans") : "ops";
                 var file = Path.Combine(directory, $"rowcost-{round}-{name}.duckdb");
-                foreach (var stale in new[] { file, file + ".wal" })
-                {
-                    File.Delete(stale);
-                }
-
-                var options = Microsoft.Extensions.Options.Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval, BenchmarkSettings = settings });
-                var store = new DuckDbOperationStore(options, file, TimeProvider.System);
-                while (store.Status.State == OperationStoreState.Starting)
-                {
-                    await Task.Delay(10);
-                }
-
-                // A fresh file has 31 days of empty hours to seal in the rollup (a few seconds of the writer's passes after
-                // the first start): sealed here, so the figure is the steady state of a store that has been running.
-                await store.BuildRollupAsync();
-
-                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < n; i++)
-                {
-                    // Paced like ingestion: the writer sees a steady stream and commits each CommitInterval.
-                    if ((i & 0xFF) == 0)
-                    {
-                        var due = TimeSpan.FromSeconds((double)i / rate);
-                        if (due > clock.Elapsed)
-                        {
-                            await Task.Delay(due - clock.Elapsed);
-                        }
-                    }
-
-                    store.TryAppend(operations[i]);
-                    if (withSpans)
-                    {
-                        if (parents is not null)
-                        {
-                            store.TryAppendSpan(parents[i]);
-                        }
-
-                        store.TryAppendSpan(spans[i]);
-                    }
-                }
-
-                await store.FlushAsync();
-                var status = store.Status;
-                await store.DisposeAsync(); // the last checkpoint belongs to the cost
-                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-                var seconds = clock.Elapsed.TotalSeconds;
-                var bytes = new FileInfo(file).Length;
+                var (cpu, seconds, status, bytes) = await StorePassAsync(file, operations, withSpans ? spans : null, withSpans ? parents : null, n, rate, commitInterval, settings);
                 var perTrace = cpu * 1e6 / n;
                 if (round >= 0)
                 {
@@ -111,6 +54,87 @@ internal static class RowCost
         var ops = results["ops"].Average();
         var both = results.Where(p => p.Key != "ops").SelectMany(p => p.Value).Average();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT rowcost summary opsUsPerTrace={ops:0.0} withSpansUsPerTrace={both:0.0} spanRowsUsPerTrace={both - ops:0.0} (mean of {rounds} rounds)"));
+    }
+
+    /// <summary>
+    /// One pass through the store's own TryAppend / TryAppendSpan, paced at <paramref name="rate"/> traces/s: the process's CPU
+    /// seconds from the first append to the closed file (last checkpoint included), the wall seconds, the final status and
+    /// the file's bytes. <paramref name="spans"/> null: operations only; <paramref name="parents"/>: an extra span per trace.
+    /// </summary>
+    internal static async Task<(double Cpu, double Seconds, OperationStoreStatus Status, long Bytes)> StorePassAsync(
+        string file, AiOperation[] operations, SpanRecord[]? spans, SpanRecord[]? parents, int n, int rate, TimeSpan commitInterval, string? settings)
+    {
+        foreach (var stale in new[] { file, file + ".wal" })
+        {
+            File.Delete(stale);
+        }
+
+        var options = Microsoft.Extensions.Options.Options.Create(new OperationStoreOptions { QueueCapacity = 200_000, MaxBatchSize = 50_000, MaxDiskBytes = 0, CommitInterval = commitInterval, BenchmarkSettings = settings });
+        var store = new DuckDbOperationStore(options, file, TimeProvider.System);
+        while (store.Status.State == OperationStoreState.Starting)
+        {
+            await Task.Delay(10);
+        }
+
+        // A fresh file has 31 days of empty hours to seal in the rollup (a few seconds of the writer's passes after
+        // the first start): sealed here, so the figure is the steady state of a store that has been running.
+        await store.BuildRollupAsync();
+
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < n; i++)
+        {
+            await PaceAsync(i, rate, clock);
+            store.TryAppend(operations[i]);
+            if (parents is not null)
+            {
+                store.TryAppendSpan(parents[i]);
+            }
+
+            if (spans is not null)
+            {
+                store.TryAppendSpan(spans[i]);
+            }
+        }
+
+        await store.FlushAsync();
+        var status = store.Status;
+        await store.DisposeAsync(); // the last checkpoint belongs to the cost
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        return (cpu, clock.Elapsed.TotalSeconds, status, new FileInfo(file).Length);
+    }
+
+    /// <summary>Paced like ingestion: every 256 items, waits until item <paramref name="i"/> is due at <paramref name="rate"/>/s.</summary>
+    internal static async ValueTask PaceAsync(int i, int rate, Stopwatch clock)
+    {
+        if ((i & 0xFF) == 0)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+        }
+    }
+
+    /// <summary><paramref name="count"/> traces of the LoadGen's payload ending now, one millisecond apart (seed 42); the HTTP parents only when asked.</summary>
+    internal static (AiOperation[] Operations, SpanRecord[] Spans, SpanRecord[]? Parents) Traces(int count, bool requestSpans = false)
+    {
+        var random = new Random(42);
+        var now = DateTimeOffset.UtcNow;
+        var operations = new AiOperation[count];
+        var spans = new SpanRecord[count];
+        var parents = requestSpans ? new SpanRecord[count] : null;
+        for (var i = 0; i < count; i++)
+        {
+            (operations[i], spans[i], var parent) = Trace(random, now.AddMilliseconds(-(count - i)), i);
+            if (parents is not null)
+            {
+                parents[i] = parent;
+            }
+        }
+
+        return (operations, spans, parents);
     }
 
     /// <summary>One trace of the LoadGen's payload: the operation and the AI span (as the OTLP ingestor maps them), and the HTTP parent.</summary>

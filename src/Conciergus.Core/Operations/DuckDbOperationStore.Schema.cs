@@ -196,60 +196,43 @@ public sealed partial class DuckDbOperationStore
         return command.ExecuteScalar() as string;
     }
 
-    private static void AppendOperation(DuckDBAppender appender, AiOperation op, List<string> keys, List<string> values, System.Text.StringBuilder text)
+    /// <summary>Appends one operation row (the table's column order); strings through <paramref name="scratch"/>.</summary>
+    internal static void AppendOperation(DuckDBAppender appender, AiOperation op, AppendScratch scratch)
     {
         var row = appender.CreateRow();
-        row.AppendValue(op.OperationId)
-            .AppendValue(op.TraceId)
-            .AppendValue(op.SpanId)
-            .AppendValue(op.ParentSpanId)
-            .AppendValue(op.StartTime.UtcDateTime)
+        scratch.Append(row, op.OperationId, op.TraceId, op.SpanId, op.ParentSpanId);
+        row.AppendValue(op.StartTime.UtcDateTime)
             .AppendValue(op.EndTime.UtcDateTime)
             .AppendValue(op.DurationMs)
-            .AppendValue(op.TimeToFirstTokenMs)
-            .AppendValue(op.Operation)
-            .AppendValue(op.Provider)
-            .AppendValue(op.RequestModel)
-            .AppendValue(op.ResponseModel)
-            .AppendValue(op.Model)
-            .AppendValue(op.InputTokens)
+            .AppendValue(op.TimeToFirstTokenMs);
+        scratch.Append(row, op.Operation, op.Provider, op.RequestModel, op.ResponseModel, op.Model);
+        row.AppendValue(op.InputTokens)
             .AppendValue(op.OutputTokens)
             .AppendValue(op.CachedInputTokens)
             .AppendValue(op.CacheCreationInputTokens)
             .AppendValue(op.ReasoningTokens)
             .AppendValue(op.CostUsd is { } cost && Math.Abs(cost) < MaxStoredCost ? Math.Round(cost, 12) : null)
-            .AppendValue((sbyte)op.Pricing)
-            .AppendValue(op.PriceVersion)
-            .AppendValue(op.Status == AiOperationStatus.Error ? "error" : "ok")
-            .AppendValue(op.ErrorCategory.ToWireName())
-            .AppendValue(op.Error?.Type)
-            .AppendValue(op.Error?.HttpStatus)
-            .AppendValue(op.Error?.Code)
-            .AppendValue(op.Error?.Message)
-            .AppendValue(op.Application)
-            .AppendValue(op.FunctionId)
-            .AppendValue(op.UserId)
-            .AppendValue(op.SessionId)
-            .AppendValue(op.ConversationId)
-            .AppendValue(op.Environment)
-            .AppendValue(op.ExperimentKey)
-            .AppendValue(op.ExperimentVariant)
-            .AppendValue(op.RetryCount)
+            .AppendValue((sbyte)op.Pricing);
+        scratch.Append(row, op.PriceVersion, op.Status == AiOperationStatus.Error ? "error" : "ok", op.ErrorCategory.ToWireName(), op.Error?.Type);
+        row.AppendValue(op.Error?.HttpStatus);
+        scratch.Append(row, op.Error?.Code, op.Error?.Message, op.Application, op.FunctionId, op.UserId, op.SessionId, op.ConversationId, op.Environment, op.ExperimentKey, op.ExperimentVariant);
+        row.AppendValue(op.RetryCount)
             .AppendValue(op.FallbackUsed);
-        row.AppendValue(op.OriginalModel);
+        scratch.Append(row, op.OriginalModel);
         AppendList(row, op.FinishReasons);
         if (op.Metadata is { Count: > 0 } metadata)
         {
-            // The writer's two scratch lists: the appender copies a list's items into its vector at once.
-            keys.Clear();
-            values.Clear();
+            // The scratch lists: the appender copies a list's items into its vector at once.
+            scratch.Keys.Clear();
+            scratch.Values.Clear();
             foreach (var (key, value) in metadata)
             {
-                keys.Add(key);
-                values.Add(value);
+                scratch.Keys.Add(key);
+                scratch.Values.Add(value);
             }
 
-            row.AppendValue(keys).AppendValue(values).AppendValue(MetadataText.Encode(metadata, text));
+            row.AppendValue(scratch.Keys).AppendValue(scratch.Values);
+            scratch.Append(row, MetadataText.Encode(metadata, scratch.Text));
         }
         else
         {
@@ -259,23 +242,16 @@ public sealed partial class DuckDbOperationStore
         row.EndRow();
     }
 
-    private static void AppendSpan(DuckDBAppender appender, SpanRecord span, System.Text.StringBuilder text)
+    /// <summary>Appends one span row (the table's column order); strings through <paramref name="scratch"/>.</summary>
+    internal static void AppendSpan(DuckDBAppender appender, SpanRecord span, AppendScratch scratch)
     {
         var row = appender.CreateRow();
-        row.AppendValue(span.TraceId)
-            .AppendValue(span.SpanId)
-            .AppendValue(span.ParentSpanId)
-            .AppendValue(span.Name)
-            .AppendValue(span.Kind)
-            .AppendValue(span.StartTime.UtcDateTime)
+        scratch.Append(row, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, span.Kind);
+        row.AppendValue(span.StartTime.UtcDateTime)
             .AppendValue(span.StartTime.AddMilliseconds(span.DurationMs).UtcDateTime)
-            .AppendValue(span.DurationMs)
-            .AppendValue(span.Status)
-            .AppendValue(span.StatusMessage)
-            .AppendValue(span.Application)
-            .AppendValue(span.Operation?.OperationId)
-            .AppendValue(MetadataText.Encode(span.Attributes, text))
-            .EndRow();
+            .AppendValue(span.DurationMs);
+        scratch.Append(row, span.Status, span.StatusMessage, span.Application, span.Operation?.OperationId, MetadataText.Encode(span.Attributes, scratch.Text));
+        row.EndRow();
     }
 
     private static void AppendList(IDuckDBAppenderRow row, IReadOnlyList<string>? values)

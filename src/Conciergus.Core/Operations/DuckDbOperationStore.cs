@@ -35,9 +35,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
     private readonly Lock _flushLock = new();
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
     private readonly List<QueueItem> _batch = [];
-    private readonly List<string> _scratchKeys = []; // the writer's, for metadata and attribute lists (under _writeLock)
-    private readonly List<string> _scratchValues = [];
-    private readonly System.Text.StringBuilder _scratchText = new(); // the writer's, for metadata_text
+    private readonly AppendScratch _scratch = new(); // the writer's (under _writeLock)
     private readonly Task _writer;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -370,7 +368,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Operation is { } op)
                     {
-                        AppendOperation(appender, op, _scratchKeys, _scratchValues, _scratchText);
+                        AppendOperation(appender, op, _scratch);
                         NoteAppended(op.EndTime);
                         operations++;
                     }
@@ -386,7 +384,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Span is { } span)
                     {
-                        AppendSpan(appender, span, _scratchText);
+                        AppendSpan(appender, span, _scratch);
                         spans++;
                     }
                 }
