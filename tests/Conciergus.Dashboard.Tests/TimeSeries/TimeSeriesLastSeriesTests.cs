@@ -11,9 +11,6 @@ namespace Conciergus.Dashboard.Tests.TimeSeries;
 /// </summary>
 public sealed class TimeSeriesLastSeriesTests
 {
-    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
-
     [Fact]
     public void Record_RepeatedAndAlternatingValues_EachSeriesHoldsExactlyItsOperations()
     {
@@ -87,7 +84,7 @@ public sealed class TimeSeriesLastSeriesTests
     public void Record_ValueAgainAfterItsSeriesWasReleased_LandsInANewSeries()
     {
         var clock = Clock();
-        var options = Options(resolutions: [(Second, TimeSpan.FromSeconds(10)), (Minute, TimeSpan.FromMinutes(5))]);
+        var options = Options(resolutions: [(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)), (TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5))]);
         var cache = new TimeSeriesCache(options, clock);
         var key = new SeriesKey(SeriesDimension.FunctionId, "summarize");
         cache.Record(Op(clock.GetUtcNow(), functionId: "summarize"));
