@@ -118,6 +118,7 @@ public sealed partial class TimeSeriesCache
                     // resolves the value again, finding no series and creating a new one (AddTo).
                     series.Release();
                     dimension.Map.TryRemove(key, out _);
+                    dimension.Forget(series);
                     _byKey.TryRemove(series.Key, out _);
                     var d = (int)series.Key.Dimension;
                     Volatile.Write(ref _keys[d], Array.FindAll(Volatile.Read(ref _keys[d]), k => k != series.Key));

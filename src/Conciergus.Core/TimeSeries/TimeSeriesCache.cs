@@ -232,8 +232,16 @@ public sealed partial class TimeSeriesCache
     {
         // A released series is out of the lookups before its gate is let go, so the second resolve finds (or creates)
         // another series: at most one retry per release, and releases happen once per sweep.
-        while (!Add(Resolve(dimension, key, valueOf), write))
+        while (true)
         {
+            var series = Resolve(dimension, key, valueOf);
+            if (Add(series, write))
+            {
+                return;
+            }
+
+            // Released: out of the map already; out of the last-lookup cache too, so the next resolve reads the map.
+            dimension.Forget(series);
         }
     }
 
@@ -398,9 +406,16 @@ public sealed partial class TimeSeriesCache
     private TimeSeriesSlot Resolve<TKey>(DimensionSeries<TKey> dimension, TKey key, Func<TKey, string> valueOf)
         where TKey : notnull
     {
+        // Fastest path: the same value as the previous operation of this dimension (an equality test, no hashing).
+        if (dimension.Last(key) is { } last)
+        {
+            return last;
+        }
+
         // Fast path, every call in steady state: ConcurrentDictionary reads take no lock and allocate nothing.
         if (dimension.Map.TryGetValue(key, out var series))
         {
+            dimension.Remember(series);
             return series;
         }
 
@@ -458,7 +473,7 @@ public sealed partial class TimeSeriesCache
                 return dimension.Overflow;
             }
 
-            series = CreateSeries(new SeriesKey(dimension.Dimension, value));
+            series = CreateSeries(new SeriesKey(dimension.Dimension, value), key);
             dimension.Map[key] = series;
             PublishKey(series.Key);
             Volatile.Write(ref dimension.Count, dimension.Count + 1);
@@ -466,9 +481,9 @@ public sealed partial class TimeSeriesCache
         }
     }
 
-    private TimeSeriesSlot CreateSeries(SeriesKey key)
+    private TimeSeriesSlot CreateSeries(SeriesKey key, object? lookupKey = null)
     {
-        var series = new TimeSeriesSlot(key, _bucketCounts, _meter);
+        var series = new TimeSeriesSlot(key, _bucketCounts, _meter, lookupKey);
         _byKey[key] = series;
         Interlocked.Increment(ref _seriesCount);
         return series;

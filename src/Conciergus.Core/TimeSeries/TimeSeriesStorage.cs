@@ -147,9 +147,10 @@ internal sealed class TimeSeriesSlot
 
     private readonly MemoryMeter _meter;
 
-    public TimeSeriesSlot(SeriesKey key, int[] bucketCounts, MemoryMeter meter)
+    public TimeSeriesSlot(SeriesKey key, int[] bucketCounts, MemoryMeter meter, object? lookupKey = null)
     {
         Key = key;
+        LookupKey = lookupKey;
         _meter = meter;
         meter.Add(OverheadBytes + MemoryMeter.ArrayHeaderBytes + (8L * bucketCounts.Length) + (2L * (key.Value?.Length ?? 0)));
         Rings = new BucketRing[bucketCounts.Length];
@@ -160,6 +161,12 @@ internal sealed class TimeSeriesSlot
     }
 
     public SeriesKey Key { get; }
+
+    /// <summary>
+    /// The hot-path key its dimension's <see cref="DimensionSeries{TKey}.Map"/> holds it under (a string, or a boxed
+    /// tuple); null for the total and overflow series, which are never looked up by value.
+    /// </summary>
+    public object? LookupKey { get; }
 
     /// <summary>Guards every bucket of every ring of this series (writers hold it for one operation, readers for one bucket).</summary>
     public Lock Gate { get; } = new();
@@ -232,6 +239,33 @@ internal sealed class DimensionSeries<TKey>
 
     /// <summary>Created on first overflow under <see cref="InsertGate"/>, then read without it.</summary>
     public TimeSeriesSlot? Overflow;
+
+    /// <summary>
+    /// The series the last lookup found in <see cref="Map"/> (never the overflow series): consecutive operations mostly
+    /// carry the same value, and comparing it with this series' <see cref="TimeSeriesSlot.LookupKey"/> is cheaper than
+    /// hashing it. A released series found here is refused under its gate and cleared (see <see cref="Forget"/>).
+    /// </summary>
+    private TimeSeriesSlot? _last;
+
+    /// <summary>The series of <paramref name="key"/> when it is the one the last lookup found; otherwise null.</summary>
+    /// <remarks>
+    /// Same equality as <see cref="Map"/>: its string dimensions use <see cref="StringComparer.Ordinal"/> and its tuple
+    /// dimensions the default comparer, both ordinal, as <see cref="EqualityComparer{T}.Default"/> is.
+    /// </remarks>
+    public TimeSeriesSlot? Last(TKey key) =>
+        Volatile.Read(ref _last) is { LookupKey: TKey last } series && EqualityComparer<TKey>.Default.Equals(last, key) ? series : null;
+
+    /// <summary>Remembers the series a lookup in <see cref="Map"/> just found (written only when it changes).</summary>
+    public void Remember(TimeSeriesSlot series)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref _last), series))
+        {
+            Volatile.Write(ref _last, series);
+        }
+    }
+
+    /// <summary>Forgets a series that was released, so the next lookup of its value goes to <see cref="Map"/>.</summary>
+    public void Forget(TimeSeriesSlot series) => Interlocked.CompareExchange(ref _last, null, series);
 }
 
 /// <summary>What one operation adds to a bucket, computed once per Record (sketch buckets included) outside any lock.</summary>
