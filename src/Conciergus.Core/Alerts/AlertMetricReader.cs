@@ -215,8 +215,7 @@ internal sealed class AlertMetricReader
                 var byExperiment = new Dictionary<string, WindowAggregate>(StringComparer.Ordinal);
                 foreach (var key in cache.Keys(SeriesDimension.ExperimentVariant))
                 {
-                    var slash = key.Value.LastIndexOf('/');
-                    var experiment = slash < 0 ? key.Value : key.Value[..slash];
+                    var experiment = key.IsOverflow ? key.Value : key.VariantParts.Experiment;
                     if (!byExperiment.TryGetValue(experiment, out var sum))
                     {
                         byExperiment[experiment] = sum = new WindowAggregate();

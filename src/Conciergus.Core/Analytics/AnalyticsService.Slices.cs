@@ -676,7 +676,7 @@ public sealed partial class AnalyticsService
 
                 foreach (var row in await StoreAsync(new OperationQuery { From = from, To = to, Filter = new OperationFilter(clauses), GroupBy = FilterFields.Variant, Step = step }, cancellationToken).ConfigureAwait(false))
                 {
-                    result.Add(($"{experiment}/{row.Group ?? ""}", row));
+                    result.Add((SeriesKey.VariantValue(experiment, row.Group ?? ""), row));
                 }
             }
 

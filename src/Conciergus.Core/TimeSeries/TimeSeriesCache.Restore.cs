@@ -159,14 +159,14 @@ public sealed partial class TimeSeriesCache
     private TimeSeriesSlot ResolveForRestore(RestoreSeriesKey key) => key.Dimension switch
     {
         SeriesDimension.Total => _total,
-        SeriesDimension.Model => Resolve(_models, (key.Value, key.Value2 ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value),
+        SeriesDimension.Model => Resolve(_models, (key.Value, key.Value2 ?? "unknown"), static k => SeriesKey.ModelValue(k.Item1, k.Item2)),
         SeriesDimension.Provider => Resolve(_providers, key.Value, static v => v),
         SeriesDimension.Operation => Resolve(_operations, key.Value, static v => v),
         SeriesDimension.Application => Resolve(_applications, key.Value, static v => v),
         SeriesDimension.ErrorCategory => Resolve(_errorCategories, key.Value, static v => v),
         SeriesDimension.Environment => Resolve(_environments, key.Value, static v => v),
         SeriesDimension.FunctionId => Resolve(_functions, key.Value, static v => v),
-        SeriesDimension.ExperimentVariant => Resolve(_variants, (key.Value, key.Value2 ?? ""), static k => string.Concat(k.Item1, "/", k.Item2)),
+        SeriesDimension.ExperimentVariant => Resolve(_variants, (key.Value, key.Value2 ?? ""), static k => SeriesKey.VariantValue(k.Item1, k.Item2)),
         _ => throw new ArgumentOutOfRangeException(nameof(key), key.Dimension, "unknown dimension"),
     };
 }

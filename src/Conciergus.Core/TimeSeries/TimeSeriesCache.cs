@@ -181,7 +181,7 @@ public sealed partial class TimeSeriesCache
 
         var write = new PendingWrite(new OperationSample(operation, endTicks), fine, nowTicks);
         Add(_total, write);
-        AddTo(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ForModel(k.Item1, k.Item2).Value, write);
+        AddTo(_models, (operation.Provider ?? "unknown", operation.Model ?? "unknown"), static k => SeriesKey.ModelValue(k.Item1, k.Item2), write);
         AddTo(_providers, operation.Provider ?? "unknown", static v => v, write);
         AddTo(_operations, operation.Operation ?? "unknown", static v => v, write);
         AddTo(_applications, operation.Application ?? "unknown", static v => v, write);
@@ -206,7 +206,7 @@ public sealed partial class TimeSeriesCache
         {
             // The "key/variant" string is built once, when the series is created, never per call.
             var variant = operation.ExperimentVariant ?? "";
-            AddTo(_variants, (experimentKey, variant), static k => string.Concat(k.Item1, "/", k.Item2), write);
+            AddTo(_variants, (experimentKey, variant), static k => SeriesKey.VariantValue(k.Item1, k.Item2), write);
         }
 
         return true;

@@ -1,5 +1,7 @@
 using Conciergus.Core.Alerts;
 using Conciergus.Core.Audit;
+using Conciergus.Core.Model;
+using Conciergus.Dashboard.Tests.TimeSeries;
 
 namespace Conciergus.Dashboard.Tests.Alerts;
 
@@ -47,6 +49,22 @@ public sealed class AlertMetricReaderTests : IDisposable
         var values = await ValuesAsync(Rule(AlertMetric.ErrorRate, "model"));
 
         Assert.Equal(new Dictionary<string, double?> { ["model=claude,provider=openai"] = 1.0, ["model=gpt-4o,provider=openai"] = 0.1 }, values);
+    }
+
+    [Fact]
+    public async Task ErrorCount_ByExperiment_KeysAndVariantsWithSlashesStayApart()
+    {
+        // ("a/b", "c") and ("a", "b/c") read alike as "a/b/c": each experiment still counts only its own calls.
+        var now = _host.Time.GetUtcNow();
+        _host.Cache.Record(TimeSeriesTestData.Op(now, status: AiOperationStatus.Error, experimentKey: "a/b", experimentVariant: "c"));
+        for (var i = 0; i < 2; i++)
+        {
+            _host.Cache.Record(TimeSeriesTestData.Op(now, status: AiOperationStatus.Error, experimentKey: "a", experimentVariant: "b/c"));
+        }
+
+        var values = await ValuesAsync(Rule(AlertMetric.ErrorCount, "experiment"));
+
+        Assert.Equal(new Dictionary<string, double?> { ["experiment=a"] = 2, ["experiment=a/b"] = 1 }, values);
     }
 
     [Fact]

@@ -201,7 +201,7 @@ public sealed partial class ExperimentDetail
             IReadOnlyList<BucketPoint> buckets;
             try
             {
-                buckets = Cache.Range(new SeriesKey(SeriesDimension.ExperimentVariant, $"{experiment.Key}/{variant.Key}"), from, to, step);
+                buckets = Cache.Range(SeriesKey.ForVariant(experiment.Key, variant.Key), from, to, step);
             }
             catch (ArgumentException)
             {
