@@ -256,7 +256,8 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
     private async Task OpenAsync(IPage page, string route, string theme)
     {
         // Network idle: the circuit is up and has rendered once (its first render rewrites the head, title included).
-        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle });
+        // On a loaded 2-core CI machine the 30 s default was once too short for that (/alerts/rules/new), hence 90 s.
+        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle, Timeout = 90_000 });
         await Assertions.Expect(page.Locator("h1").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.WaitForFunctionAsync("() => document.title.length > 0", null, new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 30_000 });

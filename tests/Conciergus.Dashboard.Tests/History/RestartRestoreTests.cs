@@ -71,7 +71,7 @@ public sealed class RestartRestoreTests : IDisposable
 
             // A graceful stop loses nothing: what the pages show now is what they show after the restart.
             using var ingest = app.IngestionClient();
-            var afterRestart = (await admin.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("operationStore").GetProperty("appended").GetInt64();
+            var afterRestart = (await app.HealthAsync(admin)).GetProperty("operationStore").GetProperty("appended").GetInt64();
             var more = await SendAsync(ingest, Batch(99));
 
             // Costs by user are answered by the store, which commits within a second: read once it has this batch.
@@ -145,7 +145,7 @@ public sealed class RestartRestoreTests : IDisposable
             // Three evaluations after history was restored (the evaluator does not run before), with no new traffic.
             await PollAsync(app, async () =>
             {
-                var health = await admin.GetFromJsonAsync<JsonElement>("/healthz");
+                var health = await app.HealthAsync(admin);
                 return health.GetProperty("alerts").GetProperty("evaluations").GetInt64() >= 3 ? "done" : null;
             });
             var id = before.GetProperty("id").GetString();
@@ -317,7 +317,7 @@ public sealed class RestartRestoreTests : IDisposable
     private static Task WaitCommittedAsync(ChildDashboard app, HttpClient admin, int operations) =>
         PollAsync(app, async () =>
         {
-            var store = (await admin.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("operationStore");
+            var store = (await app.HealthAsync(admin)).GetProperty("operationStore");
             return store.GetProperty("appended").GetInt64() >= operations && store.GetProperty("queueLength").GetInt32() == 0 ? "committed" : null;
         });
 

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Net.Sockets;
 using Conciergus.Dashboard.Tests.Audit;
 using Conciergus.Dashboard.Tests.Endpoints;
@@ -14,7 +17,11 @@ internal sealed class ChildDashboard : IDisposable
 {
     public const string IngestionKey = "crash-test-ingestion-key-0123456789";
 
+    // The child's last output lines (warnings and errors: its log level), for a failing test's message.
+    private const int LogLines = 200;
+
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
 
     private ChildDashboard(Process process, Uri baseAddress)
     {
@@ -54,15 +61,28 @@ internal sealed class ChildDashboard : IDisposable
         }
 
         var process = Process.Start(start)!;
+        var child = new ChildDashboard(process, baseAddress);
 
-        // Drain the pipes so a chatty child never blocks on a full buffer.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drain the pipes so a chatty child never blocks on a full buffer; keep the last lines.
+        process.OutputDataReceived += (_, e) => child.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var child = new ChildDashboard(process, baseAddress);
         await child.WaitUntilReadyAsync();
         return child;
+    }
+
+    /// <summary>The child's last output lines (at most <see cref="LogLines"/>).</summary>
+    public string RecentLog() => string.Join(Environment.NewLine, _log);
+
+    /// <summary>GET /healthz with <paramref name="client"/>; a failure carries the body and the child's last output lines.</summary>
+    public async Task<JsonElement> HealthAsync(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        using var response = await client.GetAsync("/healthz");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"/healthz answered {(int)response.StatusCode}: {body}{Environment.NewLine}child output:{Environment.NewLine}{RecentLog()}");
+        return JsonDocument.Parse(body).RootElement.Clone();
     }
 
     /// <summary>An HTTP client with the Admin API key.</summary>
@@ -110,13 +130,26 @@ internal sealed class ChildDashboard : IDisposable
         _process.Dispose();
     }
 
+    private void Keep(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        _log.Enqueue(line);
+        while (_log.Count > LogLines && _log.TryDequeue(out _))
+        {
+        }
+    }
+
     private async Task WaitUntilReadyAsync()
     {
         using var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(_process.HasExited, "the dashboard exited during start");
+            Assert.False(_process.HasExited, $"the dashboard exited during start; child output:{Environment.NewLine}{RecentLog()}");
             try
             {
                 using var response = await client.GetAsync("/healthz");
@@ -132,7 +165,7 @@ internal sealed class ChildDashboard : IDisposable
             await Task.Delay(100); // polling an external process (the child dashboard); it has no clock of ours to advance
         }
 
-        Assert.Fail("the dashboard did not answer /healthz within 90 s");
+        Assert.Fail($"the dashboard did not answer /healthz within 90 s; child output:{Environment.NewLine}{RecentLog()}");
     }
 
     /// <summary>The built dashboard: its own bin folder (same configuration as this test assembly), else the copy next to the tests.</summary>

@@ -124,7 +124,7 @@ public sealed class CrashRestartTests : IDisposable
             using var admin = app.AdminClient();
 
             // LiteDB opened the file (no fallback to memory).
-            var health = await admin.GetFromJsonAsync<JsonElement>("/healthz");
+            var health = await app.HealthAsync(admin);
             Assert.Equal("healthy", health.GetProperty("storage").GetProperty("status").GetString());
 
             // The acknowledged firing instance: same id, same acknowledgement.

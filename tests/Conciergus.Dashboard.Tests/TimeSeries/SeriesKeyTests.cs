@@ -15,34 +15,12 @@ public sealed class SeriesKeyTests
     private static readonly string[] Parts = Strings("a/\\\u001f", 3);
 
     [Fact]
-    public void VariantValue_EveryPairOfHostileStrings_DistinctAndSplitsBack()
-    {
-        var seen = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        foreach (var experiment in Parts)
-        {
-            foreach (var variant in Parts)
-            {
-                var key = SeriesKey.ForVariant(experiment, variant);
-                Assert.Equal((experiment, variant), key.VariantParts);
-                Assert.True(seen.TryAdd(key.Value, (experiment, variant)), $"{Show(experiment)} + {Show(variant)} collides with {seen.GetValueOrDefault(key.Value)}");
-            }
-        }
-    }
+    public void VariantValue_EveryPairOfHostileStrings_DistinctAndSplitsBack() =>
+        AssertEveryPairDistinctAndSplitsBack(SeriesKey.ForVariant, k => k.VariantParts);
 
     [Fact]
-    public void ModelValue_EveryPairOfHostileStrings_DistinctAndSplitsBack()
-    {
-        var seen = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
-        foreach (var provider in Parts)
-        {
-            foreach (var model in Parts)
-            {
-                var key = SeriesKey.ForModel(provider, model);
-                Assert.Equal((provider, model), key.ModelParts);
-                Assert.True(seen.TryAdd(key.Value, (provider, model)), $"{Show(provider)} + {Show(model)} collides with {seen.GetValueOrDefault(key.Value)}");
-            }
-        }
-    }
+    public void ModelValue_EveryPairOfHostileStrings_DistinctAndSplitsBack() =>
+        AssertEveryPairDistinctAndSplitsBack(SeriesKey.ForModel, k => k.ModelParts);
 
     [Fact]
     public void Values_OrdinaryStrings_WrittenAsBefore()
@@ -90,6 +68,20 @@ public sealed class SeriesKeyTests
         AssertSeries(cache, now, SeriesKey.ForModel("p\u001fq", "m"), first);
         AssertSeries(cache, now, SeriesKey.ForModel("p", "q\u001fm"), second);
         Assert.Equal([("p", "q\u001fm"), ("p\u001fq", "m")], cache.Keys(SeriesDimension.Model).Select(k => k.ModelParts).Order());
+    }
+
+    private static void AssertEveryPairDistinctAndSplitsBack(Func<string, string, SeriesKey> make, Func<SeriesKey, (string, string)> parts)
+    {
+        var seen = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var first in Parts)
+        {
+            foreach (var second in Parts)
+            {
+                var key = make(first, second);
+                Assert.Equal((first, second), parts(key));
+                Assert.True(seen.TryAdd(key.Value, (first, second)), $"{Show(first)} + {Show(second)} collides with {seen.GetValueOrDefault(key.Value)}");
+            }
+        }
     }
 
     private static void AssertSeries(TimeSeriesCache cache, DateTimeOffset now, SeriesKey key, IReadOnlyList<AiOperation> expected)
