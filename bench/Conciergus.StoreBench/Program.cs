@@ -247,7 +247,8 @@ static async Task RestoreProfileAsync(string file)
     }
 }
 
-// Ad-hoc SQL timing (statements separated by lines holding only ";;"): one warm run, then R timed runs, CPU ms per run.
+// Ad-hoc SQL timing (statements separated by lines holding only ";;"): one warm run, then R timed runs, CPU ms per run;
+// prints the first three rows of each statement (row counts and sizes of what a statement built).
 static void Sql(string file, string sqlFile, int runs)
 {
     using var connection = new DuckDB.NET.Data.DuckDBConnection($"Data Source={file}");
@@ -255,17 +256,22 @@ static void Sql(string file, string sqlFile, int runs)
     foreach (var text in File.ReadAllText(sqlFile).Split("\n;;\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
     {
         long rows = 0;
+        var shown = new List<string>();
         void Run()
         {
             using var command = connection.CreateCommand();
             command.CommandText = text;
             using var reader = command.ExecuteReader();
             rows = 0;
+            shown.Clear();
             do
             {
                 while (reader.Read())
                 {
-                    rows++;
+                    if (rows++ < 3)
+                    {
+                        shown.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i => Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture))));
+                    }
                 }
             }
             while (reader.NextResult());
@@ -285,6 +291,7 @@ static void Sql(string file, string sqlFile, int runs)
         var cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds / Math.Max(1, runs);
         var head = text.Length > 90 ? text[..90] : text;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT sql rows={rows} cpuMs={cpuMs:0.0} p50={(runs > 0 ? times[runs / 2] : 0):0.0} max={(runs > 0 ? times[^1] : 0):0.0} :: {head.ReplaceLineEndings(" ")}"));
+        shown.ForEach(row => Console.WriteLine("  " + row));
     }
 }
 
