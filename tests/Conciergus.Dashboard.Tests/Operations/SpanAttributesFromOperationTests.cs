@@ -38,18 +38,12 @@ public sealed class SpanAttributesFromOperationTests
         // Arrange
         var directory = NewDirectory();
         var (operation, span) = AiCall(LoadGenAttributes());
-        await using (var host = new TempOperationStore(directory: directory) { KeepFiles = true })
-        {
-            host.Store.TryAppend(operation);
-            host.Store.TryAppendSpan(span);
-            await host.Store.FlushAsync();
 
-            // Act
-            var read = (await host.Store.ReadTraceAsync(TraceId)).Single();
+        // Act
+        var read = await WriteAndReadAsync(directory, operation, span);
 
-            // Assert: exactly the ingested pairs, in order
-            Assert.Equal(span.Attributes.ToList(), read.Attributes.ToList());
-        }
+        // Assert: exactly the ingested pairs, in order
+        Assert.Equal(span.Attributes.ToList(), read.Attributes.ToList());
 
         // Stored short: the seven rebuildable attributes are markers, the other five whole
         var text = RawTexts(Path.Combine(directory, "operations.duckdb"))[SpanId]!;
@@ -92,18 +86,12 @@ public sealed class SpanAttributesFromOperationTests
         attributes[key] = value;
         var (operation, span) = AiCall(attributes);
         var directory = NewDirectory();
-        await using (var host = new TempOperationStore(directory: directory) { KeepFiles = true })
-        {
-            host.Store.TryAppend(operation);
-            host.Store.TryAppendSpan(span);
-            await host.Store.FlushAsync();
 
-            // Act
-            var read = (await host.Store.ReadTraceAsync(TraceId)).Single();
+        // Act
+        var read = await WriteAndReadAsync(directory, operation, span);
 
-            // Assert
-            Assert.Equal(attributes.ToList(), read.Attributes.ToList());
-        }
+        // Assert
+        Assert.Equal(attributes.ToList(), read.Attributes.ToList());
 
         var text = RawTexts(Path.Combine(directory, "operations.duckdb"))[SpanId]!;
         Assert.Contains(MetadataText.Pair(key, value), text, StringComparison.Ordinal);
@@ -158,13 +146,7 @@ public sealed class SpanAttributesFromOperationTests
         // Arrange: the row as the earlier writer stored it (every attribute whole), beside its operation row
         var directory = NewDirectory();
         var (operation, span) = AiCall(LoadGenAttributes());
-        await using (var host = new TempOperationStore(directory: directory) { KeepFiles = true })
-        {
-            host.Store.TryAppend(operation);
-            host.Store.TryAppendSpan(span);
-            await host.Store.FlushAsync();
-        }
-
+        await WriteAndReadAsync(directory, operation, span);
         var file = Path.Combine(directory, "operations.duckdb");
         using (var connection = new DuckDBConnection($"Data Source={file}"))
         {
@@ -257,6 +239,16 @@ public sealed class SpanAttributesFromOperationTests
             Operation = operation,
         };
         return (operation, span);
+    }
+
+    /// <summary>Stores the operation and its span in one commit in a file kept in <paramref name="directory"/>; the span as the trace API reads it back.</summary>
+    private static async Task<SpanRecord> WriteAndReadAsync(string directory, AiOperation operation, SpanRecord span)
+    {
+        await using var host = new TempOperationStore(directory: directory) { KeepFiles = true };
+        host.Store.TryAppend(operation);
+        host.Store.TryAppendSpan(span);
+        await host.Store.FlushAsync();
+        return (await host.Store.ReadTraceAsync(span.TraceId)).Single();
     }
 
     private static async Task<List<SpanRecord>> ReadSpansAsync(DuckDbOperationStore store)
