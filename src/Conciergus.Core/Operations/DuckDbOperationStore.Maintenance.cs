@@ -28,16 +28,18 @@ public sealed partial class DuckDbOperationStore
             var sql = new OperationSql();
             var id = sql.Add(userId);
 
-            // Attributes are escaped text (MetadataText): the id is searched for escaped as well, so it matches inside a key or
-            // value (escaping is per character) and, for short ids, equals a whole value (between its separators).
+            // Attributes are escaped text (MetadataText), with those left to the operation row put back (SpanAttributeText):
+            // the id is searched for escaped as well, so it matches inside a key or value (escaping is per character) and,
+            // for short ids, equals a whole value (between its separators).
+            var attributes = SpanAttributeText.RebuildSql("s.attributes_text");
             var spanMatch = userId.Length >= MinSubstringIdLength
-                ? $"(contains(concat_ws({Separator}, s.name, s.status_message, s.application), {id}) OR contains(s.attributes_text, {sql.Add(MetadataText.Escaped(userId))}))"
-                : $"(contains(s.attributes_text, {sql.Add(MetadataText.Value(userId))}) OR s.name = {id} OR s.status_message = {id})";
+                ? $"(contains(concat_ws({Separator}, s.name, s.status_message, s.application), {id}) OR contains({attributes}, {sql.Add(MetadataText.Escaped(userId))}))"
+                : $"(contains({attributes}, {sql.Add(MetadataText.Value(userId))}) OR s.name = {id} OR s.status_message = {id})";
             using var transaction = connection.BeginTransaction();
             using var mark = connection.CreateCommand();
             mark.CommandText = $"""
                 CREATE OR REPLACE TEMP TABLE erase_traces AS
-                    SELECT DISTINCT s.trace_id FROM spans s WHERE {spanMatch}
+                    SELECT DISTINCT s.trace_id FROM spans s LEFT JOIN operations o ON {SpanOperationJoin} WHERE {spanMatch}
                     UNION SELECT DISTINCT o.trace_id FROM operations o WHERE o.trace_id IS NOT NULL AND {OperationMentions(userId, id)};
                 """;
             sql.Bind(mark);

@@ -246,7 +246,7 @@ public sealed partial class DuckDbOperationStore
         var sql = new OperationSql();
         var text = $"""
             SELECT {Prefixed(SpanColumns, "s.")}, {Prefixed(OperationColumns, "o.")}
-            FROM spans s LEFT JOIN operations o ON o.operation_id = s.operation_id AND o.trace_id = s.trace_id
+            FROM spans s LEFT JOIN operations o ON {SpanOperationJoin}
             WHERE s.start_time >= {sql.Add(since.UtcDateTime)} AND s.start_time < {sql.Add(until.UtcDateTime)}
             ORDER BY s.start_time, s.trace_id, s.span_id
             """;
@@ -269,7 +269,7 @@ public sealed partial class DuckDbOperationStore
         var spansText = $"""
             SELECT {Prefixed(SpanColumns, "s.")}, {Prefixed(OperationColumns, "o.")}
             FROM (SELECT * FROM spans WHERE trace_id = {id} QUALIFY row_number() OVER (PARTITION BY span_id ORDER BY rowid DESC) = 1) s
-            LEFT JOIN operations o ON o.operation_id = s.operation_id AND o.trace_id = s.trace_id
+            LEFT JOIN operations o ON {SpanOperationJoin}
             ORDER BY s.start_time, s.span_id
             """;
         var result = new List<SpanRecord>();

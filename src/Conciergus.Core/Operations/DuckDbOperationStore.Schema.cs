@@ -91,7 +91,8 @@ public sealed partial class DuckDbOperationStore
         CREATE OR REPLACE VIEW operations_v AS
             SELECT * EXCLUDE (metadata_keys, metadata_values, metadata_text), map(coalesce(metadata_keys, []), coalesce(metadata_values, [])) AS metadata FROM operations;
         CREATE OR REPLACE VIEW spans_v AS
-            SELECT * EXCLUDE (attributes_text), {MetadataText.ToMapSql("attributes_text")} AS attributes FROM spans;
+            SELECT s.* EXCLUDE (attributes_text), {MetadataText.ToMapSql(SpanAttributeText.RebuildSql("s.attributes_text"))} AS attributes
+            FROM spans s LEFT JOIN operations o ON {SpanOperationJoin};
         """;
 
     /// <summary>The operation columns in table order (reads select them in this order).</summary>
@@ -107,6 +108,9 @@ public sealed partial class DuckDbOperationStore
         "operation_id, start_time, duration_ms, ttft_ms, operation, provider, request_model, response_model, input_tokens, " +
         "output_tokens, cached_input_tokens, cache_creation_input_tokens, reasoning_tokens, cost_usd, pricing, status, " +
         "error_category, application, function_id, user_id, environment, experiment_key, experiment_variant";
+
+    /// <summary>How a span row <c>s</c> finds its operation row <c>o</c> (whose columns rebuild the attributes <see cref="SpanAttributeText"/> left out).</summary>
+    internal const string SpanOperationJoin = "o.operation_id = s.operation_id AND o.trace_id = s.trace_id";
 
     /// <summary>The span columns in table order (<see cref="ReadSpan"/> reads them in this order).</summary>
     internal const string SpanColumns =
@@ -242,15 +246,26 @@ public sealed partial class DuckDbOperationStore
         row.EndRow();
     }
 
-    /// <summary>Appends one span row (the table's column order); strings through <paramref name="scratch"/>.</summary>
-    internal static void AppendSpan(DuckDBAppender appender, SpanRecord span, AppendScratch scratch)
+    /// <summary>
+    /// Appends one span row (the table's column order); strings through <paramref name="scratch"/>. <paramref name="written"/>:
+    /// the operation row of <see cref="SpanRecord.Operation"/>'s id written in the same commit, if exactly one was; its
+    /// attributes are then left to it (<see cref="SpanAttributeText"/>) when the span cannot outlive it (it ends no later,
+    /// so retention deletes it no later; erasure deletes the whole trace of an erased operation).
+    /// </summary>
+    internal static void AppendSpan(DuckDBAppender appender, SpanRecord span, AppendScratch scratch, AiOperation? written = null)
     {
+        var end = span.StartTime.AddMilliseconds(span.DurationMs);
+        if (written is not null && (!string.Equals(written.TraceId, span.TraceId, StringComparison.Ordinal) || end.UtcDateTime > written.EndTime.UtcDateTime))
+        {
+            written = null;
+        }
+
         var row = appender.CreateRow();
         scratch.Append(row, span.TraceId, span.SpanId, span.ParentSpanId, span.Name, span.Kind);
         row.AppendValue(span.StartTime.UtcDateTime)
-            .AppendValue(span.StartTime.AddMilliseconds(span.DurationMs).UtcDateTime)
+            .AppendValue(end.UtcDateTime)
             .AppendValue(span.DurationMs);
-        scratch.Append(row, span.Status, span.StatusMessage, span.Application, span.Operation?.OperationId, MetadataText.Encode(span.Attributes, scratch.Text));
+        scratch.Append(row, span.Status, span.StatusMessage, span.Application, span.Operation?.OperationId, SpanAttributeText.Encode(span.Attributes, written, scratch.Text));
         row.EndRow();
     }
 
@@ -346,7 +361,8 @@ public sealed partial class DuckDbOperationStore
     /// <summary>Reads a span from a row selected with <see cref="SpanColumns"/>, then (optionally) the joined operation.</summary>
     internal static SpanRecord ReadSpan(DbDataReader r, bool withOperation)
     {
-        var attributes = r.IsDBNull(12) ? new Dictionary<string, string>() : MetadataText.Decode(r.GetString(12));
+        var operation = withOperation && !r.IsDBNull(13) ? ReadOperation(r, 13) : null;
+        var attributes = r.IsDBNull(12) ? new Dictionary<string, string>() : SpanAttributeText.Decode(r.GetString(12), operation);
         return new SpanRecord
         {
             TraceId = r.GetString(0),
@@ -360,7 +376,7 @@ public sealed partial class DuckDbOperationStore
             StatusMessage = String(r, 9),
             Application = r.GetString(10),
             Attributes = attributes,
-            Operation = withOperation && !r.IsDBNull(13) ? ReadOperation(r, 13) : null,
+            Operation = operation,
         };
     }
 

@@ -36,6 +36,9 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
     private readonly List<(long Target, TaskCompletionSource Done)> _flushWaiters = [];
     private readonly List<QueueItem> _batch = [];
     private readonly AppendScratch _scratch = new(); // the writer's (under _writeLock)
+
+    // The batch's operations by id (null: the id came twice), so a span of this commit leaves its operation's attributes to it (under _writeLock).
+    private readonly Dictionary<string, AiOperation?> _written = new(StringComparer.Ordinal);
     private readonly Task _writer;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -371,6 +374,10 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                         AppendOperation(appender, op, _scratch);
                         NoteAppended(op.EndTime);
                         operations++;
+                        if (op.OperationId is { } id)
+                        {
+                            _written[id] = _written.TryAdd(id, op) ? op : null;
+                        }
                     }
                 }
             }
@@ -384,7 +391,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
                 {
                     if (item.Span is { } span)
                     {
-                        AppendSpan(appender, span, _scratch);
+                        AppendSpan(appender, span, _scratch, span.Operation?.OperationId is { } id ? _written.GetValueOrDefault(id) : null);
                         spans++;
                     }
                 }
@@ -396,6 +403,7 @@ public sealed partial class DuckDbOperationStore : IOperationStore, IAiOperation
         finally
         {
             _unseal.Clear();
+            _written.Clear();
             _writeLock.Release();
         }
 

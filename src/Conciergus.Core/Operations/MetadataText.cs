@@ -23,15 +23,21 @@ internal static class MetadataText
         scratch.Clear().Append('\u0001');
         foreach (var (key, value) in metadata)
         {
-            Escape(scratch, key).Append('\u0002');
-            Escape(scratch, value).Append('\u0001');
+            AppendPair(scratch, key, value);
         }
 
         return scratch.ToString();
     }
 
-    /// <summary>The pairs of a string written by <see cref="Encode"/>, in their order.</summary>
-    public static Dictionary<string, string> Decode(string text)
+    /// <summary>Appends one pair and the separator after it.</summary>
+    internal static StringBuilder AppendPair(StringBuilder builder, string key, string value) =>
+        Escape(Escape(builder, key).Append('\u0002'), value).Append('\u0001');
+
+    /// <summary>
+    /// The pairs of a string written by <see cref="Encode"/>, in their order; a slot <see cref="SpanAttributeText.Marker"/>
+    /// + code (never written by <see cref="Encode"/>) is the pair <paramref name="marker"/> gives for the code, if any.
+    /// </summary>
+    public static Dictionary<string, string> Decode(string text, Func<char, KeyValuePair<string, string>?>? marker = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -41,6 +47,17 @@ internal static class MetadataText
             if (rest[0] == '\u0001')
             {
                 rest = rest[1..];
+                continue;
+            }
+
+            if (rest.StartsWith(SpanAttributeText.Marker) && rest.Length > SpanAttributeText.Marker.Length)
+            {
+                if (marker?.Invoke(rest[SpanAttributeText.Marker.Length]) is { } pair)
+                {
+                    result[pair.Key] = pair.Value;
+                }
+
+                rest = rest[(SpanAttributeText.Marker.Length + 1)..];
                 continue;
             }
 
@@ -78,12 +95,14 @@ internal static class MetadataText
     /// <summary>What the text contains wherever a key or a value contains <paramref name="text"/> (escaping is per character).</summary>
     public static string Escaped(string text) => Escape(new StringBuilder(text.Length), text).ToString();
 
+    /// <summary>The SQL expression that escapes the string expression <paramref name="value"/> as <see cref="Encode"/> does.</summary>
+    public static string EscapeSql(string value) => $"replace(replace(replace({value}, chr(3), chr(3) || chr(19)), chr(1), chr(3) || chr(17)), chr(2), chr(3) || chr(18))";
+
     /// <summary>The SQL expression that builds the text from parallel key and value lists (migrations of earlier files).</summary>
     public static string FromListsSql(string keys, string values)
     {
-        const string Escape = "replace(replace(replace({0}, chr(3), chr(3) || chr(19)), chr(1), chr(3) || chr(17)), chr(2), chr(3) || chr(18))";
-        var key = string.Format(System.Globalization.CultureInfo.InvariantCulture, Escape, "x[1]");
-        var value = string.Format(System.Globalization.CultureInfo.InvariantCulture, Escape, "x[2]");
+        var key = EscapeSql("x[1]");
+        var value = EscapeSql("x[2]");
         return $"chr(1) || array_to_string(list_transform(list_zip({keys}, {values}), x -> {key} || chr(2) || {value}), chr(1)) || chr(1)";
     }
 
