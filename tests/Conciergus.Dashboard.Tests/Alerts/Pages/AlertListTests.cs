@@ -77,9 +77,7 @@ public sealed class AlertListTests : AlertPageTestContext
         Assert.Empty(cut.FindAll("[data-testid=alert-ack-firing-high]")); // acknowledged once
     }
 
-    // Fails on the current code (the open comment box is lost when a live refresh reorders the rows: AlertActions keeps its
-    // state per table position). Skipped only until the fix lands on this branch; remove the Skip with the fix.
-    [Fact(Skip = "Known race: an acknowledgement being confirmed is lost on a live refresh that moves rows (branch badge, fix pending)")]
+    [Fact]
     public void Acknowledge_EvaluationRefreshesTheRowWhileConfirming_ConfirmStaysOnTheSameAlert()
     {
         // Arrange: the operator opened the comment box of firing-high
