@@ -72,8 +72,9 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
 
         // Assert: it shows up firing, live, with the badge.
         var row = page.Locator("[data-testid^=alert-row-][data-state=firing]");
-        await Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
+        var badge = page.GetByTestId("nav-alerts-badge");
+        await PageEvidence.StepAsync(page, "The firing row", () => Assertions.Expect(row).ToHaveCountAsync(1, new() { Timeout = 30_000 }), Shown(page), ServerAlerts);
+        await PageEvidence.StepAsync(page, "The badge counting 1", () => Assertions.Expect(badge).ToHaveTextAsync("1", new() { Timeout = 30_000 }), Shown(page), ServerAlerts);
         var instance = Assert.Single(_factory.Services.GetRequiredService<IAlertService>().Instances(AlertState.Firing));
         Assert.Equal("gpt-4o", instance.Labels["model"]);
 
@@ -86,7 +87,7 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await page.GetByTestId($"alert-ack-{instance.Id}").ClickAsync();
         await page.Locator($"[data-testid=alert-comment-{instance.Id}] input, input[data-testid=alert-comment-{instance.Id}]").First.FillAsync("looking into it");
         await page.GetByTestId($"alert-confirm-{instance.Id}").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("nav-alerts-badge")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        await PageEvidence.StepAsync(page, "The badge going after the acknowledgement", () => Assertions.Expect(badge).ToHaveCountAsync(0, new() { Timeout = 30_000 }), Shown(page), ServerAlerts);
         var acknowledged = _factory.Services.GetRequiredService<IAlertService>().GetInstance(instance.Id)!;
         Assert.True(acknowledged.Acknowledged);
         Assert.Equal(BrowserUserName(), acknowledged.AcknowledgedBy);
@@ -120,4 +121,22 @@ public sealed class AlertBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
     }
 
     private string BrowserUserName() => _factory.EnsureUser(ConciergusRole.Operator);
+
+    // What a failed step reports: the badge, the rows (state chip, value, actions, an action's error) and the summary chips.
+    private static Dictionary<string, ILocator> Shown(IPage page) => new()
+    {
+        ["nav badge"] = page.GetByTestId("nav-alerts-badge"),
+        ["alert rows"] = page.Locator("[data-testid=alerts-table] tbody tr"),
+        ["alert cells"] = page.Locator("[data-testid^=alert-row-]"),
+        ["summary"] = page.GetByTestId("alert-summary"),
+    };
+
+    // The service's account: the badge's number and every firing instance (a built-in rule firing too shows here).
+    private string ServerAlerts()
+    {
+        var alerts = _factory.Services.GetRequiredService<IAlertService>();
+        var firing = alerts.Instances(AlertState.Firing).Select(i =>
+            $"{i.RuleId} {{{string.Join(",", i.Labels.Select(l => $"{l.Key}={l.Value}"))}}} since {i.StartsAt:O} acknowledged={i.Acknowledged} by {i.AcknowledgedBy ?? "-"} silenced={i.Silenced}");
+        return $"FiringCount {alerts.FiringCount} at {DateTimeOffset.UtcNow:O}; firing: [{string.Join("; ", firing)}]";
+    }
 }

@@ -58,15 +58,47 @@ public sealed class AuditBrowserTests(ChromiumFixture chromium) : IAsyncLifetime
         await Assertions.Expect(input).ToBeEditableAsync(new() { Timeout = 30_000 });
         await input.FillAsync("user-b1");
         await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync(new() { Timeout = 30_000 });
-        await page.GetByTestId("subject-erase").ClickAsync();
-        await page.GetByTestId("erase-confirm").ClickAsync();
+        await PageEvidence.StepAsync(page, "The erase button", () => page.GetByTestId("subject-erase").ClickAsync(), PrivacyShown(page), ServerSubject);
+        await PageEvidence.StepAsync(page, "Confirm in the dialog", () => page.GetByTestId("erase-confirm").ClickAsync(), PrivacyShown(page), ServerSubject);
 
-        await Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 });
+        await PageEvidence.StepAsync(
+            page,
+            "The erasure result",
+            () => Assertions.Expect(page.GetByTestId("subject-result")).ToContainTextAsync("Erased 1 item", new() { Timeout = 30_000 }),
+            PrivacyShown(page),
+            ServerSubject);
         // One row per data-subject store (userCosts, recentErrors, audit, traces, experiments, consent, decisions).
         var stores = _factory.Services.GetServices<Conciergus.Core.Audit.ISubjectDataStore>().Count();
         Assert.True(stores >= 7, $"expected at least the seven built-in stores, found {stores}");
-        await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(stores);
-        await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
+        await PageEvidence.StepAsync(
+            page,
+            "One row per store and the erase button enabled again",
+            async () =>
+            {
+                await Assertions.Expect(page.GetByTestId("subject-store-row")).ToHaveCountAsync(stores);
+                await Assertions.Expect(page.GetByTestId("subject-erase")).ToBeEnabledAsync();
+            },
+            PrivacyShown(page),
+            ServerSubject);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "conciergus-privacy-page.png") });
+    }
+
+    // What a failed erase step reports: the form, the dialog, the busy bar, an error and the result.
+    private static Dictionary<string, ILocator> PrivacyShown(IPage page) => new()
+    {
+        ["user id"] = page.Locator("input[data-testid=subject-user-id], [data-testid=subject-user-id] input"),
+        ["erase button"] = page.GetByTestId("subject-erase"),
+        ["confirm dialog"] = page.GetByTestId("erase-confirm"),
+        ["busy"] = page.GetByTestId("subject-busy"),
+        ["error"] = page.GetByTestId("subject-error"),
+        ["result"] = page.GetByTestId("subject-result"),
+    };
+
+    // The server's account: whether the ledger still holds the user and which erasures the audit trail recorded.
+    private string ServerSubject()
+    {
+        var days = _factory.Services.GetRequiredService<UserCostLedger>().ExportUser("user-b1").Count;
+        var erasures = _factory.Services.GetRequiredService<AuditLog>().Query(new AuditQuery { Action = SubjectRequests.EraseAction }).Entries;
+        return $"ledger days held for user-b1: {days}; audit {SubjectRequests.EraseAction} entries: [{string.Join("; ", erasures.Select(e => $"#{e.Sequence} {e.Timestamp:O}"))}] at {DateTimeOffset.UtcNow:O}";
     }
 }

@@ -9,8 +9,6 @@ namespace Conciergus.Dashboard.Components.Alerts;
 /// <summary>Acknowledge and resolve buttons for one open instance; each asks for an optional comment first.</summary>
 public sealed partial class AlertActions
 {
-    private AlertAction? _pending;
-    private string? _comment;
     private string? _error;
     private bool _busy;
 
@@ -30,6 +28,13 @@ public sealed partial class AlertActions
     [Parameter, EditorRequired]
     public required AlertInstance Instance { get; set; }
 
+    /// <summary>
+    /// The action being confirmed and its comment. A list passes the one it keeps for <see cref="Instance"/>, so a live refresh
+    /// that moves rows keeps an open confirmation with its alert (the table reuses components by position).
+    /// </summary>
+    [Parameter]
+    public AlertActionDraft Draft { get; set; } = new();
+
     /// <summary>Called with the updated instance after a successful action.</summary>
     [Parameter]
     public EventCallback<AlertInstance> OnDone { get; set; }
@@ -45,20 +50,20 @@ public sealed partial class AlertActions
 
     private void Ask(AlertAction action)
     {
-        _pending = action;
-        _comment = null;
+        Draft.Pending = action;
+        Draft.Comment = null;
         _error = null;
     }
 
     private void Cancel()
     {
-        _pending = null;
+        Draft.Pending = null;
         _error = null;
     }
 
     private async Task ConfirmAsync()
     {
-        if (_pending is not { } action || Services.GetService<IAlertService>() is not { } alerts)
+        if (Draft.Pending is not { } action || Services.GetService<IAlertService>() is not { } alerts)
         {
             return;
         }
@@ -68,12 +73,12 @@ public sealed partial class AlertActions
         try
         {
             var actor = await ActorFactory.OfAsync(Services);
-            var comment = string.IsNullOrWhiteSpace(_comment) ? null : _comment.Trim();
+            var comment = string.IsNullOrWhiteSpace(Draft.Comment) ? null : Draft.Comment.Trim();
             var updated = action == AlertAction.Acknowledge
                 ? await alerts.AcknowledgeAsync(Instance.Id, actor, comment)
                 : await alerts.ResolveAsync(Instance.Id, actor, comment);
-            _pending = null;
-            _comment = null;
+            Draft.Pending = null;
+            Draft.Comment = null;
             await OnDone.InvokeAsync(updated);
         }
         catch (RefusalException e)
@@ -85,4 +90,14 @@ public sealed partial class AlertActions
             _busy = false;
         }
     }
+}
+
+/// <summary>An acknowledgement or resolution being confirmed on one alert: which action, and the comment typed so far.</summary>
+public sealed class AlertActionDraft
+{
+    /// <summary>The action awaiting confirmation, or null.</summary>
+    internal AlertActions.AlertAction? Pending { get; set; }
+
+    /// <summary>The comment typed so far.</summary>
+    public string? Comment { get; set; }
 }

@@ -25,6 +25,9 @@ public sealed partial class AlertList : AlertComponentBase
     private int _ruleCount;
     private bool _filterFromQuery;
 
+    // Open confirmations by instance id: the table reuses row components by position, so they live here, with their alert.
+    private readonly Dictionary<string, AlertActionDraft> _drafts = new(StringComparer.Ordinal);
+
     /// <summary>Initial filter from the query string: open (default), resolved or all.</summary>
     [SupplyParameterFromQuery(Name = "state")]
     public string? State { get; set; }
@@ -70,6 +73,11 @@ public sealed partial class AlertList : AlertComponentBase
         var open = all.Where(i => i.State != AlertState.Resolved);
         var resolved = all.Where(i => i.State == AlertState.Resolved).OrderByDescending(i => i.EndsAt ?? i.ActiveAt).Take(MaxResolved);
         _instances = AlertFormat.Sort(open.Concat(resolved));
+        foreach (var gone in _drafts.Keys.Where(id => !_instances.Any(i => i.Id == id)).ToList())
+        {
+            _drafts.Remove(gone);
+        }
+
         _rules = alerts.Rules().ToDictionary(r => r.Id, StringComparer.Ordinal);
         _notNotified = new HashSet<string>(_rules.Values.Where(r => !AlertReach.Notified(alerts, r)).Select(r => r.Id), StringComparer.Ordinal);
         _status = alerts.Status;
@@ -78,6 +86,16 @@ public sealed partial class AlertList : AlertComponentBase
         _pending = all.Count(i => i.State == AlertState.Pending);
         _acknowledged = all.Count(i => i.State != AlertState.Resolved && i.Acknowledged);
         _silenced = all.Count(i => i.State != AlertState.Resolved && i.Silenced);
+    }
+
+    private AlertActionDraft DraftOf(string instanceId)
+    {
+        if (!_drafts.TryGetValue(instanceId, out var draft))
+        {
+            _drafts[instanceId] = draft = new AlertActionDraft();
+        }
+
+        return draft;
     }
 
     private static DateTimeOffset Since(AlertInstance i) => i.State switch

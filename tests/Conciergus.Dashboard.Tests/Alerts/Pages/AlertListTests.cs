@@ -78,6 +78,35 @@ public sealed class AlertListTests : AlertPageTestContext
     }
 
     [Fact]
+    public void Acknowledge_EvaluationRefreshesTheRowWhileConfirming_ConfirmStaysOnTheSameAlert()
+    {
+        // Arrange: the operator opened the comment box of firing-high
+        Seed();
+        SignIn("olivia", ConciergusRole.Operator);
+        var cut = Render<AlertList>();
+        cut.Find("[data-testid=alert-ack-firing-high]").Click();
+        Set(cut, "alert-comment-firing-high", "looking into it");
+
+        // Act: an evaluation rewrites every open instance (new annotations, as AlertService does) and a new critical alert
+        // fires, sorting above firing-high; the page refreshes live
+        for (var i = 0; i < Alerts.InstanceList.Count; i++)
+        {
+            var instance = Alerts.InstanceList[i];
+            Alerts.InstanceList[i] = instance with { Annotations = new Dictionary<string, string>(instance.Annotations) };
+        }
+
+        Alerts.InstanceList.Add(FakeAlertService.Instance("firing-new", AlertState.Firing, AlertSeverity.Critical, Start.AddMinutes(-1)));
+        Alerts.RaiseChanged();
+        cut.WaitForAssertion(() => Assert.Contains("firing-new", RowIds(cut)));
+
+        // Assert: the comment box is still firing-high's, and confirming acknowledges firing-high, not the row now in its place
+        Assert.Empty(cut.FindAll("[data-testid=alert-confirm-firing-new]"));
+        cut.Find("[data-testid=alert-confirm-firing-high]").Click();
+        var call = Assert.Single(Alerts.Calls);
+        Assert.Equal(("alert.acknowledge", "firing-high", "looking into it"), (call.Action, call.Target, call.Comment));
+    }
+
+    [Fact]
     public void Resolve_Operator_CallsServiceAndLeavesTheOpenList()
     {
         Seed();
