@@ -255,9 +255,19 @@ public sealed class AccessibilityBrowserTests(ChromiumFixture chromium, LiveAppF
     /// <summary>Opens <paramref name="route"/> and waits until its heading is shown, its panels loaded and the theme applied.</summary>
     private async Task OpenAsync(IPage page, string route, string theme)
     {
-        // Network idle: the circuit is up and has rendered once (its first render rewrites the head, title included).
-        // On a loaded 2-core CI machine the 30 s default was once too short for that (/alerts/rules/new), hence 90 s.
-        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString(), new() { WaitUntil = WaitUntilState.NetworkIdle, Timeout = 90_000 });
+        // Network idle: the circuit is up and has rendered once (its first render rewrites the head, title included). A
+        // best effort only: on a loaded machine the network of /alerts and /alerts/rules/new once did not go idle within
+        // 30 s, and once not within 90 s (cause not known); the explicit waits below decide.
+        await page.GotoAsync(new Uri(app.BaseAddress, route).ToString());
+        try
+        {
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle, new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            // still busy: go on to the heading, the panels and the theme
+        }
+
         await Assertions.Expect(page.Locator("h1").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await page.WaitForFunctionAsync("() => document.title.length > 0", null, new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("panel-loading")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
