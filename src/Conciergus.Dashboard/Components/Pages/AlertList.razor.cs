@@ -73,7 +73,8 @@ public sealed partial class AlertList : AlertComponentBase
         var open = all.Where(i => i.State != AlertState.Resolved);
         var resolved = all.Where(i => i.State == AlertState.Resolved).OrderByDescending(i => i.EndsAt ?? i.ActiveAt).Take(MaxResolved);
         _instances = AlertFormat.Sort(open.Concat(resolved));
-        foreach (var gone in _drafts.Keys.Where(id => !_instances.Any(i => i.Id == id)).ToList())
+        var shown = _instances.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _drafts.Keys.Where(id => !shown.Contains(id)).ToList())
         {
             _drafts.Remove(gone);
         }
